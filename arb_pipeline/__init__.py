@@ -1,0 +1,1 @@
+"""Resale-arbitrage data pipeline."""
