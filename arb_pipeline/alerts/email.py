@@ -1,0 +1,115 @@
+"""Render an opportunity as an alert email (plain text + HTML alternative)."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Any
+from urllib.parse import urlsplit
+
+NO_AUTO_PURCHASE = "No purchase is made automatically: review the listing and decide yourself."
+
+
+def _money(value: Any, currency: str) -> str:
+    """Format an amount with 2 decimals and the currency code, or 'n/a'."""
+    return "n/a" if value is None else f"{currency} {float(value):.2f}"
+
+
+def _percent(value: Any) -> str:
+    """Format a fraction as a percentage with one decimal, or 'n/a'."""
+    return "n/a" if value is None else f"{float(value) * 100:.1f}%"
+
+
+def _one_line(text: Any, limit: int = 80) -> str:
+    """Collapse whitespace (no header injection) and shorten to `limit` characters."""
+    flat = " ".join(str(text or "").split()) or "(untitled)"
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _safe_url(url: Any) -> str | None:
+    """Return the URL only when it is http(s), so no javascript: links reach the email."""
+    if not url or urlsplit(str(url)).scheme.lower() not in {"http", "https"}:
+        return None
+    return str(url)
+
+
+def _rows(o: dict[str, Any]) -> list[tuple[str, str]]:
+    """The labelled figures shown in both bodies, as plain (unescaped) text."""
+    cur = str(o.get("currency") or "")
+    shipping = o.get("shipping_price")
+    price = _money(o.get("price"), cur)
+    if shipping is not None:
+        price += f" + {_money(shipping, cur)} shipping"
+    resale = " – ".join(_money(o.get(k), cur) for k in ("pred_p10", "pred_p50", "pred_p90"))
+    return [
+        ("Source", f"{o.get('source', '')} (listing {o.get('listing_id', '')})"),
+        ("Search", str(o.get("search", ""))),
+        ("Condition", str(o.get("condition") or "unknown")),
+        ("Asking price", price),
+        ("Landed cost", _money(o.get("landed_cost"), cur)),
+        ("Predicted resale (p10 – p50 – p90)", resale),
+        ("Exit", f"{o.get('exit_marketplace', '')}, fees {_money(o.get('exit_fees'), cur)}"),
+        ("Expected profit", _money(o.get("profit"), cur)),
+        ("Conservative profit (at p10)", _money(o.get("profit_p10"), cur)),
+        ("Margin", _percent(o.get("margin"))),
+        ("ROI", _percent(o.get("roi"))),
+        ("Confidence", f"{o.get('confidence', 'n/a')} ({int(o.get('comps_count') or 0)} comps)"),
+        ("Suggested max offer", _money(o.get("max_offer"), cur)),
+    ]
+
+
+def render_subject(opportunity: dict[str, Any]) -> str:
+    """One-line subject naming the item, asking price and expected profit."""
+    cur = str(opportunity.get("currency") or "")
+    return (
+        f"Deal: {_one_line(opportunity.get('title'))} at {_money(opportunity.get('price'), cur)}"
+        f", profit ~{_money(opportunity.get('profit'), cur)}"
+    )
+
+
+def _text_body(o: dict[str, Any], rows: list[tuple[str, str]]) -> str:
+    """The plain-text body."""
+    lines = [_one_line(o.get("title"), 300), ""]
+    lines += [f"{label}: {value}" for label, value in rows]
+    lines += ["", f"Listing: {o.get('url', '')}"]
+    if o.get("image_url"):
+        lines.append(f"Photo: {o['image_url']}")
+    return "\n".join([*lines, "", NO_AUTO_PURCHASE, ""])
+
+
+def _html_body(o: dict[str, Any], rows: list[tuple[str, str]]) -> str:
+    """The HTML body; every marketplace-supplied string is escaped."""
+    esc = html.escape
+    title = esc(_one_line(o.get("title"), 300))
+    url, image = _safe_url(o.get("url")), _safe_url(o.get("image_url"))
+    parts = [f"<html><body><h2>{title}</h2>"]
+    if image:
+        parts.append(f'<p><img src="{esc(image)}" alt="{title}" style="max-width:320px"></p>')
+    parts.append("<table>")
+    parts += [f"<tr><th align='left'>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows]
+    parts.append("</table>")
+    if url:
+        parts.append(f'<p><a href="{esc(url)}">Open the listing</a></p>')
+    else:
+        parts.append(f"<p>Listing: {esc(str(o.get('url', '')))}</p>")
+    parts.append(f"<p><strong>{esc(NO_AUTO_PURCHASE)}</strong></p></body></html>")
+    return "\n".join(parts)
+
+
+def render_alert(opportunity: dict[str, Any], sender: str, recipients: list[str]) -> EmailMessage:
+    """Build the RFC 5322 alert email for one opportunity (text + HTML alternative)."""
+    if not recipients:
+        raise ValueError("render_alert needs at least one recipient")
+    rows = _rows(opportunity)
+    msg = EmailMessage()
+    msg["Subject"] = render_subject(opportunity)
+    msg["From"] = sender
+    msg["To"] = ", ".join(recipients)
+    msg["Date"] = format_datetime(datetime.now(UTC))
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "arb-pipeline.local"
+    msg["Message-ID"] = make_msgid(idstring="arb", domain=domain)
+    msg.set_content(_text_body(opportunity, rows))
+    msg.add_alternative(_html_body(opportunity, rows), subtype="html")
+    return msg

@@ -1,0 +1,306 @@
+"""Resale-value model: TF-IDF + one-hot + numeric features into a ridge on log1p(price)."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import polars as pl
+import sklearn
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import KFold
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from arb_pipeline.pricing.features import (
+    TITLE_FEATURES,
+    FeatureSpec,
+    infer_spec,
+    missing_title,
+    prepare,
+)
+
+PREDICTION_COLUMNS = ("pred_p10", "pred_p50", "pred_p90", "no_title")
+DEFAULT_CURRENCY = "USD"
+RIDGE_ALPHA = 3.0
+CV_FOLDS = 5
+SEED = 0
+MODEL_FILE = "model.joblib"
+CARD_FILE = "model_card.json"
+_NULLS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"]
+
+
+@dataclass
+class ResaleModel:
+    """A fitted resale-value model with calibrated p10/p50/p90 intervals."""
+
+    pipeline: Pipeline
+    spec: FeatureSpec
+    currency: str
+    residual_p10: float
+    residual_p90: float
+    card: dict[str, Any] = field(default_factory=dict)
+
+    def predict(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """One row per input row, in order: pred_p10/p50/p90, no_title, currency."""
+        if frame.height == 0:
+            center = np.empty(0)
+        else:
+            center = self.pipeline.predict(prepare(frame, self.spec))
+        return pl.DataFrame(
+            {
+                "pred_p10": _to_price(center + self.residual_p10),
+                "pred_p50": _to_price(center),
+                "pred_p90": _to_price(center + self.residual_p90),
+                "no_title": missing_title(frame),
+                "currency": [self.currency] * frame.height,
+            },
+            schema={
+                "pred_p10": pl.Float64,
+                "pred_p50": pl.Float64,
+                "pred_p90": pl.Float64,
+                "no_title": pl.Boolean,
+                "currency": pl.String,
+            },
+        )
+
+    def save(self, directory: Path) -> None:
+        """Write the model (joblib) and its model_card.json into directory."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        joblib.dump(self, directory / MODEL_FILE)
+        (directory / CARD_FILE).write_text(json.dumps(self.card, indent=2, default=str) + "\n")
+
+    @classmethod
+    def load(cls, directory: Path) -> ResaleModel:
+        """Read a model written by save()."""
+        path = Path(directory) / MODEL_FILE
+        if not path.is_file():
+            raise ValueError(f"no model found at {path}")
+        model = joblib.load(path)
+        if not isinstance(model, cls):
+            raise ValueError(f"{path} does not hold a ResaleModel")
+        return model
+
+
+def read_table(path: Path) -> pl.DataFrame:
+    """Read a CSV or Parquet file (by suffix); ValueError naming the file otherwise."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet", ".pq"):
+        raise ValueError(f"{path}: unsupported table format {suffix!r} (expected .csv or .parquet)")
+    try:
+        if suffix == ".csv":
+            return pl.read_csv(path, null_values=_NULLS, infer_schema_length=10_000)
+        return pl.read_parquet(path)
+    except (OSError, pl.exceptions.PolarsError) as error:
+        raise ValueError(f"{path}: cannot read table: {error}") from error
+
+
+def fit_model(frame: pl.DataFrame) -> ResaleModel:
+    """Fit on rows with a positive price; the card holds a holdout evaluation."""
+    metrics = evaluate(frame) if _training_rows(frame).height >= 20 else None
+    model = _fit(frame)
+    model.card["metrics"] = metrics
+    return model
+
+
+def evaluate(
+    frame: pl.DataFrame, time_column: str | None = "listed_at", test_fraction: float = 0.2
+) -> dict[str, Any]:
+    """Holdout metrics (newest rows by time_column, else a seeded random split) vs baselines."""
+    data = _training_rows(frame)
+    if data.height < 2:
+        raise ValueError(f"need at least 2 rows with a positive price, got {data.height}")
+    order = _time_order(data, time_column)
+    split = "time" if order is not None else "random"
+    if order is None:
+        order = np.random.default_rng(SEED).permutation(data.height)
+    n_test = min(max(1, math.ceil(test_fraction * data.height)), data.height - 1)
+    train, test = data[order[:-n_test]], data[order[-n_test:]]
+    y_test = test["price"].to_numpy()
+
+    started = time.perf_counter()
+    model = _fit(train)
+    fit_seconds = time.perf_counter() - started
+    pred = model.predict(test)
+    median = float(train["price"].median())
+    low, high = np.quantile(train["price"].to_numpy(), [0.1, 0.9])
+    baseline_ridge = make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True), Ridge(alpha=RIDGE_ALPHA)
+    )
+    baseline_ridge.fit(_titles(train), np.log1p(train["price"].to_numpy()))
+    ridge_pred = _to_price(baseline_ridge.predict(_titles(test)))
+    return {
+        "split": split,
+        "train_rows": train.height,
+        "test_rows": test.height,
+        "fit_seconds": round(fit_seconds, 3),
+        "model": _metrics(y_test, pred["pred_p50"].to_numpy(), pred["pred_p10"], pred["pred_p90"]),
+        "baseline_global_median": _metrics(
+            y_test,
+            np.full(test.height, median),
+            np.full(test.height, low),
+            np.full(test.height, high),
+        ),
+        "baseline_tfidf_ridge": _metrics(y_test, ridge_pred),
+    }
+
+
+def fit_file(train: Path, out: Path) -> dict[str, Any]:
+    """Read a training table, fit, save the model into out, return the model card."""
+    model = fit_model(read_table(train))
+    model.save(out)
+    return model.card
+
+
+def predict_file(model_dir: Path, input_path: Path, out_path: Path) -> int:
+    """Write input rows plus pred_p10/p50/p90 and no_title to CSV or Parquet; return row count."""
+    out_path = Path(out_path)
+    if out_path.suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise ValueError(f"{out_path}: unsupported output format (expected .csv or .parquet)")
+    model = ResaleModel.load(model_dir)
+    frame = read_table(input_path)
+    predictions = model.predict(frame).select(PREDICTION_COLUMNS)
+    result = frame.drop(PREDICTION_COLUMNS, strict=False).hstack(predictions)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    if out_path.suffix.lower() == ".csv":
+        result.write_csv(out_path)
+    else:
+        result.write_parquet(out_path)
+    return result.height
+
+
+def _fit(frame: pl.DataFrame) -> ResaleModel:
+    currency = _training_currency(frame)
+    data = _training_rows(frame)
+    if "currency" in data.columns:
+        data = data.filter(pl.col("currency").is_null() | (pl.col("currency") == currency))
+    if data.height == 0:
+        raise ValueError("no training rows: need a positive `price` on at least one row")
+    spec = infer_spec(data)
+    features = prepare(data, spec)
+    target = np.log1p(data["price"].to_numpy())
+
+    residuals = np.zeros(1)
+    folds = min(CV_FOLDS, data.height)
+    if folds >= 2:
+        oof = np.empty(data.height)
+        for train_idx, test_idx in KFold(folds, shuffle=True, random_state=SEED).split(features):
+            fold = _pipeline(spec, len(train_idx)).fit(features[train_idx], target[train_idx])
+            oof[test_idx] = fold.predict(features[test_idx])
+        residuals = target - oof
+    low, high = (float(q) for q in np.quantile(residuals, [0.1, 0.9]))
+    pipeline = _pipeline(spec, data.height).fit(features, target)
+    card = {
+        "training_rows": data.height,
+        "currency": currency,
+        "target": "log1p(price)",
+        "regressor": f"Ridge(alpha={RIDGE_ALPHA})",
+        "feature_columns": {
+            "text": ["title"] + (["description"] if spec.has_description else []),
+            "categorical": spec.categorical,
+            "numeric": spec.numeric,
+            "title_derived": list(TITLE_FEATURES),
+        },
+        "interval": {
+            "method": f"{folds}-fold out-of-fold residual quantiles",
+            "log_residual_p10": low,
+            "log_residual_p90": high,
+        },
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "sklearn_version": sklearn.__version__,
+    }
+    return ResaleModel(pipeline, spec, currency, min(low, 0.0), max(high, 0.0), card)
+
+
+def _pipeline(spec: FeatureSpec, rows: int) -> Pipeline:
+    min_df = 2 if rows >= 200 else 1
+    text = [
+        ("title_word", TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True)),
+        (
+            "title_char",
+            TfidfVectorizer(
+                analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, sublinear_tf=True
+            ),
+        ),
+    ]
+    transformers: list[tuple[str, Any, Any]] = []
+    if spec.has_title:
+        transformers += [(name, vec, "_title") for name, vec in text]
+    if spec.has_description:
+        vec = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True)
+        transformers.append(("description", vec, "_description"))
+    if spec.categorical:
+        onehot = OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=5)
+        transformers.append(("categorical", onehot, spec.categorical))
+    numeric = make_pipeline(
+        SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
+        StandardScaler(),
+    )
+    transformers.append(("numeric", numeric, spec.numeric + list(TITLE_FEATURES)))
+    return Pipeline(
+        [("features", ColumnTransformer(transformers)), ("ridge", Ridge(alpha=RIDGE_ALPHA))]
+    )
+
+
+def _training_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    if "price" not in frame.columns:
+        raise ValueError("training data needs a `price` column")
+    price = pl.col("price").cast(pl.Float64, strict=False)
+    return frame.with_columns(price).filter(price.is_not_null() & price.is_finite() & (price > 0))
+
+
+def _training_currency(frame: pl.DataFrame) -> str:
+    if "currency" not in frame.columns:
+        return DEFAULT_CURRENCY
+    counts = frame["currency"].cast(pl.String).drop_nulls().value_counts(sort=True)
+    return str(counts[0, 0]) if counts.height else DEFAULT_CURRENCY
+
+
+def _time_order(frame: pl.DataFrame, column: str | None) -> np.ndarray | None:
+    if not column or column not in frame.columns:
+        return None
+    values = frame[column]
+    if values.dtype == pl.String:
+        parsed = values.str.to_datetime(strict=False, time_zone="UTC")
+        values = parsed if parsed.null_count() < values.len() else values
+    if values.null_count() == values.len():
+        return None
+    return values.arg_sort(nulls_last=False).to_numpy()
+
+
+def _titles(frame: pl.DataFrame) -> list[str]:
+    if "title" not in frame.columns:
+        return [""] * frame.height
+    return frame["title"].cast(pl.String).fill_null("").to_list()
+
+
+def _to_price(log_values: np.ndarray) -> np.ndarray:
+    return np.round(np.clip(np.expm1(log_values), 0.0, None), 2)
+
+
+def _metrics(
+    y: np.ndarray, p50: np.ndarray, p10: Any = None, p90: Any = None
+) -> dict[str, float | None]:
+    p50 = np.asarray(p50, dtype=float)
+    coverage = None
+    if p10 is not None and p90 is not None:
+        p10, p90 = np.asarray(p10, dtype=float), np.asarray(p90, dtype=float)
+        coverage = round(float(np.mean((p10 <= y) & (y <= p90))), 4)
+    return {
+        "rmsle": round(float(np.sqrt(np.mean((np.log1p(p50) - np.log1p(y)) ** 2))), 4),
+        "mae": round(float(np.mean(np.abs(p50 - y))), 2),
+        "median_ape": round(float(np.median(np.abs(p50 - y) / y)), 4),
+        "coverage_p10_p90": coverage,
+    }

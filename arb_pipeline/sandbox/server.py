@@ -1,0 +1,273 @@
+"""The sandbox marketplace: a local HTTP SIMULATOR of eBay's APIs and a Craigslist search page.
+
+It serves the listings of `catalogue.generate_market` in the shapes real marketplaces use, so
+the real spiders and parsers run against it over HTTP:
+
+- `/buy/browse/v1/item_summary/search?q=&limit=&offset=`: eBay Buy Browse API JSON (active)
+- `/services/search/FindingService/v1?OPERATION-NAME=findCompletedItems&paginationInput.pageNumber=N`:
+  eBay Finding API JSON of sold and ended items (the comps)
+- `/search/sss?query=&s=`: Craigslist search results HTML (`li.result-row` layout)
+
+Faults can be switched on to exercise error handling: `ebay_api_500` (page 2 of the Browse
+search always answers 500), `craigslist_malformed` (page 2 of the search is broken HTML) and
+`craigslist_blocked` (every search page is a captcha).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import threading
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from arb_pipeline.sandbox.catalogue import EBAY_CONDITIONS, Market, SandboxListing, generate_market
+
+FAULTS = frozenset({"ebay_api_500", "craigslist_malformed", "craigslist_blocked"})
+BROWSE_PATH = "/buy/browse/v1/item_summary/search"
+FINDING_PATH = "/services/search/FindingService/v1"
+CRAIGSLIST_PATH = "/search/sss"
+CRAIGSLIST_PAGE_SIZE = 25
+FINDING_PAGE_SIZE = 100
+BANNER = "SANDBOX MARKETPLACE SIMULATOR: generated listings, not a real marketplace"
+
+
+def _iso(moment) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _money(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def browse_item(item: SandboxListing, base_url: str) -> dict[str, Any]:
+    """An active listing as an eBay Browse API `itemSummary`."""
+    condition, condition_id = EBAY_CONDITIONS[item.condition]
+    summary: dict[str, Any] = {
+        "itemId": f"v1|{item.listing_id}|0",
+        "title": item.title,
+        "categories": [{"categoryId": "0", "categoryName": item.product.category}],
+        "image": {"imageUrl": f"{base_url}/images/{item.image_id}.jpg"},
+        "seller": {"username": item.seller, "feedbackPercentage": "99.1", "feedbackScore": 250},
+        "condition": condition,
+        "conditionId": condition_id,
+        "shippingOptions": [
+            {
+                "shippingCostType": "FIXED",
+                "shippingCost": {"value": _money(item.shipping), "currency": "USD"},
+            }
+        ],
+        "buyingOptions": ["FIXED_PRICE"],
+        "itemWebUrl": f"{base_url}/itm/{item.listing_id}",
+        "itemLocation": {"city": item.location.split(",")[0], "country": "US"},
+        "itemCreationDate": _iso(item.listed_at),
+    }
+    if item.price is not None:
+        summary["price"] = {"value": _money(item.price), "currency": "USD"}
+    return summary
+
+
+def finding_item(item: SandboxListing, base_url: str) -> dict[str, Any]:
+    """A completed listing as an eBay Finding API `findCompletedItems` item."""
+    condition, condition_id = EBAY_CONDITIONS[item.condition]
+    price = {"_currencyId": "USD", "value": str(item.price)}
+    return {
+        "itemId": item.listing_id,
+        "title": item.title,
+        "globalId": "EBAY-US",
+        "primaryCategory": {"categoryId": "0", "categoryName": item.product.category},
+        "galleryURL": f"{base_url}/images/{item.image_id}.jpg",
+        "viewItemURL": f"{base_url}/itm/{item.listing_id}",
+        "location": item.location,
+        "country": "US",
+        "shippingInfo": {"shippingServiceCost": {"_currencyId": "USD", "value": str(item.shipping)}},
+        "sellingStatus": {
+            "currentPrice": price,
+            "convertedCurrentPrice": price,
+            "sellingState": "EndedWithSales" if item.status == "sold" else "EndedWithoutSales",
+        },
+        "listingInfo": {
+            "listingType": "FixedPrice",
+            "startTime": _iso(item.listed_at),
+            "endTime": _iso(item.ended_at),
+        },
+        "condition": {"conditionDisplayName": condition, "conditionId": condition_id},
+        "sellerInfo": {"sellerUserName": item.seller, "feedbackScore": "250"},
+    }
+
+
+def craigslist_row(item: SandboxListing, base_url: str) -> str:
+    """An active listing as a Craigslist `li.result-row`."""
+    url = f"{base_url}/sss/d/{item.product.key}/{item.listing_id}.html"
+    price = "" if item.price is None else f'<span class="result-price">${item.price:.0f}</span>'
+    repost = f' data-repost-of="{item.repost_of}"' if item.repost_of else ""
+    return f"""
+<li class="result-row" data-pid="{item.listing_id}"{repost}>
+  <a href="{url}" class="result-image gallery" data-ids="1:{item.image_id}">{price}</a>
+  <p class="result-info">
+    <time class="result-date" datetime="{item.listed_at:%Y-%m-%d %H:%M}">{item.listed_at:%b %d}</time>
+    <a href="{url}" data-id="{item.listing_id}" class="result-title hdrlnk">{html.escape(item.title)}</a>
+    <span class="result-meta">{price}
+      <span class="result-hood"> ({html.escape(item.location)})</span>
+    </span>
+  </p>
+</li>"""
+
+
+def craigslist_page(items: list[SandboxListing], offset: int, total: int, base_url: str) -> str:
+    """A Craigslist search results page."""
+    rows = "".join(craigslist_row(item, base_url) for item in items)
+    more = offset + CRAIGSLIST_PAGE_SIZE < total
+    next_link = (
+        f'<a href="{CRAIGSLIST_PATH}?s={offset + CRAIGSLIST_PAGE_SIZE}" class="button next" '
+        'title="next page">next &gt; </a>'
+        if more
+        else ""
+    )
+    return f"""<!DOCTYPE html>
+<html><head><title>sandbox craigslist: for sale</title></head>
+<body>
+<p class="banner">{BANNER}</p>
+<div class="search-legend"><span class="buttons">
+  <span class="button pagenum"><span class="range"><span class="rangeFrom">{offset + 1}</span> -
+  <span class="rangeTo">{offset + len(items)}</span></span> /
+  <span class="totalcount">{total}</span></span>
+  {next_link}
+</span></div>
+<div class="content" id="sortable-results"><ul class="rows">{rows}
+</ul></div>
+</body></html>"""
+
+
+CAPTCHA_PAGE = b"""<!DOCTYPE html><html><head><title>blocked</title></head><body>
+<h1>Please complete the captcha to continue</h1><p>Are you a robot?</p></body></html>"""
+MALFORMED_PAGE = b"<html><body><div class='content'><ul class='ro"
+
+
+class SandboxMarketplace:
+    """Serve one day's sandbox market on 127.0.0.1 with an ephemeral port; a context manager."""
+
+    def __init__(self, day: date, seed: int = 7, faults: frozenset[str] | set[str] = frozenset()):
+        unknown = set(faults) - FAULTS
+        if unknown:
+            raise ValueError(f"unknown sandbox faults {sorted(unknown)}; known: {sorted(FAULTS)}")
+        self.market: Market = generate_market(seed, day)
+        self.faults = frozenset(faults)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start_url(self, feed: str) -> str:
+        """First page of a feed: `ebay_api`, `ebay_finding` or `craigslist`."""
+        paths = {
+            "ebay_api": f"{BROWSE_PATH}?q=&limit=50&offset=0",
+            "ebay_finding": f"{FINDING_PATH}?"
+            + urlencode(
+                {
+                    "OPERATION-NAME": "findCompletedItems",
+                    "paginationInput.entriesPerPage": FINDING_PAGE_SIZE,
+                    "paginationInput.pageNumber": 1,
+                }
+            ),
+            "craigslist": f"{CRAIGSLIST_PATH}?query=&s=0",
+        }
+        return self.base_url + paths[feed]
+
+    def __enter__(self) -> SandboxMarketplace:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def respond(self, path: str, query: dict[str, str]) -> tuple[int, str, bytes]:
+        """(status, content type, body) for a request path and query."""
+        base = self.base_url
+        if path == BROWSE_PATH:
+            return self._browse(query, base)
+        if path == FINDING_PATH:
+            return self._finding(query, base)
+        if path == CRAIGSLIST_PATH:
+            return self._craigslist(query, base)
+        return 404, "text/plain", b"not found"
+
+    def _browse(self, query: dict[str, str], base: str) -> tuple[int, str, bytes]:
+        limit, offset = int(query.get("limit", 50)), int(query.get("offset", 0))
+        if "ebay_api_500" in self.faults and offset > 0:
+            return 500, "application/json", b'{"errors":[{"message":"Internal error"}]}'
+        items = self.market.ebay_active
+        served = items[:limit] + [items[limit - 1]] + items[limit:]  # eBay repeats across pages
+        page = served[offset : offset + limit]
+        body: dict[str, Any] = {
+            "href": f"{base}{BROWSE_PATH}?q=&limit={limit}&offset={offset}",
+            "total": len(served),
+            "limit": limit,
+            "offset": offset,
+            "warnings": [{"message": BANNER}],
+            "itemSummaries": [browse_item(item, base) for item in page],
+        }
+        if offset + limit < len(served):
+            body["next"] = f"{base}{BROWSE_PATH}?q=&limit={limit}&offset={offset + limit}"
+        return 200, "application/json", json.dumps(body).encode()
+
+    def _finding(self, query: dict[str, str], base: str) -> tuple[int, str, bytes]:
+        page_number = int(query.get("paginationInput.pageNumber", 1))
+        per_page = int(query.get("paginationInput.entriesPerPage", FINDING_PAGE_SIZE))
+        items = self.market.completed
+        total_pages = max(1, math.ceil(len(items) / per_page))
+        page = items[(page_number - 1) * per_page : page_number * per_page]
+        body = {
+            "ack": "Success",
+            "version": "1.13.0",
+            "timestamp": _iso(max(item.ended_at for item in items)),
+            "searchResult": {
+                "_count": str(len(page)),
+                "item": [finding_item(item, base) for item in page],
+            },
+            "paginationOutput": {
+                "entriesPerPage": str(per_page),
+                "pageNumber": str(page_number),
+                "totalEntries": str(len(items)),
+                "totalPages": str(total_pages),
+            },
+        }
+        return 200, "application/json", json.dumps(body).encode()
+
+    def _craigslist(self, query: dict[str, str], base: str) -> tuple[int, str, bytes]:
+        offset = int(query.get("s", 0))
+        if "craigslist_blocked" in self.faults:
+            return 200, "text/html", CAPTCHA_PAGE
+        if "craigslist_malformed" in self.faults and offset > 0:
+            return 200, "text/html", MALFORMED_PAGE
+        items = self.market.craigslist_active
+        page = items[offset : offset + CRAIGSLIST_PAGE_SIZE]
+        body = craigslist_page(page, offset, len(items), base)
+        return 200, "text/html; charset=utf-8", body.encode()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        marketplace = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                parts = urlsplit(self.path)
+                query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+                status, content_type, body = marketplace.respond(parts.path, query)
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("X-Sandbox", "simulator")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        return Handler

@@ -1,0 +1,113 @@
+"""Parser for eBay Buy Browse API `item_summary/search` JSON responses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urljoin
+
+from arb_pipeline.sources.common import (
+    ParseError,
+    canonical_condition,
+    make_record,
+    parse_price,
+    parse_timestamp,
+    raise_if_blocked,
+)
+
+SOURCE = "ebay_api"
+
+
+def load_json(body: bytes, url: str) -> dict[str, Any]:
+    """Decode a JSON object body; an HTML block page raises BlockedPageError, else ParseError."""
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        if body.lstrip()[:1] == b"<":
+            raise_if_blocked(body, url)
+        raise ParseError(f"{url}: body is not valid JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ParseError(f"{url}: expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def money(obj: Any, url: str) -> float | None:
+    """Read an API money object's value; None when absent, ParseError when not a number."""
+    if not obj or obj.get("value") in (None, ""):
+        return None
+    value = parse_price(str(obj["value"]))
+    if value is None:
+        raise ParseError(f"{url}: unreadable amount {obj['value']!r}")
+    return value
+
+
+def _item(item: dict[str, Any], url: str) -> dict[str, Any]:
+    price = item.get("price") or {}
+    seller = item.get("seller") or {}
+    shipping = (item.get("shippingOptions") or [{}])[0]
+    where = item.get("itemLocation") or {}
+    ended_at = parse_timestamp(item.get("itemEndDate"))
+    attributes = {
+        "legacy_item_id": item.get("legacyItemId"),
+        "buying_options": item.get("buyingOptions"),
+        "bid_count": item.get("bidCount"),
+        "current_bid_price": money(item.get("currentBidPrice"), url),
+        "original_price": parse_price(price.get("convertedFromValue")),
+        "original_currency": price.get("convertedFromCurrency"),
+        "seller_feedback_score": seller.get("feedbackScore"),
+        "seller_feedback_percentage": parse_price(seller.get("feedbackPercentage")),
+        "ended_at": ended_at.isoformat() if ended_at else None,
+    }
+    location = ", ".join(
+        str(where[key]) for key in ("postalCode", "city", "country") if where.get(key)
+    )
+    if not item.get("itemId") or not item.get("itemWebUrl"):
+        raise ParseError(f"{url}: item without itemId or itemWebUrl")
+    return make_record(
+        source=SOURCE,
+        listing_id=item["itemId"],
+        url=urljoin(url, item["itemWebUrl"]),
+        title=item.get("title"),
+        price=money(price, url),
+        currency=price.get("currency"),
+        shipping_price=money(shipping.get("shippingCost"), url),
+        condition=canonical_condition(item.get("condition"), item.get("conditionId")),
+        condition_raw=item.get("condition"),
+        category_raw=((item.get("categories") or [{}])[0]).get("categoryName"),
+        location=location or None,
+        seller_id=seller.get("username"),
+        image_url=(item.get("image") or {}).get("imageUrl"),
+        listed_at=parse_timestamp(item.get("itemCreationDate")),
+        status="active",
+        attributes={key: value for key, value in attributes.items() if value is not None},
+    )
+
+
+def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Parse a search response into records plus one message per item that was skipped."""
+    data = load_json(body, url)
+    if "itemSummaries" not in data and "total" not in data:
+        errors = "; ".join(str(e.get("message")) for e in data.get("errors") or [])
+        detail = f" (API errors: {errors})" if errors else ""
+        raise ParseError(f"{url}: missing 'itemSummaries' and 'total' keys{detail}")
+    items = data.get("itemSummaries") or []
+    if not isinstance(items, list):
+        raise ParseError(f"{url}: 'itemSummaries' is not a list")
+    records, problems = [], []
+    for index, item in enumerate(items):
+        try:
+            records.append(_item(item, url))
+        except (ParseError, AttributeError, TypeError, ValueError) as exc:
+            problems.append(f"{url}: item {index} skipped: {exc}")
+    return records, problems
+
+
+def parse(body: bytes, url: str) -> list[dict[str, Any]]:
+    """Parse a Browse API search response into canonical records."""
+    return parse_with_problems(body, url)[0]
+
+
+def next_page(body: bytes, url: str) -> str | None:
+    """The absolute URL of the next result page (the response's `next` link), or None."""
+    nxt = load_json(body, url).get("next")
+    return urljoin(url, nxt) if nxt else None

@@ -1,0 +1,128 @@
+"""Parser for eBay Finding API `findCompletedItems` JSON responses (plain or list-wrapped)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from arb_pipeline.sources.common import (
+    ParseError,
+    canonical_condition,
+    make_record,
+    parse_price,
+    parse_timestamp,
+)
+from arb_pipeline.sources.ebay_api import load_json, money
+
+SOURCE = "ebay_finding"
+PAGE_PARAM = "paginationInput.pageNumber"
+MAX_PAGE = 100  # the Finding API refuses pageNumber above 100 (10,000 results)
+
+
+def _unwrap(value: Any) -> Any:
+    """Drop the single-element lists and `@`/`__value__` spellings of raw Finding API JSON."""
+    if isinstance(value, list):
+        values = [_unwrap(v) for v in value]
+        return values[0] if len(values) == 1 else values
+    if isinstance(value, dict):
+        keys = {"__value__": "value"}
+        return {
+            keys.get(k, "_" + k[1:] if k.startswith("@") else k): _unwrap(v)
+            for k, v in value.items()
+        }
+    return value
+
+
+def _response(body: bytes, url: str) -> dict[str, Any]:
+    data = _unwrap(load_json(body, url))
+    wrapped = [key for key in data if key.endswith("Response")]
+    if len(wrapped) == 1 and isinstance(data[wrapped[0]], dict):
+        data = data[wrapped[0]]
+    if data.get("ack") == "Failure":
+        error = (data.get("errorMessage") or {}).get("error") or {}
+        error = error[0] if isinstance(error, list) else error
+        raise ParseError(f"{url}: Finding API failure: {error.get('message', 'no message')}")
+    return data
+
+
+def _flag(value: Any) -> bool | None:
+    return {"true": True, "false": False}.get(str(value).lower()) if value is not None else None
+
+
+def _item(item: dict[str, Any], url: str) -> dict[str, Any]:
+    selling = item.get("sellingStatus") or {}
+    listing = item.get("listingInfo") or {}
+    seller = item.get("sellerInfo") or {}
+    condition = item.get("condition") or {}
+    price = selling.get("currentPrice") or {}
+    ended_at = parse_timestamp(listing.get("endTime"))
+    attributes = {
+        "ended_at": ended_at.isoformat() if ended_at else None,
+        "selling_state": selling.get("sellingState"),
+        "listing_type": listing.get("listingType"),
+        "best_offer_enabled": _flag(listing.get("bestOfferEnabled")),
+        "buy_it_now_available": _flag(listing.get("buyItNowAvailable")),
+        "bid_count": int(selling["bidCount"]) if selling.get("bidCount") else None,
+        "seller_feedback_score": int(seller["feedbackScore"])
+        if "feedbackScore" in seller
+        else None,
+        "seller_positive_feedback_percent": parse_price(seller.get("positiveFeedbackPercent")),
+        "seller_top_rated": _flag(seller.get("topRatedSeller")),
+    }
+    if not item.get("itemId") or not item.get("viewItemURL"):
+        raise ParseError(f"{url}: item without itemId or viewItemURL")
+    return make_record(
+        source=SOURCE,
+        listing_id=item["itemId"],
+        url=item["viewItemURL"],
+        title=item.get("title"),
+        price=money(price, url),
+        currency=price.get("_currencyId"),
+        shipping_price=money((item.get("shippingInfo") or {}).get("shippingServiceCost"), url),
+        condition=canonical_condition(
+            condition.get("conditionDisplayName"), condition.get("conditionId")
+        ),
+        condition_raw=condition.get("conditionDisplayName"),
+        category_raw=(item.get("primaryCategory") or {}).get("categoryName"),
+        location=item.get("location"),
+        seller_id=seller.get("sellerUserName"),
+        image_url=item.get("pictureURLLarge") or item.get("galleryURL"),
+        listed_at=parse_timestamp(listing.get("startTime")),
+        status="sold" if selling.get("sellingState") == "EndedWithSales" else "ended",
+        attributes={key: value for key, value in attributes.items() if value is not None},
+    )
+
+
+def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Parse a findCompletedItems response into records plus one message per skipped item."""
+    data = _response(body, url)
+    if not isinstance(data.get("searchResult"), dict):
+        raise ParseError(f"{url}: missing 'searchResult' object (keys: {sorted(data)})")
+    items = data["searchResult"].get("item") or []
+    records, problems = [], []
+    for index, item in enumerate(items if isinstance(items, list) else [items]):
+        try:
+            records.append(_item(item, url))
+        except (ParseError, AttributeError, TypeError, ValueError) as exc:
+            problems.append(f"{url}: item {index} skipped: {exc}")
+    return records, problems
+
+
+def parse(body: bytes, url: str) -> list[dict[str, Any]]:
+    """Parse a findCompletedItems response into canonical records (status sold or ended)."""
+    return parse_with_problems(body, url)[0]
+
+
+def next_page(body: bytes, url: str) -> str | None:
+    """The request URL with `paginationInput.pageNumber` advanced, or None on the last page."""
+    pagination = _response(body, url).get("paginationOutput") or {}
+    try:
+        page, total = int(pagination["pageNumber"]), int(pagination["totalPages"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if page >= min(total, MAX_PAGE):
+        return None
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != PAGE_PARAM]
+    query.append((PAGE_PARAM, str(page + 1)))
+    return urlunsplit(parts._replace(query=urlencode(query)))

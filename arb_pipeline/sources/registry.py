@@ -1,0 +1,39 @@
+"""Which parser each source uses, and where the sandbox serves it."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source the pipeline can crawl: its parser module and (for the sandbox) its feed."""
+
+    name: str
+    parser: str
+    sandbox_feed: str | None = None
+
+    def parser_module(self) -> ModuleType:
+        """The module with `parse_with_problems(body, url)` and `next_page(body, url)`."""
+        return importlib.import_module(f"arb_pipeline.sources.{self.parser}")
+
+
+PARSERS = ("ebay_api", "ebay_finding", "craigslist")
+
+SANDBOX_SOURCES: dict[str, Source] = {
+    "sandbox_ebay_api": Source("sandbox_ebay_api", "ebay_api", "ebay_api"),
+    "sandbox_ebay_finding": Source("sandbox_ebay_finding", "ebay_finding", "ebay_finding"),
+    "sandbox_craigslist": Source("sandbox_craigslist", "craigslist", "craigslist"),
+}
+
+
+def parser_for(name: str) -> ModuleType:
+    """The parser module for a source or parser name; KeyError for an unknown one."""
+    if name in SANDBOX_SOURCES:
+        return SANDBOX_SOURCES[name].parser_module()
+    if name in PARSERS:
+        return importlib.import_module(f"arb_pipeline.sources.{name}")
+    known = sorted(set(PARSERS) | set(SANDBOX_SOURCES))
+    raise KeyError(f"unknown source {name!r}; known sources: {', '.join(known)}")
