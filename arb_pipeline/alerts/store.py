@@ -109,9 +109,15 @@ class StateStore:
 
     def alerted(self, search: str) -> set[tuple[str, str]]:
         """The (source, listing_id) pairs already alerted for `search`."""
+        return set(self.destinations(search))
+
+    def destinations(self, search: str) -> dict[tuple[str, str], str | None]:
+        """Where each alert of `search` went, by (source, listing_id); None if undelivered."""
         with self._connect() as conn:
-            rows = conn.execute("select source, listing_id from alerts where search = ?", (search,))
-            return {(row["source"], row["listing_id"]) for row in rows}
+            rows = conn.execute(
+                "select source, listing_id, destination from alerts where search = ?", (search,)
+            )
+            return {(row["source"], row["listing_id"]): row["destination"] for row in rows}
 
     def create_proposal(self, opportunity: dict[str, Any]) -> int:
         """Create a pending purchase proposal for an opportunity (idempotent); return its id."""

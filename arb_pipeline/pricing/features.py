@@ -10,6 +10,8 @@ import polars as pl
 TEXT_COLUMNS = ("title", "description")
 RESERVED_COLUMNS = ("price", "currency", "listed_at")
 ID_UNIQUE_SHARE = 0.9
+NO_TEXT = "__none__"
+WORD_TOKENS = r"(?u)\b\w+\b"
 _ID_NAME = re.compile(r"(^|_)id$|[a-z]Id$|^id_|(^|_)(url|uri|link)$", re.IGNORECASE)
 
 _NUM = r"(\d+(?:\.\d+)?)"
@@ -29,23 +31,18 @@ class FeatureSpec:
 
     categorical: list[str] = field(default_factory=list)
     numeric: list[str] = field(default_factory=list)
-    has_title: bool = True
     has_description: bool = False
 
     @property
     def columns(self) -> list[str]:
         """Prepared-frame columns the estimator reads, in order."""
-        text = (["_title"] if self.has_title else []) + (
-            ["_description"] if self.has_description else []
-        )
+        text = ["_title"] + (["_description"] if self.has_description else [])
         return text + self.categorical + self.numeric + list(TITLE_FEATURES)
 
 
 def infer_spec(frame: pl.DataFrame) -> FeatureSpec:
     """Assign every non-reserved column of a training frame to a feature role."""
-    spec = FeatureSpec(
-        has_title=_has_text(frame, "title"), has_description=_has_text(frame, "description")
-    )
+    spec = FeatureSpec(has_description=_has_text(frame, "description"))
     rows = max(frame.height, 1)
     for name, dtype in frame.schema.items():
         if name in TEXT_COLUMNS or name in RESERVED_COLUMNS or name.startswith("pred_"):
@@ -68,11 +65,16 @@ def prepare(frame: pl.DataFrame, spec: FeatureSpec) -> pl.DataFrame:
         if c not in frame.columns
     )
     title = _clean_text("title")
-    exprs = [title.alias("_title")]
+    exprs = [_document(title).alias("_title")]
     if spec.has_description:
-        exprs.append(_clean_text("description").alias("_description"))
+        exprs.append(_document(_clean_text("description")).alias("_description"))
     exprs += [
-        pl.col(c).cast(pl.String, strict=False).fill_null("").str.strip_chars().alias(c)
+        pl.col(c)
+        .cast(pl.String, strict=False)
+        .fill_null("")
+        .str.strip_chars()
+        .str.replace(r"^(?i)unknown$", "")  # the canonical record's "no condition given"
+        .alias(c)
         for c in spec.categorical
     ]
     exprs += [
@@ -97,6 +99,11 @@ def _clean_text(name: str) -> pl.Expr:
         .str.strip_chars()
         .str.to_lowercase()
     )
+
+
+def _document(text: pl.Expr) -> pl.Expr:
+    """Text with at least one word token, so a vectorizer never sees an empty corpus."""
+    return pl.when(text.str.contains(r"\w")).then(text).otherwise(pl.lit(NO_TEXT))
 
 
 def _has_text(frame: pl.DataFrame, name: str) -> bool:

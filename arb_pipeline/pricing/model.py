@@ -24,6 +24,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from arb_pipeline.pricing.features import (
     TITLE_FEATURES,
+    WORD_TOKENS,
     FeatureSpec,
     infer_spec,
     missing_title,
@@ -108,7 +109,7 @@ def read_table(path: Path) -> pl.DataFrame:
 
 
 def fit_model(frame: pl.DataFrame) -> ResaleModel:
-    """Fit on rows with a positive price; the card holds a holdout evaluation."""
+    """Fit on rows with a positive price in the main currency; card holds a holdout evaluation."""
     metrics = evaluate(frame) if _training_rows(frame).height >= 20 else None
     model = _fit(frame)
     model.card["metrics"] = metrics
@@ -136,9 +137,8 @@ def evaluate(
     pred = model.predict(test)
     median = float(train["price"].median())
     low, high = np.quantile(train["price"].to_numpy(), [0.1, 0.9])
-    baseline_ridge = make_pipeline(
-        TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True), Ridge(alpha=RIDGE_ALPHA)
-    )
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=WORD_TOKENS)
+    baseline_ridge = make_pipeline(words, Ridge(alpha=RIDGE_ALPHA))
     baseline_ridge.fit(_titles(train), np.log1p(train["price"].to_numpy()))
     ridge_pred = _to_price(baseline_ridge.predict(_titles(test)))
     return {
@@ -184,8 +184,6 @@ def predict_file(model_dir: Path, input_path: Path, out_path: Path) -> int:
 def _fit(frame: pl.DataFrame) -> ResaleModel:
     currency = _training_currency(frame)
     data = _training_rows(frame)
-    if "currency" in data.columns:
-        data = data.filter(pl.col("currency").is_null() | (pl.col("currency") == currency))
     if data.height == 0:
         raise ValueError("no training rows: need a positive `price` on at least one row")
     spec = infer_spec(data)
@@ -196,12 +194,14 @@ def _fit(frame: pl.DataFrame) -> ResaleModel:
     folds = min(CV_FOLDS, data.height)
     if folds >= 2:
         oof = np.empty(data.height)
+        oof_blank = np.empty(data.height)
         for train_idx, test_idx in KFold(folds, shuffle=True, random_state=SEED).split(features):
-            fold = _pipeline(spec, len(train_idx)).fit(features[train_idx], target[train_idx])
+            fold = _fit_augmented(spec, features[train_idx], target[train_idx])
             oof[test_idx] = fold.predict(features[test_idx])
-        residuals = target - oof
+            oof_blank[test_idx] = fold.predict(_blank_categoricals(features[test_idx], spec))
+        residuals = np.concatenate([target - oof, target - oof_blank])
     low, high = (float(q) for q in np.quantile(residuals, [0.1, 0.9]))
-    pipeline = _pipeline(spec, data.height).fit(features, target)
+    pipeline = _fit_augmented(spec, features, target)
     card = {
         "training_rows": data.height,
         "currency": currency,
@@ -224,10 +224,28 @@ def _fit(frame: pl.DataFrame) -> ResaleModel:
     return ResaleModel(pipeline, spec, currency, min(low, 0.0), max(high, 0.0), card)
 
 
+def _blank_categoricals(features: pl.DataFrame, spec: FeatureSpec) -> pl.DataFrame:
+    return features.with_columns(pl.lit("").alias(name) for name in spec.categorical)
+
+
+def _fit_augmented(spec: FeatureSpec, features: pl.DataFrame, target: np.ndarray) -> Pipeline:
+    """Fit on the rows twice, once without their categoricals, so that listings whose
+    marketplace shows no condition, category or brand are priced from the title alone."""
+    if spec.categorical:
+        features = pl.concat([features, _blank_categoricals(features, spec)])
+        target = np.concatenate([target, target])
+    return _pipeline(spec, features.height).fit(features, target)
+
+
 def _pipeline(spec: FeatureSpec, rows: int) -> Pipeline:
     min_df = 2 if rows >= 200 else 1
     text = [
-        ("title_word", TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True)),
+        (
+            "title_word",
+            TfidfVectorizer(
+                ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, token_pattern=WORD_TOKENS
+            ),
+        ),
         (
             "title_char",
             TfidfVectorizer(
@@ -235,11 +253,11 @@ def _pipeline(spec: FeatureSpec, rows: int) -> Pipeline:
             ),
         ),
     ]
-    transformers: list[tuple[str, Any, Any]] = []
-    if spec.has_title:
-        transformers += [(name, vec, "_title") for name, vec in text]
+    transformers: list[tuple[str, Any, Any]] = [(name, vec, "_title") for name, vec in text]
     if spec.has_description:
-        vec = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True)
+        vec = TfidfVectorizer(
+            ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, token_pattern=WORD_TOKENS
+        )
         transformers.append(("description", vec, "_description"))
     if spec.categorical:
         onehot = OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=5)
@@ -258,7 +276,11 @@ def _training_rows(frame: pl.DataFrame) -> pl.DataFrame:
     if "price" not in frame.columns:
         raise ValueError("training data needs a `price` column")
     price = pl.col("price").cast(pl.Float64, strict=False)
-    return frame.with_columns(price).filter(price.is_not_null() & price.is_finite() & (price > 0))
+    keep = price.is_not_null() & price.is_finite() & (price > 0)
+    if "currency" in frame.columns:
+        currency = pl.col("currency").cast(pl.String)
+        keep &= currency.is_null() | (currency == _training_currency(frame))
+    return frame.with_columns(price).filter(keep)
 
 
 def _training_currency(frame: pl.DataFrame) -> str:
@@ -281,9 +303,7 @@ def _time_order(frame: pl.DataFrame, column: str | None) -> np.ndarray | None:
 
 
 def _titles(frame: pl.DataFrame) -> list[str]:
-    if "title" not in frame.columns:
-        return [""] * frame.height
-    return frame["title"].cast(pl.String).fill_null("").to_list()
+    return prepare(frame, FeatureSpec())["_title"].to_list()
 
 
 def _to_price(log_values: np.ndarray) -> np.ndarray:

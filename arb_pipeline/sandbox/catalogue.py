@@ -28,20 +28,48 @@ class Product:
 
 CATALOGUE: tuple[Product, ...] = (
     Product("iphone-13-128", "Apple iPhone 13 128GB", "Cell Phones & Smartphones", "Apple", 430),
-    Product("iphone-14-pro-256", "Apple iPhone 14 Pro 256GB", "Cell Phones & Smartphones", "Apple", 760),
-    Product("galaxy-s22-128", "Samsung Galaxy S22 128GB", "Cell Phones & Smartphones", "Samsung", 330),
+    Product(
+        "iphone-14-pro-256", "Apple iPhone 14 Pro 256GB", "Cell Phones & Smartphones", "Apple", 760
+    ),
+    Product(
+        "galaxy-s22-128", "Samsung Galaxy S22 128GB", "Cell Phones & Smartphones", "Samsung", 330
+    ),
     Product("pixel-7-128", "Google Pixel 7 128GB", "Cell Phones & Smartphones", "Google", 290),
-    Product("macbook-air-m1", "Apple MacBook Air 13 M1 8GB 256GB", "Laptops & Netbooks", "Apple", 580),
-    Product("macbook-pro-14", "Apple MacBook Pro 14 M1 Pro 16GB 512GB", "Laptops & Netbooks", "Apple", 1280),
-    Product("thinkpad-x1-g9", "Lenovo ThinkPad X1 Carbon Gen 9 16GB 512GB", "Laptops & Netbooks", "Lenovo", 660),
+    Product(
+        "macbook-air-m1", "Apple MacBook Air 13 M1 8GB 256GB", "Laptops & Netbooks", "Apple", 580
+    ),
+    Product(
+        "macbook-pro-14",
+        "Apple MacBook Pro 14 M1 Pro 16GB 512GB",
+        "Laptops & Netbooks",
+        "Apple",
+        1280,
+    ),
+    Product(
+        "thinkpad-x1-g9",
+        "Lenovo ThinkPad X1 Carbon Gen 9 16GB 512GB",
+        "Laptops & Netbooks",
+        "Lenovo",
+        660,
+    ),
     Product("dell-xps-13", "Dell XPS 13 9310 16GB 512GB", "Laptops & Netbooks", "Dell", 540),
-    Product("ps5-disc", "Sony PlayStation 5 Disc Edition 825GB", "Video Game Consoles", "Sony", 430),
+    Product(
+        "ps5-disc", "Sony PlayStation 5 Disc Edition 825GB", "Video Game Consoles", "Sony", 430
+    ),
     Product("switch-oled", "Nintendo Switch OLED 64GB", "Video Game Consoles", "Nintendo", 270),
-    Product("xbox-series-x", "Microsoft Xbox Series X 1TB", "Video Game Consoles", "Microsoft", 390),
+    Product(
+        "xbox-series-x", "Microsoft Xbox Series X 1TB", "Video Game Consoles", "Microsoft", 390
+    ),
     Product("canon-r6", "Canon EOS R6 Mirrorless Camera Body", "Digital Cameras", "Canon", 1550),
-    Product("sony-a7iii", "Sony Alpha a7 III Mirrorless Camera Body", "Digital Cameras", "Sony", 1120),
-    Product("fuji-xt4", "Fujifilm X-T4 Mirrorless Camera Body", "Digital Cameras", "Fujifilm", 1060),
-    Product("ipad-air-5", "Apple iPad Air 5th Gen 64GB WiFi", "Tablets & eBook Readers", "Apple", 440),
+    Product(
+        "sony-a7iii", "Sony Alpha a7 III Mirrorless Camera Body", "Digital Cameras", "Sony", 1120
+    ),
+    Product(
+        "fuji-xt4", "Fujifilm X-T4 Mirrorless Camera Body", "Digital Cameras", "Fujifilm", 1060
+    ),
+    Product(
+        "ipad-air-5", "Apple iPad Air 5th Gen 64GB WiFi", "Tablets & eBook Readers", "Apple", 440
+    ),
     Product("airpods-pro-2", "Apple AirPods Pro 2nd Generation", "Headphones", "Apple", 180),
 )
 
@@ -53,7 +81,16 @@ EBAY_CONDITIONS = {
     "fair": ("Used", "3000"),
     "for_parts": ("For parts or not working", "7000"),
 }
-_SUFFIXES = ("", " Unlocked", " - Excellent", " Black", " Silver", " with box", " Fast Ship", " Clean")
+_SUFFIXES = (
+    "",
+    " Unlocked",
+    " - Excellent",
+    " Black",
+    " Silver",
+    " with box",
+    " Fast Ship",
+    " Clean",
+)
 _CITIES = ("Chicago, IL", "Austin, TX", "Denver, CO", "Portland, OR", "Columbus, OH", "Tampa, FL")
 COMPS_WINDOW_DAYS = 60
 
@@ -179,15 +216,21 @@ def generate_market(seed: int, day: date) -> Market:
     for seq, product in enumerate(deal_products):
         marketplace = "ebay" if seq < 3 else "craigslist"
         condition = rng.choice(("like_new", "good"))
-        price = market_value(product, condition) * rng.uniform(0.42, 0.52)
+        price = market_value(product, condition) * rng.uniform(0.35, 0.45)
         deal = _listing(rng, marketplace, day, product, condition, price, "deal", "", seq)
         target = market.ebay_active if marketplace == "ebay" else market.craigslist_active
         target.insert(rng.randrange(len(target)), deal)
 
     by_key = {product.key: product for product in CATALOGUE}
     traps = [
-        ("ebay", "for_parts", by_key["iphone-14-pro-256"], "for_parts",
-         " - FOR PARTS, cracked screen, no power", 0.14),
+        (
+            "ebay",
+            "for_parts",
+            by_key["iphone-14-pro-256"],
+            "for_parts",
+            " - FOR PARTS, cracked screen, no power",
+            0.14,
+        ),
         ("ebay", "box_only", by_key["ps5-disc"], "new", " - BOX ONLY, no console", 0.06),
         ("ebay", "accessory", by_key["macbook-pro-14"], "new", " Charger Only 96W USB-C", 0.03),
         ("craigslist", "wanted", by_key["canon-r6"], "good", "", 0.5),
@@ -195,15 +238,26 @@ def generate_market(seed: int, day: date) -> Market:
     ]
     for seq, (marketplace, name, product, condition, suffix, factor) in enumerate(traps):
         price = None if factor is None else product.reference_price * factor
-        trap = _listing(rng, marketplace, day, product, condition, price, f"trap_{name}", suffix, seq)
+        trap = _listing(
+            rng, marketplace, day, product, condition, price, f"trap_{name}", suffix, seq
+        )
         if name == "wanted":
             trap.title = f"WANTED: {product.title} - paying cash"
         target = market.ebay_active if marketplace == "ebay" else market.craigslist_active
         target.insert(rng.randrange(len(target)), trap)
 
     original = next(item for item in market.craigslist_active if item.kind == "deal")
-    repost = _listing(rng, "craigslist", day, original.product, original.condition,
-                      original.price, "trap_duplicate", "", 99)
+    repost = _listing(
+        rng,
+        "craigslist",
+        day,
+        original.product,
+        original.condition,
+        original.price,
+        "trap_duplicate",
+        "",
+        99,
+    )
     repost.title, repost.image_id, repost.repost_of = original.title, original.image_id, None
     repost.listed_at = original.listed_at + timedelta(hours=1)
     market.craigslist_active.append(repost)

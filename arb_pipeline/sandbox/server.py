@@ -83,7 +83,9 @@ def finding_item(item: SandboxListing, base_url: str) -> dict[str, Any]:
         "viewItemURL": f"{base_url}/itm/{item.listing_id}",
         "location": item.location,
         "country": "US",
-        "shippingInfo": {"shippingServiceCost": {"_currencyId": "USD", "value": str(item.shipping)}},
+        "shippingInfo": {
+            "shippingServiceCost": {"_currencyId": "USD", "value": str(item.shipping)}
+        },
         "sellingStatus": {
             "currentPrice": price,
             "convertedCurrentPrice": price,

@@ -114,8 +114,15 @@ def crawl(source: str, start_url: str, archive_dir: Path) -> CrawlResult:
         shutil.rmtree(archive_dir)
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "result.json"
-        command = [sys.executable, "-m", "arb_pipeline.sources.crawl", source, start_url,
-                   str(archive_dir), str(out)]
+        command = [
+            sys.executable,
+            "-m",
+            "arb_pipeline.sources.crawl",
+            source,
+            start_url,
+            str(archive_dir),
+            str(out),
+        ]
         completed = subprocess.run(command, capture_output=True, text=True)
         if completed.returncode != 0 or not out.exists():
             raise RuntimeError(

@@ -31,9 +31,9 @@ signed as (
             ' '
         ) as product_key,
         -- the same item listed twice (a repost or cross-post): same title, price and currency
-        first_value(listing_key) over (
-            partition by status, lower(title), price, currency
-            order by listed_at nulls last, listing_key
+        first_value(listings.listing_key) over (
+            partition by listings.status, lower(listings.title), listings.price, listings.currency
+            order by listings.listed_at nulls last, listings.listing_key
         ) as first_listing_key
     from listings
     left join excluded on listings.listing_key = excluded.listing_key

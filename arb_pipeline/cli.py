@@ -1,0 +1,156 @@
+"""The `arb-pipeline` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from arb_pipeline.paths import ArbHome
+from arb_pipeline.sources.common import BlockedPageError, ParseError, record_to_json
+
+EXIT_USAGE = 2
+EXIT_BLOCKED = 3
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    """Print the canonical records of a saved page as JSON Lines."""
+    from arb_pipeline.sources.registry import parser_for
+
+    try:
+        parser = parser_for(args.source)
+    except KeyError as error:
+        print(error.args[0], file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        body = Path(args.file).read_bytes()
+    except OSError as error:
+        print(f"cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    url = args.url or Path(args.file).resolve().as_uri()
+    try:
+        records, problems = parser.parse_with_problems(body, url)
+    except BlockedPageError as error:
+        print(f"blocked: {error}", file=sys.stderr)
+        return EXIT_BLOCKED
+    except ParseError as error:
+        print(f"parse error: {error}", file=sys.stderr)
+        return 1
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    for record in records:
+        print(record_to_json(record))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run the whole pipeline once against the sandbox and print the deals found."""
+    from arb_pipeline.demo import run_demo
+
+    home = ArbHome.from_env(args.home).ensure()
+    result = run_demo(home)
+    for failure in result.ingest_failures:
+        print(f"ingest problem: {failure}", file=sys.stderr)
+    print(f"ARB_HOME: {home.root}")
+    print(f"Deals found (alerted once each; {result.alerts_sent} new email(s) this run):")
+    header = f"{'source':<22} {'title':<48} {'price':>9} {'p50':>9} {'profit':>9} {'margin':>7}"
+    print(header)
+    print("-" * len(header))
+    for deal in result.deals:
+        print(
+            f"{deal['source']:<22} {deal['title'][:48]:<48} {deal['price']:>9.2f} "
+            f"{deal['pred_p50']:>9.2f} {deal['profit']:>9.2f} {deal['margin']:>7.0%}"
+        )
+    print("\nEmails:")
+    for deal in result.deals:
+        print(f"  {deal['destination']}")
+    print(f"\nWarehouse: {home.warehouse}   Proposals: arb-pipeline proposals list")
+    return 0
+
+
+def cmd_model_fit(args: argparse.Namespace) -> int:
+    """Fit the resale model on a CSV/Parquet file."""
+    from arb_pipeline.pricing.model import fit_file
+
+    card = fit_file(Path(args.train), Path(args.out))
+    print(json.dumps(card.get("metrics"), indent=2, default=str))
+    return 0
+
+
+def cmd_model_predict(args: argparse.Namespace) -> int:
+    """Predict p10/p50/p90 for every row of a CSV/Parquet file."""
+    from arb_pipeline.pricing.model import predict_file
+
+    rows = predict_file(Path(args.model), Path(args.input), Path(args.out))
+    print(f"wrote {rows} predictions to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_proposals_list(args: argparse.Namespace) -> int:
+    """List purchase proposals."""
+    from arb_pipeline.alerts.store import StateStore
+
+    proposals = StateStore(ArbHome.from_env(args.home).root).list_proposals(args.status)
+    if args.format == "json":
+        print(json.dumps(proposals, indent=2, default=str))
+        return 0
+    for p in proposals:
+        print(
+            f"{p['id']:>4} {p['status']:<9} {p['source']:<20} {p['title'][:44]:<44} "
+            f"{p['currency']} {p['price']:>9.2f}  max offer {p['max_offer']:>9.2f}  "
+            f"profit ~{p['expected_profit']:.2f}"
+        )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="arb-pipeline", description=__doc__)
+    parser.add_argument("--home", help="state folder (default: $ARB_HOME or ./.arb)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    parse = commands.add_parser("parse", help="parse a saved marketplace page to JSON Lines")
+    parse.add_argument("--source", required=True)
+    parse.add_argument("file")
+    parse.add_argument("--url", help="the page's original URL (resolves relative links)")
+    parse.set_defaults(handler=cmd_parse)
+
+    demo = commands.add_parser("demo", help="run the whole pipeline once on the sandbox")
+    demo.set_defaults(handler=cmd_demo)
+
+    model = commands.add_parser("model", help="fit or apply the resale model").add_subparsers(
+        dest="model_command", required=True
+    )
+    fit = model.add_parser("fit", help="fit on a CSV/Parquet file with title and price")
+    fit.add_argument("--train", required=True)
+    fit.add_argument("--out", required=True)
+    fit.set_defaults(handler=cmd_model_fit)
+    predict = model.add_parser("predict", help="write pred_p10/p50/p90 for each input row")
+    predict.add_argument("--model", required=True)
+    predict.add_argument("--input", required=True)
+    predict.add_argument("--out", required=True)
+    predict.set_defaults(handler=cmd_model_predict)
+
+    proposals = commands.add_parser("proposals", help="purchase proposals").add_subparsers(
+        dest="proposals_command", required=True
+    )
+    listing = proposals.add_parser("list", help="list proposals")
+    listing.add_argument("--status")
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    listing.set_defaults(handler=cmd_proposals_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `arb-pipeline` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

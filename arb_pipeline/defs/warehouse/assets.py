@@ -1,0 +1,77 @@
+"""Warehouse: the dbt-duckdb project as Dagster assets; dbt tests become asset checks."""
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from arb_pipeline.defs.resources import ArbHomeResource
+from arb_pipeline.paths import DBT_PROJECT_DIR
+
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+OPPORTUNITIES = "tag:opportunities"
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Puts every dbt model in the `warehouse` group."""
+
+    def get_group_name(self, dbt_resource_props: dict[str, Any]) -> str | None:
+        return "warehouse"
+
+
+def dbt_resource() -> DbtCliResource:
+    """The dbt CLI of this virtualenv, pointed at the project and its committed profiles."""
+    return DbtCliResource(
+        project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
+    )
+
+
+def _build(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, arb_home: ArbHomeResource
+) -> Iterator[Any]:
+    os.environ["ARB_HOME"] = str(arb_home.home().root)  # dbt's profile reads it
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+def ensure_manifest() -> None:
+    """Parse the dbt project when the manifest is missing (fresh clone) or under `dagster dev`."""
+    if dbt_project.manifest_path.exists() and not os.environ.get("DAGSTER_IS_DEV_CLI"):
+        return
+    dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+
+
+ensure_manifest()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    exclude=OPPORTUNITIES,
+    name="warehouse_models",
+    dagster_dbt_translator=WarehouseTranslator(),
+)
+def warehouse_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, arb_home: ArbHomeResource
+) -> Iterator[Any]:
+    """Staging, canonical listings and sold comps, built from the raw lake."""
+    yield from _build(context, dbt, arb_home)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=OPPORTUNITIES,
+    name="opportunity_models",
+    dagster_dbt_translator=WarehouseTranslator(),
+)
+def opportunity_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, arb_home: ArbHomeResource
+) -> Iterator[Any]:
+    """Opportunities: active listings priced against the resale model's predictions."""
+    yield from _build(context, dbt, arb_home)
