@@ -15,6 +15,9 @@ from arb_pipeline.sources.registry import SANDBOX_SOURCES
 from arb_pipeline.warehouse import query
 
 
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
 @dataclass
 class DemoResult:
     """What one demo run did."""
@@ -41,21 +44,23 @@ def run_demo(home: ArbHome, day: date | None = None) -> DemoResult:
     day = day or datetime.now(UTC).date()
     result = DemoResult()
     instance = demo_instance(home)
-    ingest = defs.get_job_def("ingest_sandbox")
+    ingest = defs.resolve_job_def("ingest_sandbox")
     for source in SANDBOX_SOURCES:
         key = dg.MultiPartitionKey({"date": day.isoformat(), "source": source})
-        run = ingest.execute_in_process(partition_key=key, instance=instance, raise_on_error=False)
+        run = ingest.execute_in_process(
+            run_config=QUIET, partition_key=key, instance=instance, raise_on_error=False
+        )
         if not run.success:
             result.ingest_failures.append(f"{source} {day}: {_failure(run)}")
-    defs.get_job_def("refresh_prices").execute_in_process(instance=instance)
+    defs.resolve_job_def("refresh_prices").execute_in_process(run_config=QUIET, instance=instance)
 
-    sensor = defs.get_sensor_def("deal_alert_sensor")
+    sensor = defs.resolve_sensor_def("deal_alert_sensor")
     with dg.build_sensor_context(instance=instance, resources=resources) as context:
         evaluation = sensor(context)
-    alert_job = defs.get_job_def("deal_alert_job")
+    alert_job = defs.resolve_job_def("deal_alert_job")
     for request in evaluation.run_requests or []:
         alert_job.execute_in_process(
-            run_config=request.run_config, instance=instance, tags=request.tags
+            run_config={**request.run_config, **QUIET}, instance=instance, tags=request.tags
         )
         result.alerts_sent += 1
     search = resources["alert_settings"].search_name

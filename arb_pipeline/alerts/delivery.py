@@ -32,7 +32,8 @@ def _slug(text: str, limit: int = 40) -> str:
 def write_eml(message: EmailMessage, outbox: Path) -> Path:
     """Atomically write the message to `<outbox>/<UTC timestamp>-<slug>-<hash>.eml`."""
     outbox.mkdir(parents=True, exist_ok=True)
-    data = message.as_bytes()
+    # long subjects stay on one line: Python's 78-column folding starts them on a blank line
+    data = message.as_bytes(policy=message.policy.clone(max_line_length=998))
     key = str(message.get("Message-ID") or "").encode() or data
     digest = hashlib.sha256(key).hexdigest()[:10]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -4,8 +4,8 @@ It serves the listings of `catalogue.generate_market` in the shapes real marketp
 the real spiders and parsers run against it over HTTP:
 
 - `/buy/browse/v1/item_summary/search?q=&limit=&offset=`: eBay Buy Browse API JSON (active)
-- `/services/search/FindingService/v1?OPERATION-NAME=findCompletedItems&paginationInput.pageNumber=N`:
-  eBay Finding API JSON of sold and ended items (the comps)
+- `/services/search/FindingService/v1?OPERATION-NAME=findCompletedItems&…`: eBay Finding
+  API JSON of sold and ended items (the comps)
 - `/search/sss?query=&s=`: Craigslist search results HTML (`li.result-row` layout)
 
 Faults can be switched on to exercise error handling: `ebay_api_500` (page 2 of the Browse
@@ -105,13 +105,14 @@ def craigslist_row(item: SandboxListing, base_url: str) -> str:
     """An active listing as a Craigslist `li.result-row`."""
     url = f"{base_url}/sss/d/{item.product.key}/{item.listing_id}.html"
     price = "" if item.price is None else f'<span class="result-price">${item.price:.0f}</span>'
+    title, when = html.escape(item.title), item.listed_at
     repost = f' data-repost-of="{item.repost_of}"' if item.repost_of else ""
     return f"""
 <li class="result-row" data-pid="{item.listing_id}"{repost}>
   <a href="{url}" class="result-image gallery" data-ids="1:{item.image_id}">{price}</a>
   <p class="result-info">
-    <time class="result-date" datetime="{item.listed_at:%Y-%m-%d %H:%M}">{item.listed_at:%b %d}</time>
-    <a href="{url}" data-id="{item.listing_id}" class="result-title hdrlnk">{html.escape(item.title)}</a>
+    <time class="result-date" datetime="{when:%Y-%m-%d %H:%M}">{when:%b %d}</time>
+    <a href="{url}" data-id="{item.listing_id}" class="result-title hdrlnk">{title}</a>
     <span class="result-meta">{price}
       <span class="result-hood"> ({html.escape(item.location)})</span>
     </span>

@@ -59,7 +59,7 @@ def deal_alert_job() -> None:
     job=deal_alert_job,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Launches one alert run per new deal in fct_opportunities (run key = search:listing).",
+    description="One alert run per new deal in fct_opportunities (run key: search:listing).",
 )
 def deal_alert_sensor(
     context: dg.SensorEvaluationContext,

@@ -67,6 +67,5 @@ def raw_listings(
 ingest_sandbox_job = dg.define_asset_job(
     "ingest_sandbox",
     selection=[raw_listings],
-    partitions_def=raw_listings_partitions,
     description="Scrape one (date, source) partition of the sandbox marketplace.",
 )

@@ -1,0 +1,43 @@
+"""The Dagster code location loads and is documented."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from arb_pipeline.definitions import defs
+
+
+def test_dagster_definitions_validate() -> None:
+    dagster = Path(sys.executable).with_name("dagster")
+    completed = subprocess.run(
+        [str(dagster), "definitions", "validate", "-m", "arb_pipeline.definitions"],
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_every_asset_has_a_description_and_a_domain_group() -> None:
+    graph = defs.resolve_asset_graph()
+    groups = {"ingest", "warehouse", "pricing", "alerts", "reporting"}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.description, f"{key.to_user_string()} has no description"
+        assert node.group_name in groups, f"{key.to_user_string()} is in group {node.group_name}"
+
+
+def test_flow_is_wired_from_scrape_to_opportunities() -> None:
+    graph = defs.resolve_asset_graph()
+    upstream = graph.get(dg.AssetKey("fct_opportunities")).parent_keys
+    assert dg.AssetKey("resale_predictions") in upstream
+    assert dg.AssetKey("raw_listings") in graph.get(dg.AssetKey("stg_sandbox_craigslist__listings")).parent_keys
+    assert dg.AssetKey("fct_sold_comps") in graph.get(dg.AssetKey("resale_model")).parent_keys
+
+
+def test_dbt_tests_are_asset_checks() -> None:
+    checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
+    assert "unique_fct_listings_listing_key" in checks
+    assert any(name.startswith("accepted_values_fct_opportunities_confidence") for name in checks)
+    assert {"crawl_complete", "holdout_coverage"} <= checks
