@@ -67,6 +67,13 @@ def resale_model(
     group_name="pricing",
     kinds={"scikitlearn", "parquet"},
     deps=[resale_model, dg.AssetKey("fct_listings")],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "intervals_ordered",
+            asset="resale_predictions",
+            description="Every prediction has p10 <= p50 <= p90.",
+        )
+    ],
 )
 def resale_predictions(
     context: dg.AssetExecutionContext, arb_home: ArbHomeResource
@@ -83,7 +90,17 @@ def resale_predictions(
     temp = home.predictions.with_name(f".{uuid.uuid4().hex}.tmp")
     predictions.write_parquet(temp)
     os.replace(temp, home.predictions)
+    disordered = predictions.filter(
+        (pl.col("pred_p10") > pl.col("pred_p50")) | (pl.col("pred_p50") > pl.col("pred_p90"))
+    ).height
     return dg.MaterializeResult(
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="intervals_ordered",
+                passed=disordered == 0,
+                metadata={"disordered_rows": disordered},
+            )
+        ],
         metadata={
             "rows": predictions.height,
             "model_version": version,
