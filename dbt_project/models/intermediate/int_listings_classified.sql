@@ -21,12 +21,12 @@ signed as (
     select
         listings.*,
         excluded.rule_reason,
-        -- a product signature until real product identity lands: the first five title words
+        -- a stopgap product signature until real product identity lands: the first four title words
         array_to_string(
             list_slice(
                 string_split(trim(regexp_replace(lower(title), '[^a-z0-9 ]+', ' ', 'g')), ' '),
                 1,
-                5
+                4
             ),
             ' '
         ) as product_key,
