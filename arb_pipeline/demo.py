@@ -14,7 +14,6 @@ from arb_pipeline.paths import ArbHome
 from arb_pipeline.sources.registry import SANDBOX_SOURCES
 from arb_pipeline.warehouse import query
 
-
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 

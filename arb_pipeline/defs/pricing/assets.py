@@ -105,5 +105,5 @@ def resale_predictions(
             "rows": predictions.height,
             "model_version": version,
             "path": dg.MetadataValue.path(str(home.predictions)),
-        }
+        },
     )
