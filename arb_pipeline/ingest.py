@@ -1,52 +1,162 @@
-"""Scrape one (source, day) partition into the lake: crawl, report problems, write atomically."""
+"""One (source, day) partition: fetch pages into the archive, then parse them into the lake."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from arb_pipeline.lake import records_to_frame, write_partition
+import polars as pl
+
+from arb_pipeline.lake import partition_dir, records_to_frame, write_partition
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.sandbox.server import SandboxMarketplace
-from arb_pipeline.sources.crawl import crawl
-from arb_pipeline.sources.registry import SANDBOX_SOURCES
+from arb_pipeline.sources.common import BlockedPageError, ParseError
+from arb_pipeline.sources.crawl import CrawlSettings, archived_pages, check_not_blocked, crawl
+from arb_pipeline.sources.registry import SANDBOX_SOURCES, parser_for
+
+QUARANTINE_SCHEMA = {"url": pl.String(), "reason": pl.String(), "quarantined_at": pl.String()}
 
 
 class BlockedFetchError(RuntimeError):
-    """Every page of a crawl was blocked (captcha, challenge, login wall): not '0 listings'."""
+    """The marketplace blocked the crawl (captcha, challenge, login wall, 403/429)."""
 
 
 @dataclass
-class IngestReport:
-    """What one partition's scrape produced."""
+class FetchReport:
+    """What one partition's fetch archived."""
+
+    source: str
+    day: date
+    pages: int
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParseReport:
+    """What parsing one partition's archive produced."""
 
     source: str
     day: date
     rows: int
     pages: int
-    path: Path | None
-    problems: list[str] = field(default_factory=list)
+    path: Path
+    quarantined: list[tuple[str, str]] = field(default_factory=list)
 
 
-def scrape_sandbox_partition(
-    home: ArbHome, source: str, day: date, seed: int = 7, faults: frozenset[str] = frozenset()
-) -> IngestReport:
-    """Crawl the sandbox marketplace for one source and day and replace that lake partition."""
+def archive_dir(home: ArbHome, source: str, day: date) -> Path:
+    """Where a partition's raw pages are archived."""
+    return home.archive / f"source={source}" / f"date={day.isoformat()}"
+
+
+def fetch_sandbox_partition(
+    home: ArbHome,
+    source: str,
+    day: date,
+    seed: int = 7,
+    faults: frozenset[str] = frozenset(),
+    settings: CrawlSettings | None = None,
+) -> FetchReport:
+    """Crawl the sandbox marketplace for one source and day into the archive."""
     spec = SANDBOX_SOURCES[source]
-    archive_dir = home.archive / f"source={source}" / f"date={day.isoformat()}"
+    final = archive_dir(home, source, day)
+    incoming = final.with_name(final.name + ".incoming")
     with SandboxMarketplace(day, seed=seed, faults=faults) as marketplace:
-        result = crawl(source, marketplace.start_url(spec.sandbox_feed), archive_dir)
-    problems = result.problems + [f"blocked: {reason}" for reason in result.blocked]
-    if result.blocked and not result.records:
-        raise BlockedFetchError(
-            f"{source} {day}: every fetched page was blocked; the partition was left as it was. "
-            + "; ".join(result.blocked)
+        result = crawl(source, marketplace.start_url(spec.sandbox_feed), incoming, settings)
+    if result.blocked or result.pages == 0:
+        shutil.rmtree(incoming, ignore_errors=True)  # the previous archive stays as it was
+        if result.blocked:
+            raise BlockedFetchError(f"{source} {day}: blocked: " + "; ".join(result.blocked))
+        raise RuntimeError(f"{source} {day}: nothing fetched: " + "; ".join(result.problems))
+    _replace_dir(incoming, final)
+    return FetchReport(source, day, result.pages, result.problems)
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def parse_archive(home: ArbHome, source: str, day: date) -> ParseReport:
+    """Parse a partition's archived pages into its lake partition; bad pages are quarantined."""
+    pages = archived_pages(archive_dir(home, source, day))
+    if not pages:
+        raise FileNotFoundError(f"{source} {day}: no archived pages; fetch the partition first")
+    parser = parser_for(source)
+    records, quarantined = [], []
+    for url, status, body in pages:
+        try:
+            check_not_blocked(body, url, status)
+            page_records, problems = parser.parse_with_problems(body, url)
+        except (BlockedPageError, ParseError) as error:
+            quarantined.append((url, str(error)))
+            continue
+        quarantined.extend((url, problem) for problem in problems)
+        records.extend({**record, "source": source} for record in page_records)
+    write_quarantine(home, source, day, quarantined)
+    if not records and quarantined:
+        raise ParseError(
+            f"{source} {day}: every archived page failed to parse; the lake partition was left "
+            f"as it was. First reason: {quarantined[0][1]}"
         )
-    if not result.records and result.problems:
-        raise RuntimeError(
-            f"{source} {day}: no listings and {len(problems)} problem(s); the partition was left "
-            "as it was. " + "; ".join(problems)
+    path = write_partition(home.raw_listings, source, day, records_to_frame(records))
+    return ParseReport(source, day, len(records), len(pages), path, quarantined)
+
+
+def write_quarantine(home: ArbHome, source: str, day: date, items: list[tuple[str, str]]) -> None:
+    """Replace the partition's quarantine file with the pages/records that failed to parse."""
+    now = datetime.now(UTC).isoformat()
+    frame = pl.DataFrame(
+        [{"url": url, "reason": reason, "quarantined_at": now} for url, reason in items],
+        schema=QUARANTINE_SCHEMA,
+    )
+    write_partition(home.lake / "quarantine", source, day, frame)
+
+
+def _field_stats(path: Path) -> dict[str, float]:
+    frame = pl.read_parquet(path, columns=["title", "price", "condition"])
+    rows = max(frame.height, 1)
+    return {
+        "rows": float(frame.height),
+        "title_share": float((frame["title"].str.len_chars().fill_null(0) > 0).sum()) / rows,
+        "price_share": float(frame["price"].is_not_null().sum()) / rows,
+        "condition_share": float((frame["condition"] != "unknown").sum()) / rows,
+    }
+
+
+def partition_health(home: ArbHome, source: str, day: date, history: int = 7) -> dict:
+    """Row count and shares of parsed fields of a partition, beside its trailing medians."""
+    current = _field_stats(partition_dir(home.raw_listings, source, day) / "listings.parquet")
+    earlier = sorted(
+        path
+        for path in (home.raw_listings / f"source={source}").glob("date=*/listings.parquet")
+        if path.parent.name < f"date={day.isoformat()}"
+    )[-history:]
+    past = [_field_stats(path) for path in earlier]
+    trailing = (
+        {key: float(pl.Series([p[key] for p in past]).median()) for key in current} if past else {}
+    )
+    return {"current": current, "trailing_median": trailing, "history_partitions": len(past)}
+
+
+def health_problems(health: dict, min_row_ratio: float = 0.5, max_drop: float = 0.3) -> list[str]:
+    """What looks broken against history: too few rows, or a field suddenly unparsed."""
+    current, trailing = health["current"], health["trailing_median"]
+    if current["rows"] == 0:
+        return ["no listings parsed"]
+    if not trailing:
+        return []
+    problems = []
+    if current["rows"] < min_row_ratio * trailing["rows"]:
+        problems.append(
+            f"{current['rows']:.0f} rows against a trailing median of {trailing['rows']:.0f}"
         )
-    path = write_partition(home.raw_listings, source, day, records_to_frame(result.records))
-    return IngestReport(source, day, len(result.records), result.pages, path, problems)
+    for key in ("title_share", "price_share", "condition_share"):
+        if trailing[key] - current[key] > max_drop:
+            problems.append(f"{key} fell to {current[key]:.0%} from a trailing {trailing[key]:.0%}")
+    return problems

@@ -43,4 +43,5 @@ def test_dbt_tests_are_asset_checks() -> None:
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
     assert "unique_fct_listings_listing_key" in checks
     assert any(name.startswith("accepted_values_fct_opportunities_confidence") for name in checks)
-    assert {"crawl_complete", "holdout_coverage", "intervals_ordered"} <= checks
+    expected = {"crawl_complete", "pages_parsed", "parser_health", "holdout_coverage"}
+    assert expected | {"intervals_ordered"} <= checks

@@ -1,81 +1,110 @@
-"""Ingest of one partition from the sandbox: real HTTP crawls, faults reported, data kept."""
+"""One partition from the sandbox: real HTTP crawls, archive, parse, quarantine, health."""
 
-from datetime import date
+from datetime import date, timedelta
 
-import dagster as dg
 import polars as pl
 import pytest
 
-from arb_pipeline.defs.ingest.assets import raw_listings
-from arb_pipeline.defs.resources import ArbHomeResource, SandboxResource
-from arb_pipeline.ingest import BlockedFetchError, scrape_sandbox_partition
-from arb_pipeline.lake import partition_dir
+from arb_pipeline.ingest import (
+    BlockedFetchError,
+    archive_dir,
+    fetch_sandbox_partition,
+    health_problems,
+    parse_archive,
+    partition_health,
+)
+from arb_pipeline.lake import partition_dir, records_to_frame, write_partition
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.sandbox.catalogue import generate_market
 from arb_pipeline.sandbox.server import CRAIGSLIST_PAGE_SIZE
+from arb_pipeline.sources.common import make_record
 
 DAY = date(2026, 11, 20)
+SOURCE = "sandbox_craigslist"
 
 
-def test_crawl_follows_every_page_and_writes_one_partition_file(arb_home) -> None:
-    home = ArbHome.from_env().ensure()
-    report = scrape_sandbox_partition(home, "sandbox_craigslist", DAY)
+@pytest.fixture
+def home(arb_home) -> ArbHome:
+    return ArbHome.from_env().ensure()
+
+
+def test_fetch_archives_every_page_and_parse_writes_one_partition_file(home) -> None:
     expected = len(generate_market(7, DAY).craigslist_active)
-    assert report.problems == []
-    assert report.rows == expected
-    assert report.pages == -(-expected // CRAIGSLIST_PAGE_SIZE)
-    files = list(partition_dir(home.raw_listings, "sandbox_craigslist", DAY).iterdir())
+    fetched = fetch_sandbox_partition(home, SOURCE, DAY)
+    assert fetched.problems == []
+    assert fetched.pages == -(-expected // CRAIGSLIST_PAGE_SIZE)
+    assert len(list(archive_dir(home, SOURCE, DAY).glob("*.gz"))) == fetched.pages
+
+    parsed = parse_archive(home, SOURCE, DAY)
+    assert parsed.rows == expected and parsed.quarantined == []
+    files = list(partition_dir(home.raw_listings, SOURCE, DAY).iterdir())
     assert [f.name for f in files] == ["listings.parquet"]
     assert pl.read_parquet(files[0]).height == expected
-    assert list((home.archive / "source=sandbox_craigslist" / f"date={DAY}").glob("*.gz"))
 
 
-def test_malformed_page_is_reported_and_good_listings_are_kept(arb_home) -> None:
-    home = ArbHome.from_env().ensure()
-    report = scrape_sandbox_partition(
-        home, "sandbox_craigslist", DAY, faults=frozenset({"craigslist_malformed"})
-    )
+def test_reparse_replaces_the_partition_without_fetching(home) -> None:
+    fetch_sandbox_partition(home, SOURCE, DAY)
+    first = parse_archive(home, SOURCE, DAY)
+    again = parse_archive(home, SOURCE, DAY)
+    assert again.rows == first.rows
+    assert pl.read_parquet(again.path).height == first.rows
+
+
+def test_malformed_page_is_quarantined_and_good_listings_are_kept(home) -> None:
+    fetch_sandbox_partition(home, SOURCE, DAY, faults=frozenset({"craigslist_malformed"}))
+    report = parse_archive(home, SOURCE, DAY)
     assert report.rows == CRAIGSLIST_PAGE_SIZE
-    assert len(report.problems) == 1
-    assert "s=25" in report.problems[0] and "parse error" in report.problems[0]
-
-
-def test_blocked_crawl_fails_and_leaves_the_partition_as_it_was(arb_home) -> None:
-    home = ArbHome.from_env().ensure()
-    good = scrape_sandbox_partition(home, "sandbox_craigslist", DAY)
-    before = good.path.read_bytes()
-    with pytest.raises(BlockedFetchError, match="blocked"):
-        scrape_sandbox_partition(
-            home, "sandbox_craigslist", DAY, faults=frozenset({"craigslist_blocked"})
-        )
-    assert good.path.read_bytes() == before
-
-
-def _materialize(arb_home, faults: list[str]) -> dg.ExecuteInProcessResult:
-    key = dg.MultiPartitionKey({"date": DAY.isoformat(), "source": "sandbox_ebay_api"})
-    return dg.materialize(
-        [raw_listings],
-        partition_key=key,
-        resources={
-            "arb_home": ArbHomeResource(path=str(arb_home)),
-            "sandbox": SandboxResource(faults=faults),
-        },
-        raise_on_error=False,
+    ((url, reason),) = report.quarantined
+    assert "s=25" in url and url in reason
+    quarantine = pl.read_parquet(
+        partition_dir(home.lake / "quarantine", SOURCE, DAY).iterdir().__next__()
     )
+    assert quarantine["url"].to_list() == [url]
 
 
-def test_http_500_fails_the_crawl_check_but_keeps_the_first_page(arb_home) -> None:
-    result = _materialize(arb_home, ["ebay_api_500"])
-    assert result.success
-    (check,) = result.get_asset_check_evaluations()
-    assert not check.passed
-    assert "HTTP 500" in check.metadata["problems"].value
-    (materialization,) = result.asset_materializations_for_node("raw_listings")
-    assert materialization.metadata["rows"].value == 50
-    assert materialization.metadata["problems"].value == 1
+def test_blocked_fetch_fails_and_keeps_the_previous_archive(home) -> None:
+    fetch_sandbox_partition(home, SOURCE, DAY)
+    before = sorted(p.name for p in archive_dir(home, SOURCE, DAY).iterdir())
+    with pytest.raises(BlockedFetchError, match="captcha"):
+        fetch_sandbox_partition(home, SOURCE, DAY, faults=frozenset({"craigslist_blocked"}))
+    assert sorted(p.name for p in archive_dir(home, SOURCE, DAY).iterdir()) == before
+    assert parse_archive(home, SOURCE, DAY).rows > 0
 
 
-def test_clean_crawl_passes_the_check(arb_home) -> None:
-    result = _materialize(arb_home, [])
-    (check,) = result.get_asset_check_evaluations()
-    assert check.passed
+def _write_listings(home: ArbHome, day: date, rows: int, priced: bool = True) -> None:
+    records = [
+        make_record(
+            source=SOURCE,
+            listing_id=str(n),
+            url=f"http://127.0.0.1/{n}",
+            title=f"Item {n}",
+            price=10.0 if priced else None,
+            currency="USD",
+        )
+        for n in range(rows)
+    ]
+    write_partition(home.raw_listings, SOURCE, day, records_to_frame(records))
+
+
+def test_parser_health_flags_fewer_rows_or_lost_prices_against_history(home) -> None:
+    for offset in (3, 2, 1):
+        _write_listings(home, DAY - timedelta(days=offset), rows=40)
+    _write_listings(home, DAY, rows=38)
+    health = partition_health(home, SOURCE, DAY)
+    assert health["history_partitions"] == 3
+    assert health_problems(health) == []
+
+    _write_listings(home, DAY, rows=12)
+    (problem,) = health_problems(partition_health(home, SOURCE, DAY))
+    assert problem == "12 rows against a trailing median of 40"
+
+    _write_listings(home, DAY, rows=40, priced=False)
+    (problem,) = health_problems(partition_health(home, SOURCE, DAY))
+    assert problem.startswith("price_share fell to 0%")
+
+
+def test_first_partition_is_healthy_unless_empty(home) -> None:
+    _write_listings(home, DAY, rows=5)
+    assert health_problems(partition_health(home, SOURCE, DAY)) == []
+    _write_listings(home, DAY, rows=0)
+    assert health_problems(partition_health(home, SOURCE, DAY)) == ["no listings parsed"]

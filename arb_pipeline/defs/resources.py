@@ -5,6 +5,7 @@ import os
 import dagster as dg
 
 from arb_pipeline.paths import ArbHome
+from arb_pipeline.sources.crawl import CrawlSettings
 
 
 class ArbHomeResource(dg.ConfigurableResource):
@@ -22,6 +23,26 @@ class SandboxResource(dg.ConfigurableResource):
 
     seed: int = 7
     faults: list[str] = []
+
+
+class CrawlResource(dg.ConfigurableResource):
+    """How politely to crawl; proxies are read from ARB_PROXIES (comma-separated) at run time."""
+
+    user_agent: str = CrawlSettings.user_agent
+    concurrency_per_domain: int = 2
+    ignore_robots_for: list[str] = []
+    max_pages: int = 50
+
+    def settings_for(self, source: str) -> CrawlSettings:
+        """Crawl settings for one source (robots.txt obeyed unless the source opted out)."""
+        proxies = [p.strip() for p in os.environ.get("ARB_PROXIES", "").split(",") if p.strip()]
+        return CrawlSettings(
+            obey_robots=source not in self.ignore_robots_for,
+            concurrency_per_domain=self.concurrency_per_domain,
+            user_agent=self.user_agent,
+            proxies=proxies,
+            max_pages=self.max_pages,
+        )
 
 
 class AlertSettings(dg.ConfigurableResource):

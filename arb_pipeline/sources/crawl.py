@@ -1,4 +1,9 @@
-"""Crawl one source with Scrapy: the spider navigates and archives, the parser extracts.
+"""Fetch one source's result pages with Scrapy and archive every response body.
+
+The spider only navigates: it asks the source's parser for the next page and stores each
+body, compressed, under the partition's archive folder with an index (`pages.jsonl`).
+Parsing the archive is a separate step (`arb_pipeline.ingest.parse_archive`), so a parser
+fix can be replayed over history without fetching again.
 
 Scrapy's Twisted reactor cannot be restarted inside a process, so `crawl` runs each crawl in
 a fresh Python subprocess (`python -m arb_pipeline.sources.crawl`) and reads back its result.
@@ -9,13 +14,13 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import itertools
 import json
 import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,133 +28,168 @@ import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from arb_pipeline.sources.common import BlockedPageError, ParseError, parse_timestamp
+from arb_pipeline.sources.common import BlockedPageError, ParseError, raise_if_blocked
 from arb_pipeline.sources.registry import parser_for
 
-CRAWL_SETTINGS = {
-    "LOG_LEVEL": "WARNING",
-    "TELNETCONSOLE_ENABLED": False,
-    "ROBOTSTXT_OBEY": True,
-    "RETRY_TIMES": 2,
-    "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
-    "AUTOTHROTTLE_ENABLED": True,
-    "AUTOTHROTTLE_START_DELAY": 0.0,
-    "DOWNLOAD_TIMEOUT": 30,
-    "USER_AGENT": "arb_pipeline (+https://github.com/arb-pipeline)",
-}
+BLOCKING_STATUSES = (403, 429)
+INDEX_FILE = "pages.jsonl"
+
+
+@dataclass
+class CrawlSettings:
+    """How politely to crawl: robots.txt, concurrency, user agent, proxies, page limit."""
+
+    obey_robots: bool = True
+    concurrency_per_domain: int = 2
+    user_agent: str = "arb_pipeline/0.1 (resale research; contact: see README)"
+    proxies: list[str] = field(default_factory=list)
+    max_pages: int = 50
+
+    def scrapy_settings(self) -> dict[str, Any]:
+        """The matching Scrapy settings (AutoThrottle on, retries with backoff)."""
+        return {
+            "LOG_LEVEL": "WARNING",
+            "TELNETCONSOLE_ENABLED": False,
+            "ROBOTSTXT_OBEY": self.obey_robots,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": self.concurrency_per_domain,
+            "AUTOTHROTTLE_ENABLED": True,
+            "AUTOTHROTTLE_START_DELAY": 0.5,
+            "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
+            "RETRY_TIMES": 2,
+            "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],
+            "DOWNLOAD_TIMEOUT": 30,
+            "USER_AGENT": self.user_agent,
+        }
 
 
 @dataclass
 class CrawlResult:
-    """What one crawl produced: records, pages fetched, and every problem met on the way."""
+    """What one crawl fetched: pages archived, and every problem met on the way."""
 
-    records: list[dict[str, Any]] = field(default_factory=list)
     pages: int = 0
     problems: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
 
 
-class ListingSpider(scrapy.Spider):
-    """Follows result pages from a start URL, archiving each body and handing it to the parser."""
+def check_not_blocked(body: bytes, url: str, status: int) -> None:
+    """Raise BlockedPageError for a 403/429 answer or a captcha/challenge/login page."""
+    if status in BLOCKING_STATUSES:
+        raise BlockedPageError(f"{url}: HTTP {status} (blocked or rate limited)")
+    if body.lstrip()[:1] not in (b"{", b"["):
+        raise_if_blocked(body, url)
 
-    name = "listings"
 
-    def __init__(self, source: str, start_url: str, archive_dir: str, max_pages: int = 50):
+class PageSpider(scrapy.Spider):
+    """Follows result pages from a start URL and archives each body."""
+
+    name = "pages"
+    custom_settings = {"HTTPERROR_ALLOWED_CODES": list(BLOCKING_STATUSES)}
+
+    def __init__(self, source: str, start_url: str, archive_dir: str, settings_json: str):
         super().__init__()
-        self.source, self.start_url, self.max_pages = source, start_url, max_pages
+        self.source, self.start_url = source, start_url
+        self.crawl_settings = CrawlSettings(**json.loads(settings_json))
         self.parser = parser_for(source)
         self.archive_dir = Path(archive_dir)
+        self.proxies = itertools.cycle(self.crawl_settings.proxies or [None])
         self.result = CrawlResult()
 
+    def _request(self, url: str) -> scrapy.Request:
+        proxy = next(self.proxies)
+        meta = {"proxy": proxy} if proxy else {}
+        return scrapy.Request(url, callback=self.parse, errback=self.failed, meta=meta)
+
     async def start(self):
-        yield scrapy.Request(self.start_url, callback=self.parse, errback=self.failed)
+        yield self._request(self.start_url)
 
     def parse(self, response, **kwargs):
         self.result.pages += 1
-        self._archive(response.url, response.status, response.body)
+        archive_page(self.archive_dir, response.url, response.status, response.body)
         try:
-            records, problems = self.parser.parse_with_problems(response.body, response.url)
+            check_not_blocked(response.body, response.url, response.status)
+            next_url = self.parser.next_page(response.body, response.url)
         except BlockedPageError as error:
             self.result.blocked.append(str(error))
             return
         except ParseError as error:
-            self.result.problems.append(f"parse error: {error}")
+            self.result.problems.append(f"cannot find the next page: {error}")
             return
-        self.result.problems.extend(f"parse problem: {problem}" for problem in problems)
-        for record in records:
-            record["source"] = self.source
-            self.result.records.append(record)
-        next_url = self.parser.next_page(response.body, response.url)
-        if next_url and self.result.pages < self.max_pages:
-            yield scrapy.Request(next_url, callback=self.parse, errback=self.failed)
+        if next_url and self.result.pages < self.crawl_settings.max_pages:
+            yield self._request(next_url)
 
     def failed(self, failure):
-        request = failure.request
+        url = failure.request.url
         if failure.check(HttpError):
             status = failure.value.response.status
-            self.result.problems.append(f"fetch failed: HTTP {status} for {request.url}")
+            self.result.problems.append(f"fetch failed: HTTP {status} for {url}")
         else:
             reason = failure.getErrorMessage() or failure.type.__name__
-            self.result.problems.append(f"fetch failed: {reason} for {request.url}")
-
-    def _archive(self, url: str, status: int, body: bytes) -> None:
-        self.archive_dir.mkdir(parents=True, exist_ok=True)
-        name = hashlib.sha1(url.encode()).hexdigest()[:20]
-        (self.archive_dir / f"{name}.gz").write_bytes(gzip.compress(body))
-        with open(self.archive_dir / "pages.jsonl", "a", encoding="utf-8") as index:
-            index.write(json.dumps({"url": url, "status": status, "file": f"{name}.gz"}) + "\n")
+            self.result.problems.append(f"fetch failed: {reason} for {url}")
 
 
-def _run_in_this_process(source: str, start_url: str, archive_dir: Path) -> CrawlResult:
-    process = CrawlerProcess(settings=CRAWL_SETTINGS)
-    crawler = process.create_crawler(ListingSpider)
-    process.crawl(crawler, source=source, start_url=start_url, archive_dir=str(archive_dir))
-    process.start()
-    return crawler.spider.result
+def archive_page(archive_dir: Path, url: str, status: int, body: bytes) -> None:
+    """Store one response body (gzip) and append it to the archive's index."""
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha1(url.encode()).hexdigest()[:20] + ".gz"
+    (archive_dir / name).write_bytes(gzip.compress(body))
+    entry = {"url": url, "status": status, "file": name}
+    with open(archive_dir / INDEX_FILE, "a", encoding="utf-8") as index:
+        index.write(json.dumps(entry) + "\n")
 
 
-def crawl(source: str, start_url: str, archive_dir: Path) -> CrawlResult:
-    """Crawl `source` from `start_url` in a subprocess; archive raw pages under `archive_dir`."""
+def archived_pages(archive_dir: Path) -> list[tuple[str, int, bytes]]:
+    """(url, status, body) of every archived page, in fetch order."""
+    index = archive_dir / INDEX_FILE
+    if not index.exists():
+        return []
+    pages = []
+    for line in index.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        body = gzip.decompress((archive_dir / entry["file"]).read_bytes())
+        pages.append((entry["url"], entry["status"], body))
+    return pages
+
+
+def crawl(
+    source: str, start_url: str, archive_dir: Path, settings: CrawlSettings | None = None
+) -> CrawlResult:
+    """Fetch `source` from `start_url` in a subprocess, replacing the archive folder."""
     if archive_dir.exists():
         shutil.rmtree(archive_dir)
+    settings = settings or CrawlSettings()
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "result.json"
         command = [
-            sys.executable,
-            "-m",
-            "arb_pipeline.sources.crawl",
-            source,
-            start_url,
-            str(archive_dir),
-            str(out),
-        ]
+            sys.executable, "-m", "arb_pipeline.sources.crawl",
+            source, start_url, str(archive_dir), json.dumps(asdict(settings)), str(out),
+        ]  # fmt: skip
         completed = subprocess.run(command, capture_output=True, text=True)
         if completed.returncode != 0 or not out.exists():
             raise RuntimeError(
                 f"crawl of {source} from {start_url} crashed (exit {completed.returncode}): "
                 f"{completed.stderr.strip()[-2000:]}"
             )
-        payload = json.loads(out.read_text(encoding="utf-8"))
-    for record in payload["records"]:
-        for key in ("listed_at", "scraped_at"):
-            record[key] = parse_timestamp(record[key])
-    return CrawlResult(**payload)
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
+        return CrawlResult(**json.loads(out.read_text(encoding="utf-8")))
 
 
 def main() -> None:
     """Subprocess entry point: crawl and write the result as JSON."""
     parser = argparse.ArgumentParser()
-    for name in ("source", "start_url", "archive_dir", "out"):
+    for name in ("source", "start_url", "archive_dir", "settings_json", "out"):
         parser.add_argument(name)
     args = parser.parse_args()
-    result = _run_in_this_process(args.source, args.start_url, Path(args.archive_dir))
-    Path(args.out).write_text(json.dumps(result.__dict__, default=_default), encoding="utf-8")
+    settings = CrawlSettings(**json.loads(args.settings_json))
+    process = CrawlerProcess(settings=settings.scrapy_settings())
+    crawler = process.create_crawler(PageSpider)
+    process.crawl(
+        crawler,
+        source=args.source,
+        start_url=args.start_url,
+        archive_dir=args.archive_dir,
+        settings_json=args.settings_json,
+    )
+    process.start()
+    Path(args.out).write_text(json.dumps(asdict(crawler.spider.result)), encoding="utf-8")
 
 
 if __name__ == "__main__":
