@@ -44,6 +44,7 @@ class CrawlSettings:
     user_agent: str = "arb_pipeline/0.1 (resale research; contact: see README)"
     proxies: list[str] = field(default_factory=list)
     max_pages: int = 50
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. API auth; never logged
 
     def scrapy_settings(self) -> dict[str, Any]:
         """The matching Scrapy settings (AutoThrottle on, retries with backoff)."""
@@ -97,7 +98,13 @@ class PageSpider(scrapy.Spider):
     def _request(self, url: str) -> scrapy.Request:
         proxy = next(self.proxies)
         meta = {"proxy": proxy} if proxy else {}
-        return scrapy.Request(url, callback=self.parse, errback=self.failed, meta=meta)
+        return scrapy.Request(
+            url,
+            headers=self.crawl_settings.headers,
+            callback=self.parse,
+            errback=self.failed,
+            meta=meta,
+        )
 
     async def start(self):
         yield self._request(self.start_url)
@@ -161,9 +168,12 @@ def crawl(
         out = Path(scratch) / "result.json"
         command = [
             sys.executable, "-m", "arb_pipeline.sources.crawl",
-            source, start_url, str(archive_dir), json.dumps(asdict(settings)), str(out),
+            source, start_url, str(archive_dir), str(out),
         ]  # fmt: skip
-        completed = subprocess.run(command, capture_output=True, text=True)
+        # settings go through stdin: they may hold credentials, which argv would expose
+        completed = subprocess.run(
+            command, input=json.dumps(asdict(settings)), capture_output=True, text=True
+        )
         if completed.returncode != 0 or not out.exists():
             raise RuntimeError(
                 f"crawl of {source} from {start_url} crashed (exit {completed.returncode}): "
@@ -175,10 +185,11 @@ def crawl(
 def main() -> None:
     """Subprocess entry point: crawl and write the result as JSON."""
     parser = argparse.ArgumentParser()
-    for name in ("source", "start_url", "archive_dir", "settings_json", "out"):
+    for name in ("source", "start_url", "archive_dir", "out"):
         parser.add_argument(name)
     args = parser.parse_args()
-    settings = CrawlSettings(**json.loads(args.settings_json))
+    settings_json = sys.stdin.read()
+    settings = CrawlSettings(**json.loads(settings_json))
     process = CrawlerProcess(settings=settings.scrapy_settings())
     crawler = process.create_crawler(PageSpider)
     process.crawl(
@@ -186,7 +197,7 @@ def main() -> None:
         source=args.source,
         start_url=args.start_url,
         archive_dir=args.archive_dir,
-        settings_json=args.settings_json,
+        settings_json=settings_json,
     )
     process.start()
     Path(args.out).write_text(json.dumps(asdict(crawler.spider.result)), encoding="utf-8")
