@@ -121,6 +121,9 @@ class PageSpider(scrapy.Spider):
         except ParseError as error:
             self.result.problems.append(f"cannot find the next page: {error}")
             return
+        except Exception as error:  # a parser bug must show up in the report, not vanish
+            self.result.problems.append(f"next-page lookup crashed on {response.url}: {error!r}")
+            return
         if next_url and self.result.pages < self.crawl_settings.max_pages:
             yield self._request(next_url)
 
