@@ -96,6 +96,9 @@ def parse_archive(home: ArbHome, source: str, day: date) -> ParseReport:
         except (BlockedPageError, ParseError) as error:
             quarantined.append((url, str(error)))
             continue
+        except Exception as error:  # a parser bug quarantines the page, the rest still lands
+            quarantined.append((url, f"parser crashed: {error!r}"))
+            continue
         quarantined.extend((url, problem) for problem in problems)
         records.extend({**record, "source": source} for record in page_records)
     write_quarantine(home, source, day, quarantined)
