@@ -26,7 +26,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     try:
         body = Path(args.file).read_bytes()
     except OSError as error:
-        print(f"cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        print(f"cannot read {args.file}: {error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE
     url = args.url or Path(args.file).resolve().as_uri()
     try:

@@ -48,6 +48,7 @@ def browse_item(item: SandboxListing, base_url: str) -> dict[str, Any]:
     condition, condition_id = EBAY_CONDITIONS[item.condition]
     summary: dict[str, Any] = {
         "itemId": f"v1|{item.listing_id}|0",
+        "legacyItemId": item.listing_id,
         "title": item.title,
         "categories": [{"categoryId": "0", "categoryName": item.product.category}],
         "image": {"imageUrl": f"{base_url}/images/{item.image_id}.jpg"},
@@ -207,7 +208,7 @@ class SandboxMarketplace:
         if "ebay_api_500" in self.faults and offset > 0:
             return 500, "application/json", b'{"errors":[{"message":"Internal error"}]}'
         items = self.market.ebay_active
-        served = items[:limit] + [items[limit - 1]] + items[limit:]  # eBay repeats across pages
+        served = items[:limit] + items[limit - 1 : limit] + items[limit:]  # eBay repeats an item
         page = served[offset : offset + limit]
         body: dict[str, Any] = {
             "href": f"{base}{BROWSE_PATH}?q=&limit={limit}&offset={offset}",
