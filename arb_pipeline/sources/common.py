@@ -63,7 +63,10 @@ def raise_if_blocked(body: bytes, url: str) -> None:
 
 
 _CONDITION_WORDS = (
-    ("for_parts", ("for parts", "not working", "broken", "spares", "defekt", "salvage")),
+    (
+        "for_parts",
+        ("for parts", "parts only", "not working", "broken", "spares", "defekt", "salvage"),
+    ),
     ("like_new", ("like new", "open box", "excellent", "mint", "refurbished", "certified")),
     ("new", ("new", "brand new", "sealed", "new with tags", "new with box")),
     ("good", ("good", "used", "very good", "pre-owned")),
@@ -98,7 +101,7 @@ def canonical_condition(raw: str | None, condition_id: str | None = None) -> str
     if text in ("like new", "likenew"):
         return "like_new"
     for canonical, words in _CONDITION_WORDS:
-        if any(re.search(rf"\b{re.escape(w)}\b", text) for w in words):
+        if any(re.search(rf"\b{re.escape(w.replace('-', ' '))}\b", text) for w in words):
             return canonical
     return "unknown"
 
@@ -123,6 +126,8 @@ def parse_price(text: str | None) -> float | None:
     elif "," in cleaned:
         whole, _, frac = cleaned.rpartition(",")
         cleaned = f"{whole.replace(',', '')}.{frac}" if len(frac) == 2 else cleaned.replace(",", "")
+    elif cleaned.count(".") > 1 or re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", cleaned):
+        cleaned = cleaned.replace(".", "")  # German/Polish thousands dots: 1.250 € is 1250
     try:
         return float(cleaned)
     except ValueError:

@@ -20,7 +20,16 @@ class Source:
         return importlib.import_module(f"arb_pipeline.sources.{self.parser}")
 
 
-PARSERS = ("ebay_api", "ebay_finding", "craigslist")
+PARSERS = (
+    "ebay_api",
+    "ebay_finding",
+    "craigslist",
+    "ebay",
+    "gumtree",
+    "vinted",
+    "mercari",
+    "kleinanzeigen",
+)
 
 SANDBOX_SOURCES: dict[str, Source] = {
     "sandbox_ebay_api": Source("sandbox_ebay_api", "ebay_api", "ebay_api"),

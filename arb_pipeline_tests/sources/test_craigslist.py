@@ -143,3 +143,154 @@ def test_page_cut_inside_the_rows_keeps_rows_but_reports_it(body: bytes) -> None
 def test_block_pages_are_blocked(page: bytes) -> None:
     with pytest.raises(BlockedPageError):
         craigslist.parse(page, URL)
+
+
+# Posting pages (real saved posting, 2018) and removed postings.
+
+POSTING_URL = "https://chicago.craigslist.org/wcl/cto/d/2011-porsche-cayenne-turbo/6569794207.html"
+
+
+@pytest.fixture(scope="module")
+def posting(shared_fixtures: Path) -> bytes:
+    return (shared_fixtures / "craigslist" / "posting_porsche_cayenne_2018.html").read_bytes()
+
+
+def test_posting_page_is_one_record(posting: bytes) -> None:
+    records, problems = craigslist.parse_with_problems(posting, POSTING_URL + "?lang=en")
+    assert problems == [] and len(records) == 1
+    record = records[0]
+    assert tuple(record) == RECORD_FIELDS
+    assert (record["listing_id"], record["url"]) == ("6569794207", POSTING_URL)  # canonical link
+    assert record["title"] == "2011 Porsche Cayenne Turbo" and record["status"] == "active"
+    assert (record["price"], record["currency"], record["location"]) == (
+        39000.0,
+        "USD",
+        "Glen Ellyn",
+    )
+    assert (record["condition"], record["condition_raw"]) == ("like_new", "excellent")
+    assert record["category_raw"] == "cars & trucks - by owner"
+    assert record["listed_at"] == datetime(2018, 4, 24, 1, 57, 58, tzinfo=UTC)  # 20:57:58 -0500
+    assert record["image_url"] == "https://images.craigslist.org/00F0F_4oWYHEeMwCR_600x450.jpg"
+    assert craigslist.next_page(posting, POSTING_URL) is None
+
+
+def test_posting_attributes(posting: bytes) -> None:
+    attributes = craigslist.parse(posting, POSTING_URL)[0]["attributes"]
+    assert (attributes["year"], attributes["make_model"]) == (2011, "porsche cayenne turbo")
+    assert (attributes["odometer"], attributes["vin"]) == (65000, "WP1AC2A25BLA81326")
+    assert (attributes["paint_color"], attributes["title_status"]) == ("blue", "clean")
+    assert (attributes["repost_of"], attributes["image_count"]) == ("6090070707", 9)
+    assert "condition" not in attributes  # it is the record's condition_raw
+    assert attributes["body"].startswith("Proud PCA member selling his 2011 Porsche Cayenne")
+    assert attributes["body"].endswith("It is available if you see this posting up.")
+    assert "QR Code" not in attributes["body"] and "  " not in attributes["body"]
+
+
+def _posting_page(notice: str = "", title: str = "2015 Honda Civic EX", pid: str = "") -> bytes:
+    title_html = (
+        f'<h2 class="postingtitle"><span class="postingtitletext"><span id="titletextonly">{title}'
+        '</span> - <span class="price">$8,500</span><small> (Chicago)</small></span></h2>'
+        if title
+        else ""
+    )
+    info = (
+        f'<div class="postinginfos"><p class="postinginfo">post id: {pid}</p></div>' if pid else ""
+    )
+    return (
+        '<!DOCTYPE html><html class="no-js"><head><title>craigslist</title></head>'
+        f'<body class="posting"><section class="page-container"><section class="body">'
+        f"{title_html}"
+        f'<div class="mapAndAttrs"><p class="attrgroup"><span><b>2015 honda civic ex</b></span>'
+        f'</p><p class="attrgroup"><span>condition: <b>good</b></span><br>'
+        f"<span>odometer: <b>84,000</b></span><br></p></div>"
+        f'<div class="removed"><h2>{notice}</h2></div>{info}'
+        "</section></section></body></html>"
+    ).encode()
+
+
+def test_posting_with_thousands_separator_and_no_extras() -> None:
+    url = "https://chicago.craigslist.org/chc/cto/d/chicago-2015-honda-civic-ex/7712345678.html"
+    record = craigslist.parse(_posting_page(), url)[0]
+    assert (record["listing_id"], record["price"], record["condition"]) == (
+        "7712345678",
+        8500,
+        "good",
+    )
+    assert record["attributes"] == {"year": 2015, "make_model": "honda civic ex", "odometer": 84000}
+    assert record["image_url"] is None and record["listed_at"] is None
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "This posting has expired.",
+        "This posting has been deleted by its author.",
+        "This posting has been flagged for removal.",
+    ],
+)
+def test_removed_posting_with_id_and_title_is_a_removed_record(notice: str) -> None:
+    url = "https://chicago.craigslist.org/chc/cto/d/chicago-2015-honda-civic-ex/7712345678.html"
+    records, problems = craigslist.parse_with_problems(_posting_page(notice), url)
+    assert problems == [] and len(records) == 1
+    assert (records[0]["status"], records[0]["listing_id"]) == ("removed", "7712345678")
+    assert records[0]["title"] == "2015 Honda Civic EX" and records[0]["price"] == 8500
+    by_text_id = craigslist.parse(_posting_page(notice, pid="7712345679"), URL)  # id from the page
+    assert [r["listing_id"] for r in by_text_id] == ["7712345679"]
+
+
+def test_removed_posting_without_id_or_title_is_empty_not_an_error() -> None:
+    url = "https://chicago.craigslist.org/chc/cto/d/chicago-2015-honda-civic-ex/7712345678.html"
+    assert craigslist.parse_with_problems(
+        _posting_page("This posting has been flagged for removal.", title=""), url
+    ) == ([], [])
+    assert craigslist.parse(_posting_page("This posting has expired."), URL) == []  # no id
+    bare = b"<html><body><h2>This posting has been deleted by its author.</h2></body></html>"
+    assert craigslist.parse(bare, url) == []
+    assert craigslist.next_page(bare, url) is None
+
+
+# The current static search layout (ol.cl-static-search-results).
+
+
+def _static(pid: str, title: str = "2015 Honda Civic EX", price: str = "$8,500") -> str:
+    url = f"https://chicago.craigslist.org/chc/cto/d/chicago-2015-honda-civic-ex/{pid}.html"
+    price_html = f'<div class="price">{price}</div>' if price else ""
+    return (
+        f'<li class="cl-static-search-result" title="{title}"><a href="{url}">'
+        f'<div class="title">{title}</div><div class="details">{price_html}'
+        '<div class="location">\n        Chicago\n    </div></div></a></li>'
+    )
+
+
+def _static_page(*rows: str) -> bytes:
+    return (
+        "<!DOCTYPE html><html><head><title>chicago cars &amp; trucks - by owner - craigslist"
+        '</title></head><body><div class="cl-content"><main><div class="cl-search-results">'
+        f'<ol class="cl-static-search-results">{"".join(rows)}</ol></div></main></div>'
+        "</body></html>"
+    ).encode()
+
+
+def test_static_search_layout() -> None:
+    page = _static_page(
+        _static("7712345678"),
+        _static("7712345679", title="2009 Toyota Prius", price=""),
+        _static("7712345678"),
+        _static("7712345680", title=" "),
+        '<li class="cl-static-search-result"><div class="title">no link</div></li>',
+    )
+    records, problems = craigslist.parse_with_problems(page, URL)
+    assert [r["listing_id"] for r in records] == ["7712345678", "7712345679"]
+    assert len(problems) == 2 and "7712345680" in problems[0] and "no posting link" in problems[1]
+    first = records[0]
+    assert tuple(first) == RECORD_FIELDS
+    assert first["url"].endswith("/chicago-2015-honda-civic-ex/7712345678.html")
+    assert (first["title"], first["price"], first["currency"]) == (
+        "2015 Honda Civic EX",
+        8500,
+        "USD",
+    )
+    assert (first["location"], first["status"]) == ("Chicago", "active")
+    assert records[1]["price"] is None
+    assert craigslist.next_page(page, URL) is None
+    assert craigslist.parse(_static_page(), URL) == []

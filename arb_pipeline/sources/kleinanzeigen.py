@@ -1,0 +1,153 @@
+"""Parser for kleinanzeigen.de search result pages (`article.aditem` tiles)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
+
+from parsel import Selector
+
+from arb_pipeline.sources.common import (
+    BlockedPageError,
+    ParseError,
+    make_record,
+    normalise_title,
+    raise_if_blocked,
+)
+
+SOURCE = "kleinanzeigen"
+BERLIN = ZoneInfo("Europe/Berlin")
+_KA_BLOCK_MARKERS = (
+    "zugriff verweigert",
+    "ungewöhnliche aktivitäten",
+    "kein roboter",
+    "sicherheitsabfrage",
+)
+_EMPTY_MARKERS = ("keine ergebnisse", "keine anzeigen gefunden")
+_PRICE = ".aditem-main--middle--price-shipping--price, .aditem-main--middle--price"
+_SHIPPING = ".aditem-main--middle--price-shipping--shipping"
+_DATE = re.compile(r"(heute|gestern|\d{1,2}\.\d{1,2}\.\d{4})(?:,\s*(\d{1,2}):(\d{2}))?", re.I)
+
+
+def _text(node: Selector, css: str) -> str | None:
+    return normalise_title(" ".join(node.css(css)[:1].xpath(".//text()").getall())) or None
+
+
+def _euro(text: str | None) -> tuple[float | None, bool, bool]:
+    """Amount of a German price text ("1.250 € VB", "12,50 €"), negotiable, free."""
+    low = (text or "").lower()
+    if "verschenken" in low:
+        return 0.0, False, True
+    amount = re.search(r"\d[\d.]*(?:,\d+)?", low)
+    value = float(amount.group().replace(".", "").replace(",", ".")) if amount else None
+    if value is not None and "€" not in low and "eur" not in low:
+        raise ParseError(f"price {text!r} has no € sign")
+    return value, bool(re.search(r"\bvb\b", low)), False
+
+
+def _listed_at(text: str | None, now: datetime) -> datetime | None:
+    """'Heute, 10:15', 'Gestern, 18:00' or '12.11.2025' (Berlin time) as UTC."""
+    found = _DATE.search(text or "")
+    if not found:
+        return None
+    word, hour, minute = found.group(1).lower(), found.group(2), found.group(3)
+    today = now.astimezone(BERLIN).date()
+    if word in ("heute", "gestern"):
+        day = today - timedelta(days=word == "gestern")
+    else:
+        day = datetime.strptime(word, "%d.%m.%Y").date()
+    clock = time(int(hour), int(minute)) if hour else time(0, 0)
+    return datetime.combine(day, clock, tzinfo=BERLIN).astimezone(UTC)
+
+
+def _item(item: Selector, url: str, now: datetime) -> dict[str, Any]:
+    href = item.attrib.get("data-href") or item.css(".text-module-begin a::attr(href)").get()
+    if not href:
+        raise ParseError("no data-href link")
+    price_text = _text(item, _PRICE)
+    price, negotiable, free = _euro(price_text)
+    where = _text(item, ".aditem-main--top--left") or ""
+    zip_code = re.match(r"(\d{5})\s+", where)
+    distance = re.search(r"\(\s*(\d+)\s*km\s*\)", where)
+    location = re.sub(r"\s*\(\s*\d+\s*km\s*\)", "", where).strip()
+    tags = [normalise_title(t) for t in item.css(f"{_SHIPPING}::text, .simpletag::text").getall()]
+    date_text = _text(item, ".aditem-main--top--right")
+    image = item.css(".aditem-image img")
+    attributes = {
+        "negotiable": negotiable or None,
+        "free": free or None,
+        "shipping_possible": True if "Versand möglich" in tags else None,
+        "direct_buy": True if "Direkt kaufen" in tags else None,
+        "top_ad": True if item.xpath("ancestor::li[contains(@class, 'is-topad')]") else None,
+        "zip_code": zip_code.group(1) if zip_code else None,
+        "distance_km": int(distance.group(1)) if distance else None,
+        "listed_raw": date_text,
+        "description": _text(item, ".aditem-main--middle--description"),
+        "currency_inferred_from": "host" if free else None,
+    }
+    return make_record(
+        source=SOURCE,
+        listing_id=item.attrib["data-adid"],
+        url=urljoin(url, href),
+        title=_text(item, ".text-module-begin a") or _text(item, ".text-module-begin"),
+        price=price,
+        currency="EUR" if price is not None else None,
+        condition="unknown",
+        location=location or None,
+        image_url=(image.attrib.get("src") or image.attrib.get("data-imgsrc")) if image else None,
+        listed_at=_listed_at(date_text, now),
+        status="active",
+        scraped_at=now,
+        attributes={key: value for key, value in attributes.items() if value is not None},
+    )
+
+
+def _page(body: bytes, url: str) -> Selector:
+    text = body.decode("utf-8", "replace")
+    selector = Selector(text=text or "<html></html>")
+    if selector.css("article.aditem, #srchrslt-adtable"):
+        return selector
+    raise_if_blocked(body, url)
+    lowered = text.lower()
+    for marker in _KA_BLOCK_MARKERS:
+        if marker in lowered:
+            raise BlockedPageError(f"{url}: blocked page ({marker!r} found)")
+    if any(marker in lowered for marker in _EMPTY_MARKERS):
+        return selector
+    raise ParseError(f"{url}: no kleinanzeigen result list (article.aditem) found")
+
+
+def parse_with_problems(
+    body: bytes, url: str, *, now: datetime | None = None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Parse a search page into records (one per data-adid) plus one message per skipped ad."""
+    now = now or datetime.now(UTC)
+    records, problems, seen = [], [], set()
+    for index, item in enumerate(_page(body, url).css("article.aditem")):
+        adid = item.attrib.get("data-adid")
+        if adid in seen:
+            continue
+        try:
+            if not adid:
+                raise ParseError("no data-adid")
+            records.append(_item(item, url, now))
+            seen.add(adid)
+        except (ParseError, ValueError) as exc:
+            problems.append(f"{url}: ad {index} ({adid or 'no adid'}) skipped: {exc}")
+    if body and b"</html>" not in body[-2000:].lower():
+        problems.append(f"{url}: page looks truncated (no closing </html>)")
+    return records, problems
+
+
+def parse(body: bytes, url: str, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Parse a kleinanzeigen.de search result page into canonical records."""
+    return parse_with_problems(body, url, now=now)[0]
+
+
+def next_page(body: bytes, url: str) -> str | None:
+    """The absolute URL of the `a.pagination-next` link, or None on the last page."""
+    href = _page(body, url).css("a.pagination-next::attr(href)").get()
+    return urljoin(url, href) if href and href.strip() else None
