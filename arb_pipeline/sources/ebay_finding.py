@@ -17,6 +17,7 @@ from arb_pipeline.sources.ebay_api import load_json, money
 SOURCE = "ebay_finding"
 PAGE_PARAM = "paginationInput.pageNumber"
 MAX_PAGE = 100  # the Finding API refuses pageNumber above 100 (10,000 results)
+_UNUSED = frozenset({"aspectHistogramContainer"})  # large, and no listing data in it
 
 
 def _unwrap(value: Any) -> Any:
@@ -29,6 +30,7 @@ def _unwrap(value: Any) -> Any:
         return {
             keys.get(k, "_" + k[1:] if k.startswith("@") else k): _unwrap(v)
             for k, v in value.items()
+            if k not in _UNUSED
         }
     return value
 
