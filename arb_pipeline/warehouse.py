@@ -1,7 +1,17 @@
-"""Read-only access to the DuckDB warehouse from Python."""
+"""The DuckDB warehouse: read-only queries, and builds published by an atomic file swap.
+
+dbt never writes the file analysts read. A build copies the published file, builds into the
+copy and renames it over the original, so a reader sees the old state or the new one, never
+a half-built one, and never meets a write lock.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -14,3 +24,21 @@ def query(warehouse: Path, sql: str, parameters: list | None = None) -> pl.DataF
         raise FileNotFoundError(f"no warehouse at {warehouse}: build the warehouse assets first")
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         return pl.from_arrow(connection.sql(sql, params=parameters).to_arrow_table())
+
+
+@contextmanager
+def publishing(warehouse: Path) -> Iterator[Path]:
+    """Yield a private copy of the warehouse to build into; publish it if the block succeeds."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    build = warehouse.with_name(warehouse.stem + ".build" + warehouse.suffix)
+    with open(warehouse.with_name(warehouse.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time
+        build.unlink(missing_ok=True)
+        if warehouse.exists():
+            shutil.copy2(warehouse, build)
+        try:
+            yield build
+            os.replace(build, warehouse)
+        finally:
+            build.unlink(missing_ok=True)
+            build.with_name(build.name + ".wal").unlink(missing_ok=True)

@@ -11,6 +11,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from arb_pipeline.defs.resources import ArbHomeResource
 from arb_pipeline.paths import DBT_PROJECT_DIR
+from arb_pipeline.warehouse import publishing
 
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 OPPORTUNITIES = "tag:opportunities"
@@ -35,8 +36,11 @@ def dbt_resource() -> DbtCliResource:
 def _build(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, arb_home: ArbHomeResource
 ) -> Iterator[Any]:
-    os.environ["ARB_HOME"] = str(arb_home.home().root)  # dbt's profile reads it
-    yield from dbt.cli(["build"], context=context).stream()
+    home = arb_home.home()
+    os.environ["ARB_HOME"] = str(home.root)  # dbt's profile and sources read it
+    with publishing(home.warehouse) as build_file:
+        os.environ["ARB_WAREHOUSE_PATH"] = str(build_file)
+        yield from dbt.cli(["build"], context=context).stream()
 
 
 def ensure_manifest() -> None:
