@@ -76,9 +76,9 @@ CATALOGUE: tuple[Product, ...] = (
 CONDITION_FACTORS = {"new": 1.0, "like_new": 0.88, "good": 0.76, "fair": 0.62, "for_parts": 0.22}
 EBAY_CONDITIONS = {
     "new": ("New", "1000"),
-    "like_new": ("Open box", "1500"),
+    "like_new": ("Like New", "2750"),
     "good": ("Used", "3000"),
-    "fair": ("Used", "3000"),
+    "fair": ("Acceptable", "6000"),
     "for_parts": ("For parts or not working", "7000"),
 }
 _SUFFIXES = (

@@ -75,7 +75,7 @@ _CONDITION_WORDS = (
 
 _EBAY_CONDITION_IDS = {
     "1000": "new",
-    "1500": "new",
+    "1500": "like_new",  # "New other / open box"
     "1750": "new",
     "2000": "like_new",
     "2010": "like_new",

@@ -198,7 +198,7 @@ def test_search_url_builds_ebay_filter_syntax() -> None:
         "limit": "200",
         "offset": "400",
         "filter": "price:[10..199.5],priceCurrency:USD,"
-        "conditionIds:{1000|1500|1750|3000|4000|5000},buyingOptions:{FIXED_PRICE|AUCTION}",
+        "conditionIds:{1000|1750|3000|4000|5000},buyingOptions:{FIXED_PRICE|AUCTION}",
         "category_ids": "139971",
         "sort": "price",
     }
