@@ -1,0 +1,178 @@
+"""Parser for Mercari US search API items: JSON Lines, `items` or `data.search.itemsList`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from arb_pipeline.sources.common import (
+    ParseError,
+    make_record,
+    parse_timestamp,
+    raise_if_blocked,
+)
+
+SOURCE = "mercari"
+_ITEM_URL = "https://www.mercari.com/us/item/{}/"
+_STATUSES = {
+    "on_sale": "active",
+    "trading": "sold",
+    "sold_out": "sold",
+    "sold": "sold",
+    "inactive": "removed",
+    "stop": "removed",
+    "cancel": "removed",
+    "deleted": "removed",
+}
+# Mercari US item conditions (id: name); "Poor" items may be broken or missing parts.
+_CONDITIONS = {1: "new", 2: "like_new", 3: "good", 4: "fair", 5: "for_parts"}
+_CONDITION_NAMES = {"new": 1, "like new": 2, "good": 3, "fair": 4, "poor": 5}
+
+
+def _load(body: bytes, url: str) -> tuple[dict[str, Any], list[Any], list[str]]:
+    """The wrapper object (empty for JSON Lines), the raw items and per-line problems."""
+    if body.lstrip()[:1] == b"<":
+        raise_if_blocked(body, url)
+        raise ParseError(f"{url}: body is HTML, not Mercari API JSON")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    if isinstance(data, list):
+        return {}, data, []
+    if isinstance(data, dict):
+        search = (data.get("data") or {}).get("search") if "data" in data else None
+        if isinstance(search, dict) and "itemsList" in search:
+            return data, search["itemsList"] or [], []
+        if "items" in data:
+            return data, data["items"] or [], []
+        if "id" in data and "name" in data:
+            return {}, [data], []
+        errors = "; ".join(str(e.get("message")) for e in data.get("errors") or [])
+        raise ParseError(
+            f"{url}: no items (items / data.search.itemsList){f' ({errors})' if errors else ''}"
+        )
+    lines = [line for line in body.decode("utf-8", "replace").splitlines() if line.strip()]
+    if not lines:
+        raise ParseError(f"{url}: empty body")
+    items, problems = [], []
+    for number, line in enumerate(lines, 1):
+        try:
+            items.append(json.loads(line))
+        except ValueError as exc:
+            problems.append(f"{url}: line {number} is not JSON ({exc})")
+    if not items:
+        raise ParseError(f"{url}: body is neither JSON nor JSON Lines")
+    return {}, items, problems
+
+
+def _time(value: Any) -> datetime | None:
+    if isinstance(value, int | float) or (isinstance(value, str) and value.isdigit()):
+        return datetime.fromtimestamp(int(value), UTC)
+    return parse_timestamp(value) if isinstance(value, str) else None
+
+
+def _cents(value: Any) -> float | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ParseError(f"unreadable price {value!r}")
+    return int(value) / 100
+
+
+def _name(value: Any) -> str | None:
+    return (value.get("name") if isinstance(value, dict) else value) or None
+
+
+def _item(item: dict[str, Any]) -> dict[str, Any]:
+    if not item.get("id"):
+        raise ParseError("item without id")
+    status = _STATUSES.get(str(item.get("status")).lower())
+    if status is None:
+        raise ParseError(f"unknown status {item.get('status')!r}")
+    condition = item.get("itemCondition") or {}
+    condition_raw = _name(condition)
+    condition_id = condition.get("id") if isinstance(condition, dict) else None
+    condition_id = condition_id or _CONDITION_NAMES.get((condition_raw or "").lower())
+    hierarchy = [c.get("name") for c in item.get("itemCategoryHierarchy") or [] if c.get("name")]
+    category = " > ".join(hierarchy) or _name(item.get("itemCategory")) or item.get("categoryTitle")
+    photos = item.get("photos") or []
+    photo = photos[0] if photos else None
+    seller = item.get("seller") or {}
+    payer = item.get("shippingPayer") or {}
+    updated = _time(item.get("updated"))
+    facets = {f.get("facetName"): f.get("value") for f in item.get("customFacetsList") or []}
+    attributes = {
+        "original_price": _cents(item.get("originalPrice")),
+        "size": _name(item.get("itemSize")),
+        "shipping_payer": payer.get("code"),
+        "category_title": item.get("categoryTitle"),
+        "category_id": item.get("categoryId"),
+        "updated_at": updated.isoformat() if updated else None,
+        "facets": facets or None,
+        "description": item.get("description") or None,
+    }
+    return make_record(
+        source=SOURCE,
+        listing_id=item["id"],
+        url=_ITEM_URL.format(item["id"]),
+        title=item.get("name"),
+        price=_cents(item.get("price")),
+        currency="USD",
+        shipping_price=0.0 if payer.get("code") == "seller" else None,
+        condition=_CONDITIONS.get(condition_id or 0, "unknown"),
+        condition_raw=condition_raw,
+        category_raw=category or None,
+        brand=_name(item.get("brand")),
+        seller_id=str(seller["id"]) if seller.get("id") is not None else None,
+        image_url=(photo.get("large") or photo.get("thumbnail"))
+        if isinstance(photo, dict)
+        else photo,
+        listed_at=_time(item.get("created")),
+        status=status,
+        attributes={key: value for key, value in attributes.items() if value is not None},
+    )
+
+
+def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Parse search API items into records (one per item id) plus one message per skipped item."""
+    _, items, problems = _load(body, url)
+    if not isinstance(items, list):
+        raise ParseError(f"{url}: the items are not a list")
+    records, seen = [], set()
+    for index, item in enumerate(items):
+        try:
+            record = _item(item)
+        except (ParseError, AttributeError, TypeError, ValueError) as exc:
+            problems.append(f"{url}: item {index} skipped: {exc}")
+            continue
+        if record["listing_id"] not in seen:
+            seen.add(record["listing_id"])
+            records.append(record)
+    return records, problems
+
+
+def parse(body: bytes, url: str) -> list[dict[str, Any]]:
+    """Parse Mercari search API items into canonical records."""
+    return parse_with_problems(body, url)[0]
+
+
+def next_page(body: bytes, url: str) -> str | None:
+    """For a GraphQL `searchQuery` URL whose page came back full, the URL of the next offset."""
+    wrapper, items, _ = _load(body, url)
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    try:
+        variables = json.loads(query["variables"])
+        criteria = variables["criteria"]
+        offset, length = int(criteria.get("offset") or 0), int(criteria["length"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    count = ((wrapper.get("data") or {}).get("search") or {}).get("count")
+    if not items or len(items) < length or (isinstance(count, int) and offset + length >= count):
+        return None
+    criteria["offset"] = offset + length
+    query["variables"] = json.dumps(variables, separators=(",", ":"))
+    return urlunsplit(parts._replace(query=urlencode(query)))

@@ -1,0 +1,179 @@
+"""Gumtree parser, on real saved gumtree.pl pages (Katowice search, Wrocław ad, 2020)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from arb_pipeline.sources import gumtree
+from arb_pipeline.sources.common import RECORD_FIELDS, BlockedPageError, ParseError
+
+URL = "https://www.gumtree.pl/s-mieszkania-i-domy-do-wynajecia/katowice/v1c9008l3200285p1"
+AD_URL = "https://www.gumtree.pl/a-mieszkania-i-domy-do-wynajecia/wroclaw/1006269071150911148472709"
+
+
+@pytest.fixture(scope="module")
+def folder(shared_fixtures: Path) -> Path:
+    return shared_fixtures / "gumtree_pl"
+
+
+@pytest.fixture(scope="module")
+def body(folder: Path) -> bytes:
+    return (folder / "search_katowice_2020.html").read_bytes()
+
+
+def _tile(ad_id: str, title: str = "Mieszkanie 2 pokoje", price: str = "1 500 zł") -> str:
+    return (
+        f'<div class="tileV1"><div class="title"><a class="href-link tile-title-text" '
+        f'href="/a-mieszkania-i-domy-do-wynajecia/katowice/{ad_id}">{title}</a></div>'
+        f'<div class="info"><span class="price-text">{price}</span></div>'
+        f'<div class="category-location"><span>mieszkania,&nbsp;Katowice</span></div></div>'
+    )
+
+
+def _page(*tiles: str, featured: str = "") -> bytes:
+    return (
+        '<html><body class="SearchPageV1"><div class="results list-view">'
+        f'<div class="topAdsContainer">{featured}</div><div class="view">{"".join(tiles)}</div>'
+        "</div></body></html>"
+    ).encode()
+
+
+def test_every_tile_becomes_a_valid_record(body: bytes) -> None:
+    records, problems = gumtree.parse_with_problems(body, URL)
+    assert len(records) == 13 and problems == []
+    assert len({r["listing_id"] for r in records}) == 13
+    for record in records:
+        assert tuple(record) == RECORD_FIELDS
+        assert record["source"] == "gumtree" and record["title"]
+        assert record["url"].startswith("https://www.gumtree.pl/a-mieszkania-i-domy-do-wynajecia/")
+        assert record["url"].endswith(record["listing_id"])
+        assert record["location"] == "Katowice" and record["status"] == "active"
+    assert [r["currency"] for r in records].count("PLN") == 12
+
+
+def test_known_values_of_the_first_featured_tile(body: bytes) -> None:
+    records = gumtree.parse(body, URL)
+    first = records[0]
+    assert first["listing_id"] == "1007237652890910498351909"
+    assert first["title"] == "KATOWICE ZAŁĘŻE CENTRUM 46M ATRAKCYJNE WARTO"
+    assert (first["price"], first["currency"]) == (900.0, "PLN")
+    assert first["category_raw"] == "mieszkania i domy do wynajęcia"
+    assert first["image_url"] == "https://i.ebayimg.com/images/g/KfEAAOSw709eqb6O/s-l140.jpg"
+    assert first["attributes"] == {"short_id": "723765289", "photo_count": 7, "featured": True}
+    assert sum(r["attributes"].get("featured", False) for r in records) == 3
+    assert records[3]["price"] == 2490.0  # "2 490 zł": a space as thousands separator
+    assert records[3]["attributes"]["created_text"] == "3 godziny temu"
+    assert records[3]["listed_at"] is None  # relative age, no absolute date on the tile
+
+
+def test_price_on_request_has_no_price_and_no_currency(body: bytes) -> None:
+    by_id = {r["listing_id"]: r for r in gumtree.parse(body, URL)}
+    on_request = by_id["1007244462800910806727109"]
+    assert (on_request["price"], on_request["currency"]) == (None, None)
+    assert on_request["attributes"]["price_text"] == "Proszę o kontakt"
+
+
+def test_titles_prices_and_urls_of_the_authors_export(folder: Path) -> None:
+    # The export covers other result pages than the saved one (no ad is on both), so render
+    # its ads as tiles: the parser must read back the author's titles, prices and ids.
+    expected = json.loads((folder / "search_katowice_2020.expected_ads.json").read_text())
+    tiles = [_tile(a["gumtreeId"], a["title"], f"{a['price']:,} zł") for a in expected]
+    records = gumtree.parse(_page(*tiles), URL)
+    assert len(expected) == 24 and len(records) == 23  # one ad id is exported twice
+    first_of_each: dict[str, dict] = {}
+    for ad in expected:
+        first_of_each.setdefault(ad["gumtreeId"], ad)
+    assert [r["listing_id"] for r in records] == list(first_of_each)
+    for record in records:
+        ad = first_of_each[record["listing_id"]]
+        assert record["title"] == " ".join(ad["title"].split())
+        assert (record["price"], record["currency"]) == (ad["price"], "PLN")
+        assert record["url"] == ad["url"]
+
+
+def test_next_page(body: bytes) -> None:
+    assert gumtree.next_page(body, URL) == (
+        "https://www.gumtree.pl/s-mieszkania-i-domy-do-wynajecia/katowice/page-2/v1c9008l3200285p2"
+    )
+    assert gumtree.next_page(_page(_tile("1001")), URL) is None
+
+
+def test_ad_detail_page(folder: Path) -> None:
+    body = (folder / "ad_wroclaw_2020.html").read_bytes()
+    records, problems = gumtree.parse_with_problems(body, AD_URL)
+    assert problems == [] and len(records) == 1  # the "similar ads" block is not parsed
+    [ad] = records
+    assert ad["listing_id"] == "1006269071150911148472709"
+    assert ad["url"] == (
+        "https://www.gumtree.pl/a-mieszkania-i-domy-do-wynajecia/wroclaw/"
+        "kawalerka-w-centrum-wysoki-standard-angel-river/1006269071150911148472709"
+    )
+    assert ad["title"] == "Fajne mieszkanie do wynajecia"  # the h1 (og:title differs)
+    assert (ad["price"], ad["currency"]) == (2200.0, "PLN")
+    assert ad["location"] == "Wrocław, Dolnośląskie"
+    assert ad["listed_at"] == datetime(2019, 11, 10, tzinfo=UTC)
+    assert ad["seller_id"] == "111484727"
+    assert ad["category_raw"] == "mieszkania i domy do wynajęcia"
+    assert ad["image_url"] == "https://i.ebayimg.com/images/g/wzgAAOSwXI1dyDya/s-l800.jpg"
+    attributes = ad["attributes"]
+    assert (attributes["size_m2"], attributes["rooms"]) == (32.0, "Kawalerka lub garsoniera")
+    assert (attributes["landlord"], attributes["parking"]) == ("Agencja", "Kryty")
+    assert attributes["description"].startswith("Do wynajęcia wysokiej klasy apartament")
+    assert gumtree.next_page(body, AD_URL) is None
+
+
+def test_empty_result_page() -> None:
+    assert gumtree.parse(_page(), URL) == []
+
+
+def test_featured_ad_repeated_in_the_list_is_returned_once() -> None:
+    page = _page(_tile("1001"), _tile("1002"), featured=_tile("1002"))
+    records = gumtree.parse(page, URL)
+    assert [r["listing_id"] for r in records] == ["1002", "1001"]
+    assert [r["attributes"].get("featured") for r in records] == [True, None]
+    assert (
+        records[0]["url"] == "https://www.gumtree.pl/a-mieszkania-i-domy-do-wynajecia/katowice/1002"
+    )
+
+
+def test_currency_comes_from_the_page() -> None:
+    page = _page(_tile("1", price="£450"), _tile("2", price="1200"))
+    records, problems = gumtree.parse_with_problems(page, "https://www.gumtree.com/search")
+    assert [(r["price"], r["currency"]) for r in records] == [(450.0, "GBP")]
+    assert len(problems) == 1 and "no currency" in problems[0]
+
+
+def test_one_broken_tile_does_not_lose_the_others() -> None:
+    broken = '<div class="tileV1"><div class="title">no link</div></div>'
+    records, problems = gumtree.parse_with_problems(_page(_tile("1"), broken, _tile("3")), URL)
+    assert [r["listing_id"] for r in records] == ["1", "3"]
+    assert len(problems) == 1 and "tile 1" in problems[0]
+
+
+def test_truncated_page_is_reported(body: bytes) -> None:
+    cut = body[: body.index(b"<!--                                ad2 -->")]
+    records, problems = gumtree.parse_with_problems(cut, URL)
+    assert len(records) == 4 and any("truncated" in p for p in problems)
+
+
+@pytest.mark.parametrize("bad", [b"", b"<html><body><p>Hello</p></body></html>", b'{"a": 1}'])
+def test_malformed_pages_raise_parse_error_naming_the_url(bad: bytes) -> None:
+    with pytest.raises(ParseError, match="gumtree.pl") as caught:
+        gumtree.parse(bad, URL)
+    assert not isinstance(caught.value, BlockedPageError)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        b"<html><body><h1>Please complete the captcha</h1></body></html>",
+        b'<html><body><form action="/login.html"><input type="password"></form></body></html>',
+    ],
+)
+def test_block_and_login_pages_are_blocked(page: bytes) -> None:
+    with pytest.raises(BlockedPageError):
+        gumtree.parse(page, URL)
