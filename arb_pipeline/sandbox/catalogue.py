@@ -93,6 +93,7 @@ _SUFFIXES = (
 )
 _CITIES = ("Chicago, IL", "Austin, TX", "Denver, CO", "Portland, OR", "Columbus, OH", "Tampa, FL")
 COMPS_WINDOW_DAYS = 60
+LISTING_DAYS = 3  # a fairly priced listing stays up for 1 to 3 days
 
 
 @dataclass
@@ -194,6 +195,28 @@ def _completed_for_day(seed: int, day: date) -> list[SandboxListing]:
     return items
 
 
+def _fairly_priced(
+    seed: int, listed_day: date, age: int
+) -> tuple[list[SandboxListing], list[SandboxListing]]:
+    """The fairly priced listings posted on `listed_day` that are still up `age` days later,
+    at that day's price: listings stay up 1-3 days, and some sellers cut 7% a day."""
+    rng = random.Random(f"{seed}-listed-{listed_day.isoformat()}")
+    alive: tuple[list[SandboxListing], list[SandboxListing]] = ([], [])
+    for marketplace, count, target in (("ebay", 27, alive[0]), ("craigslist", 20, alive[1])):
+        for seq in range(count):
+            product = rng.choice(CATALOGUE)
+            condition = _pick_condition(rng) if marketplace == "ebay" else "good"
+            low, high = (1.0, 1.3) if marketplace == "ebay" else (0.92, 1.25)
+            price = market_value(product, condition) * rng.uniform(low, high)
+            lifetime, cuts_price = rng.randint(1, LISTING_DAYS), rng.random() < 0.3
+            listing = _listing(rng, marketplace, listed_day, product, condition, price, seq=seq)
+            if age < lifetime:
+                if cuts_price and listing.price is not None:
+                    listing.price = round(listing.price * 0.93**age, 2)
+                target.append(listing)
+    return alive
+
+
 def generate_market(seed: int, day: date) -> Market:
     """Generate the sandbox's active listings for `day` and its completed items before it."""
     rng = random.Random(f"{seed}-active-{day.isoformat()}")
@@ -201,16 +224,10 @@ def generate_market(seed: int, day: date) -> Market:
     for offset in range(1, COMPS_WINDOW_DAYS + 1):
         market.completed.extend(_completed_for_day(seed, day - timedelta(days=offset)))
 
-    for seq in range(48):
-        product, condition = rng.choice(CATALOGUE), _pick_condition(rng)
-        price = market_value(product, condition) * rng.uniform(1.0, 1.3)
-        market.ebay_active.append(_listing(rng, "ebay", day, product, condition, price, seq=seq))
-    for seq in range(40):
-        product, condition = rng.choice(CATALOGUE), "good"
-        price = market_value(product, condition) * rng.uniform(0.92, 1.25)
-        market.craigslist_active.append(
-            _listing(rng, "craigslist", day, product, condition, price, seq=seq)
-        )
+    for age in range(LISTING_DAYS):
+        ebay, craigslist = _fairly_priced(seed, day - timedelta(days=age), age)
+        market.ebay_active.extend(ebay)
+        market.craigslist_active.extend(craigslist)
 
     deal_products = rng.sample(CATALOGUE, 6)
     for seq, product in enumerate(deal_products):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -54,10 +54,14 @@ def test_same_seed_and_day_gives_the_same_market() -> None:
     assert [i.price for i in first.ebay_active] == [i.price for i in second.ebay_active]
 
 
-def test_another_day_gives_different_active_listings() -> None:
-    today, tomorrow = generate_market(7, DAY), generate_market(7, date(2024, 5, 2))
-    assert set(_ids(today.ebay_active)).isdisjoint(_ids(tomorrow.ebay_active))
-    assert set(_ids(today.craigslist_active)) != set(_ids(tomorrow.craigslist_active))
+def test_listings_carry_over_days_some_with_price_cuts_and_new_ones_appear() -> None:
+    today, tomorrow = generate_market(7, DAY), generate_market(7, DAY + timedelta(days=1))
+    before = {item.listing_id: item.price for item in today.ebay_active}
+    after = {item.listing_id: item.price for item in tomorrow.ebay_active}
+    carried = set(before) & set(after)
+    assert carried and set(after) - set(before) and set(before) - set(after)
+    assert any(after[i] < before[i] for i in carried)
+    assert all(after[i] <= before[i] for i in carried)
 
 
 def test_planted_deals_and_every_trap_kind_exist() -> None:

@@ -1,23 +1,33 @@
+-- Every active listing priced as a purchase: landed cost (price, shipping, buyer fees),
+-- predicted resale p10/p50/p90, the exit marketplace that nets the most after its fees and
+-- typical shipping, profit, margin, ROI, the profit if it resells only at p10, the highest
+-- offer that still breaks even at p10, comps and a confidence.
+
 with
 
-listings as (select * from {{ ref('fct_listings') }}),
+listings as (
 
-predictions as (select * from {{ source('lake', 'resale_predictions') }}),
-
-comps as (select * from {{ ref('fct_sold_comps') }}),
-
-fees as (
-
-    select * from {{ ref('marketplace_fees') }}
-    qualify row_number() over (partition by marketplace order by valid_from desc) = 1
+    select * from {{ ref('int_listings_matched') }}
+    where status = 'active' and is_live
 
 ),
 
-comps_per_product as (
+predictions as (select * from {{ source('lake', 'resale_predictions') }}),
 
-    select product_key, count(*) as comps_count
-    from comps
-    group by product_key
+price_stats as (select * from {{ ref('mart_product_price_stats') }}),
+
+fees as (select * from {{ ref('int_marketplace_fees_current') }}),
+
+shipping as (select * from {{ ref('typical_shipping') }}),
+
+product_comps as (
+
+    select
+        product_id,
+        sum(comps_count) as comps_count,
+        sum(comps_count) / nullif(sum(ended_count), 0) as sell_through
+    from price_stats
+    group by product_id
 
 ),
 
@@ -26,46 +36,93 @@ priced as (
     select
         listings.listing_key,
         listings.source,
+        listings.marketplace,
         listings.listing_id,
         listings.title,
         listings.url,
         listings.image_url,
         listings.condition,
         listings.category_raw,
-        listings.product_key,
+        listings.product_id,
         listings.price,
         listings.currency,
-        listings.shipping_price,
-        listings.price + coalesce(listings.shipping_price, 0) as landed_cost,
+        coalesce(listings.shipping_price, 0) as shipping_price,
+        listings.fx_to_reporting,
+        listings.reporting_currency,
         predictions.pred_p10,
         predictions.pred_p50,
         predictions.pred_p90,
-        coalesce(comps_per_product.comps_count, 0) as comps_count,
-        case
-            when predictions.currency <> listings.currency then 'currency_mismatch'
-            else listings.exclusion_reason
-        end as exclusion_reason
+        predictions.currency as prediction_currency,
+        coalesce(product_comps.comps_count, 0) as comps_count,
+        product_comps.sell_through,
+        listings.exclusion_reason
     from listings
     inner join predictions
         on listings.source = predictions.source
         and listings.listing_id = predictions.listing_id
-    left join comps_per_product on listings.product_key = comps_per_product.product_key
-    where listings.status = 'active'
+    left join product_comps on listings.product_id = product_comps.product_id
 
 ),
 
-exits as (
+with_buyer_fees as (
 
     select
         priced.*,
-        fees.marketplace as exit_marketplace,
-        {{ exit_fees('priced.pred_p50', 'fees') }} as exit_fees,
-        {{ exit_fees('priced.pred_p10', 'fees') }} as exit_fees_p10
+        {{ buyer_fees('priced.price', 'fees') }} as buyer_fees,
+        coalesce(fees.buyer_fee_pct, 0) as buyer_fee_pct,
+        coalesce(fees.buyer_fixed_fee, 0) as buyer_fixed_fee
     from priced
-    cross join fees
-    where fees.currency = priced.currency
+    left join fees
+        on priced.marketplace = fees.marketplace
+        and priced.currency = fees.currency
+        and fees.category = '*'
+
+),
+
+exit_candidates as (
+
+    -- each exit marketplace's fee row for the listing's category, else its default row
+    select
+        with_buyer_fees.*,
+        fees.marketplace as exit_marketplace,
+        {{ exit_fees('with_buyer_fees.pred_p50', 'fees') }} as exit_fees,
+        {{ exit_fees('with_buyer_fees.pred_p10', 'fees') }} as exit_fees_p10
+    from with_buyer_fees
+    inner join fees
+        on fees.currency = with_buyer_fees.prediction_currency
+        and fees.is_exit_channel
+        and fees.category in (with_buyer_fees.category_raw, '*')
     qualify row_number() over (
-        partition by priced.listing_key order by exit_fees, fees.marketplace
+        partition by with_buyer_fees.listing_key, fees.marketplace
+        order by fees.category = '*'
+    ) = 1
+
+),
+
+with_shipping as (
+
+    select
+        exit_candidates.*,
+        shipping.outbound_shipping
+    from exit_candidates
+    inner join shipping
+        on shipping.currency = exit_candidates.prediction_currency
+        and shipping.category in (exit_candidates.category_raw, '*')
+    qualify row_number() over (
+        partition by exit_candidates.listing_key, exit_candidates.exit_marketplace
+        order by shipping.category = '*'
+    ) = 1
+
+),
+
+best_exit as (
+
+    select
+        *,
+        price + shipping_price + buyer_fees as landed_cost
+    from with_shipping
+    qualify row_number() over (
+        partition by listing_key order by exit_fees + outbound_shipping, exit_marketplace
     ) = 1
 
 ),
@@ -81,30 +138,50 @@ final as (
         image_url,
         condition,
         category_raw,
-        product_key,
+        product_id,
         price,
         currency,
         shipping_price,
-        landed_cost,
-        pred_p10,
-        pred_p50,
-        pred_p90,
+        round(buyer_fees, 2) as buyer_fees,
+        round(landed_cost, 2) as landed_cost,
+        round(pred_p10, 2) as pred_p10,
+        round(pred_p50, 2) as pred_p50,
+        round(pred_p90, 2) as pred_p90,
         exit_marketplace,
         round(exit_fees, 2) as exit_fees,
-        round(pred_p50 - exit_fees - landed_cost, 2) as profit,
-        round(pred_p10 - exit_fees_p10 - landed_cost, 2) as profit_p10,
-        round((pred_p50 - exit_fees - landed_cost) / nullif(pred_p50, 0), 4) as margin,
-        round((pred_p50 - exit_fees - landed_cost) / nullif(landed_cost, 0), 4) as roi,
-        -- the most one can pay and still break even if it resells only at p10
-        round(greatest(pred_p10 - exit_fees_p10 - coalesce(shipping_price, 0), 0), 2) as max_offer,
+        outbound_shipping,
+        round(pred_p50 - exit_fees - outbound_shipping - landed_cost, 2) as profit,
+        round(pred_p10 - exit_fees_p10 - outbound_shipping - landed_cost, 2) as profit_p10,
+        round((pred_p50 - exit_fees - outbound_shipping - landed_cost) / nullif(pred_p50, 0), 4)
+            as margin,
+        round(
+            (pred_p50 - exit_fees - outbound_shipping - landed_cost) / nullif(landed_cost, 0), 4
+        ) as roi,
+        round(greatest(
+            (pred_p10 - exit_fees_p10 - outbound_shipping - shipping_price - buyer_fixed_fee)
+            / (1 + buyer_fee_pct / 100.0),
+            0
+        ), 2) as max_offer,
+        round((pred_p50 - exit_fees - outbound_shipping - landed_cost) * fx_to_reporting, 2)
+            as profit_reporting,
+        reporting_currency,
         comps_count,
+        round(sell_through, 4) as sell_through,
         case
-            when comps_count >= 10 and (pred_p90 - pred_p10) / pred_p50 < 0.6 then 'high'
-            when comps_count >= 3 then 'medium'
+            when comps_count >= 2 * {{ var('min_comps') }}
+                and (pred_p90 - pred_p10) / pred_p50 <= 0.6
+                and coalesce(sell_through, 0) >= 0.5
+                then 'high'
+            when comps_count >= {{ var('min_comps') }}
+                and (pred_p90 - pred_p10) / pred_p50 <= 1.0
+                then 'medium'
             else 'low'
         end as confidence,
-        exclusion_reason
-    from exits
+        case
+            when prediction_currency <> currency then 'currency_mismatch'
+            else exclusion_reason
+        end as exclusion_reason
+    from best_exit
 
 )
 

@@ -1,6 +1,8 @@
+-- Sold listings usable as price comparables, one row per sold listing.
+
 with
 
-listings as (select * from {{ ref('fct_listings') }}),
+matched as (select * from {{ ref('int_listings_matched') }}),
 
 final as (
 
@@ -8,16 +10,19 @@ final as (
         listing_key,
         source,
         listing_id,
-        product_key,
+        product_id,
         title,
         price,
         currency,
+        price_reporting,
+        reporting_currency,
         condition,
         category_raw,
         brand,
         listed_at,
-        try_cast(json_extract_string(attributes, '$.ended_at') as timestamptz) as sold_at
-    from listings
+        sold_at,
+        date_diff('day', listed_at, sold_at) as days_to_sell
+    from matched
     where status = 'sold'
         and price > 0
         and exclusion_reason is null

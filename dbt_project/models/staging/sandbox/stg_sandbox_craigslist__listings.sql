@@ -1,1 +1,1 @@
-{{ stage_raw_listings('sandbox_craigslist') }}
+{{ stage_raw_listings('sandbox_craigslist', 'craigslist') }}

@@ -1,1 +1,1 @@
-{{ stage_raw_listings('sandbox_ebay_api') }}
+{{ stage_raw_listings('sandbox_ebay_api', 'ebay') }}

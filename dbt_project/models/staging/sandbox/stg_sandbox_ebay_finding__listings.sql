@@ -1,1 +1,1 @@
-{{ stage_raw_listings('sandbox_ebay_finding') }}
+{{ stage_raw_listings('sandbox_ebay_finding', 'ebay') }}

@@ -1,0 +1,107 @@
+"""The dbt warehouse over several days of sandbox scrapes: history, price cuts, incremental."""
+
+import os
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from arb_pipeline.ingest import fetch_sandbox_partition, parse_archive
+from arb_pipeline.paths import DBT_PROJECT_DIR, ArbHome
+
+FIRST_DAY = date(2026, 11, 18)
+DAYS = [FIRST_DAY + timedelta(days=n) for n in range(3)]
+SOURCES = ("sandbox_ebay_api", "sandbox_craigslist", "sandbox_ebay_finding")
+
+
+def dbt_build(home: ArbHome, warehouse: Path, *args: str) -> None:
+    dbt = Path(sys.executable).with_name("dbt")
+    env = {**os.environ, "ARB_HOME": str(home.root), "ARB_WAREHOUSE_PATH": str(warehouse)}
+    completed = subprocess.run(
+        [str(dbt), "build", "--exclude", "tag:opportunities", "--project-dir",
+         str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         "--target-path", str(home.root / "dbt_target"), "--log-path", str(home.root), *args],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-4000:]
+
+
+def rows(warehouse: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        return db.sql(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[ArbHome, Path, Path]:
+    home = ArbHome(tmp_path_factory.mktemp("arb_home")).ensure()
+    incremental = home.root / "incremental.duckdb"
+    for day in DAYS:  # one scrape a day, an incremental build after each
+        for source in SOURCES:
+            fetch_sandbox_partition(home, source, day)
+            parse_archive(home, source, day)
+        dbt_build(home, incremental)
+    full = home.root / "full.duckdb"
+    dbt_build(home, full, "--full-refresh")
+    return home, incremental, full
+
+
+def test_incremental_builds_equal_a_full_rebuild(built) -> None:
+    _, incremental, full = built
+    for table, key in (
+        ("fct_listings", "listing_key"),
+        ("fct_listing_price_changes", "change_key"),
+        ("int_listing_snapshots", "snapshot_key"),
+    ):
+        sql = f"select * exclude (attributes) from {table} order by {key}"
+        if table == "fct_listing_price_changes":
+            sql = f"select * from {table} order by {key}"
+        assert rows(incremental, sql) == rows(full, sql), table
+
+
+def test_listings_seen_on_several_days_keep_their_history(built) -> None:
+    _, warehouse, _ = built
+    ((carried, most),) = rows(
+        warehouse,
+        "select count(*) filter (where times_seen > 1), max(times_seen) from fct_listings",
+    )
+    assert carried > 0 and most == len(DAYS)
+
+
+def test_price_cuts_are_recorded_with_their_drop(built) -> None:
+    _, warehouse, _ = built
+    changes = rows(
+        warehouse, "select previous_price, price, drop_pct from fct_listing_price_changes"
+    )
+    assert changes
+    for previous, price, drop in changes:
+        assert price < previous
+        assert float(drop) == pytest.approx(float(100 * (previous - price) / previous), abs=0.01)
+
+
+def test_only_listings_in_the_latest_scrape_are_live(built) -> None:
+    _, warehouse, _ = built
+    live_days = rows(
+        warehouse,
+        "select distinct last_seen_on from int_listings_matched "
+        "where is_live and status = 'active'",
+    )
+    assert live_days == [(DAYS[-1],)]
+
+
+def test_comps_stats_say_when_there_are_too_few(built) -> None:
+    _, warehouse, _ = built
+    statuses = dict(
+        rows(
+            warehouse,
+            "select comps_status, count(*) from mart_product_price_stats group by comps_status",
+        )
+    )
+    assert statuses.get("ok", 0) > 0
+    assert rows(
+        warehouse,
+        "select count(*) from mart_product_price_stats "
+        "where (comps_count >= 5) <> (comps_status = 'ok')",
+    ) == [(0,)]

@@ -1,0 +1,59 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='snapshot_key',
+        on_schema_change='append_new_columns'
+    )
+}}
+
+-- One row per listing per scrape date (the last scrape of that day). Incremental: each run
+-- re-reads only the last `snapshot_lookback_days` of partitions, so a new partition costs
+-- work in proportion to its rows; a re-parse backfill of older days needs --full-refresh.
+
+with
+
+ebay_api as (select * from {{ ref('stg_sandbox_ebay_api__listings') }}),
+
+ebay_finding as (select * from {{ ref('stg_sandbox_ebay_finding__listings') }}),
+
+craigslist as (select * from {{ ref('stg_sandbox_craigslist__listings') }}),
+
+facebook as (select * from {{ ref('stg_sandbox_facebook__listings') }}),
+
+unioned as (
+
+    select * from ebay_api
+    union all by name
+    select * from ebay_finding
+    union all by name
+    select * from craigslist
+    union all by name
+    select * from facebook
+
+),
+
+recent as (
+
+    select * from unioned
+    {% if is_incremental() %}
+    where scrape_date >= (
+        select max(scrape_date) - {{ var('snapshot_lookback_days', 1) }} from {{ this }}
+    )
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        listing_key || '@' || strftime(scrape_date, '%Y-%m-%d') as snapshot_key,
+        *
+    from recent
+    qualify row_number() over (
+        partition by listing_key, scrape_date order by scraped_at desc
+    ) = 1
+
+)
+
+select * from final

@@ -1,0 +1,63 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='change_key',
+        on_schema_change='append_new_columns'
+    )
+}}
+
+-- Every observed change of a listing's asking price, with the drop in percent (negative for
+-- a rise). Incremental: only listings with new snapshots are looked at again.
+
+with
+
+snapshots as (select * from {{ ref('int_listing_snapshots') }}),
+
+{% if is_incremental() %}
+touched as (
+
+    select distinct listing_key
+    from snapshots
+    where scrape_date >= (select coalesce(max(changed_on), date '1900-01-01') - 1 from {{ this }})
+
+),
+{% endif %}
+
+history as (
+
+    select
+        listing_key,
+        source,
+        listing_id,
+        currency,
+        scrape_date,
+        price,
+        lag(price) over (partition by listing_key order by scrape_date) as previous_price
+    from snapshots
+    {% if is_incremental() %}
+    where listing_key in (select listing_key from touched)
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        listing_key || '@' || strftime(scrape_date, '%Y-%m-%d') as change_key,
+        listing_key,
+        source,
+        listing_id,
+        currency,
+        scrape_date as changed_on,
+        previous_price,
+        price,
+        round(100.0 * (previous_price - price) / nullif(previous_price, 0), 2) as drop_pct
+    from history
+    where previous_price is not null
+        and price is not null
+        and price <> previous_price
+
+)
+
+select * from final
