@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.sources.common import BlockedPageError, ParseError, record_to_json
+
+if TYPE_CHECKING:
+    from arb_pipeline.alerts.store import StateStore
 
 EXIT_USAGE = 2
 EXIT_BLOCKED = 3
@@ -87,21 +93,96 @@ def cmd_model_predict(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_proposals_list(args: argparse.Namespace) -> int:
-    """List purchase proposals."""
-    from arb_pipeline.alerts.store import StateStore
+PROPOSAL_FIELDS = (
+    "id",
+    "status",
+    "source",
+    "listing_id",
+    "title",
+    "price",
+    "currency",
+    "max_offer",
+    "expected_profit",
+    "approved_amount",
+    "created_at",
+    "decided_at",
+    "reason",
+    "url",
+    "search",
+)
 
-    proposals = StateStore(ArbHome.from_env(args.home).root).list_proposals(args.status)
-    if args.format == "json":
-        print(json.dumps(proposals, indent=2, default=str))
+
+def _with_proposals(args: argparse.Namespace, action: Callable[[StateStore], int]) -> int:
+    """Run `action` on the store ($ARB_STATE_URL, else ARB_HOME's state.db); errors: one line."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from arb_pipeline.alerts.store import BudgetExceeded, ProposalNotPending, StateStore
+
+    try:
+        return action(StateStore.from_env(ArbHome.from_env(args.home).root))
+    except KeyError as error:
+        print(f"error: {error.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    except (BudgetExceeded, ProposalNotPending) as error:
+        print(f"refused: {error}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as error:
+        detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        print(f"error: state store unavailable: {detail}", file=sys.stderr)
+        return 1
+
+
+def _money(value: float | None) -> str:
+    """An amount for the table, `-` when unknown."""
+    return "        -" if value is None else f"{value:>9.2f}"
+
+
+def cmd_proposals_list(args: argparse.Namespace) -> int:
+    """List purchase proposals as a table, JSON or CSV."""
+
+    def show(store: StateStore) -> int:
+        proposals = store.list_proposals(args.status)
+        if args.format == "json":
+            print(json.dumps(proposals, indent=2, default=str))
+        elif args.format == "csv":
+            writer = csv.DictWriter(
+                sys.stdout, PROPOSAL_FIELDS, extrasaction="ignore", lineterminator="\n"
+            )
+            writer.writeheader()
+            writer.writerows(proposals)
+        else:
+            for p in proposals:
+                print(
+                    f"{p['id']:>4} {p['status']:<9} {p['source']:<20} "
+                    f"{(p['title'] or '')[:44]:<44} {p['currency'] or '':<3} "
+                    f"{_money(p['price'])}  max offer {_money(p['max_offer'])}  "
+                    f"profit ~{_money(p['expected_profit']).strip()}"
+                )
         return 0
-    for p in proposals:
-        print(
-            f"{p['id']:>4} {p['status']:<9} {p['source']:<20} {p['title'][:44]:<44} "
-            f"{p['currency']} {p['price']:>9.2f}  max offer {p['max_offer']:>9.2f}  "
-            f"profit ~{p['expected_profit']:.2f}"
-        )
-    return 0
+
+    return _with_proposals(args, show)
+
+
+def cmd_proposals_approve(args: argparse.Namespace) -> int:
+    """Approve a pending proposal within the ARB_BUDGET_* limits (nothing is bought)."""
+    from arb_pipeline.alerts.store import Budgets
+
+    def approve(store: StateStore) -> int:
+        p = store.approve(args.id, Budgets.from_env(), args.amount)
+        print(f"approved proposal {p['id']}: {p['currency'] or ''} {p['approved_amount']:.2f}")
+        return 0
+
+    return _with_proposals(args, approve)
+
+
+def cmd_proposals_reject(args: argparse.Namespace) -> int:
+    """Reject a pending proposal."""
+
+    def reject(store: StateStore) -> int:
+        print(f"rejected proposal {store.reject(args.id, args.reason)['id']}")
+        return 0
+
+    return _with_proposals(args, reject)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,9 +217,17 @@ def build_parser() -> argparse.ArgumentParser:
         dest="proposals_command", required=True
     )
     listing = proposals.add_parser("list", help="list proposals")
-    listing.add_argument("--status")
-    listing.add_argument("--format", choices=("table", "json"), default="table")
+    listing.add_argument("--status", help="only proposals with this status")
+    listing.add_argument("--format", choices=("table", "json", "csv"), default="table")
     listing.set_defaults(handler=cmd_proposals_list)
+    approve = proposals.add_parser("approve", help="approve a pending proposal within budget")
+    approve.add_argument("id", type=int)
+    approve.add_argument("--amount", type=float, help="amount to commit (default: its price)")
+    approve.set_defaults(handler=cmd_proposals_approve)
+    reject = proposals.add_parser("reject", help="reject a pending proposal")
+    reject.add_argument("id", type=int)
+    reject.add_argument("--reason")
+    reject.set_defaults(handler=cmd_proposals_reject)
     return parser
 
 

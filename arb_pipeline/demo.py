@@ -69,7 +69,7 @@ def run_demo(home: ArbHome, day: date | None = None) -> DemoResult:
 
 def deals_report(home: ArbHome, search: str) -> list[dict[str, Any]]:
     """Every deal alerted for `search`, best first, with where its email went."""
-    sent = StateStore(home.root).destinations(search)
+    sent = StateStore.from_env(home.root).destinations(search)
     rows = query(home.warehouse, "select * from fct_opportunities order by profit desc").to_dicts()
     return [
         {**row, "destination": sent[key]}

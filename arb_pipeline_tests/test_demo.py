@@ -70,7 +70,7 @@ def test_each_deal_email_is_in_the_outbox_with_text_and_html(two_demo_runs) -> N
 
 def test_each_alert_records_one_pending_proposal(two_demo_runs) -> None:
     home, _, first, _, _, _ = two_demo_runs
-    proposals = StateStore(home.root).list_proposals()
+    proposals = StateStore.from_env(home.root).list_proposals()
     assert len(proposals) == len(first.deals)
     assert {p["status"] for p in proposals} == {"pending"}
     assert all(p["max_offer"] > p["price"] for p in proposals)

@@ -1,50 +1,131 @@
-"""SQLite state for alerts (at-most-once) and purchase proposals, shared by sensors and CLI."""
+"""Alert state (at-most-once) and purchase proposals with budgets, on SQLite or PostgreSQL.
+
+Nothing here buys anything: approving a proposal only records the decision and its amount.
+"""
 
 from __future__ import annotations
 
-import sqlite3
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
 PROPOSAL_STATUSES = ("pending", "approved", "rejected", "expired", "purchased")
+COMMITTED_STATUSES = ("approved", "purchased")
 BUSY_TIMEOUT_SECONDS = 30.0
+SCHEMA_LOCK_KEY = 0x417262  # PostgreSQL advisory lock serialising table creation
+BUDGET_LOCK = "budget"
+CENT_TOLERANCE = 1e-6
 
-_SCHEMA = """
-create table if not exists alerts (
-    search text not null,
-    source text not null,
-    listing_id text not null,
-    price real,
-    alerted_at text not null,
-    destination text,
-    primary key (search, source, listing_id)
-);
-create table if not exists proposals (
-    id integer primary key,
-    search text not null,
-    source text not null,
-    listing_id text not null,
-    title text,
-    url text,
-    price real,
-    currency text,
-    max_offer real,
-    expected_profit real,
-    status text not null default 'pending',
-    created_at text not null,
-    decided_at text,
-    reason text,
-    unique (search, source, listing_id)
-);
-"""
+metadata = sa.MetaData()
+alerts = sa.Table(
+    "arb_alerts",
+    metadata,
+    sa.Column("search", sa.Text, primary_key=True),
+    sa.Column("source", sa.Text, primary_key=True),
+    sa.Column("listing_id", sa.Text, primary_key=True),
+    sa.Column("price", sa.Float),
+    sa.Column("alerted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("destination", sa.Text),
+)
+proposals = sa.Table(
+    "arb_proposals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("search", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("listing_id", sa.Text, nullable=False),
+    sa.Column("title", sa.Text),
+    sa.Column("url", sa.Text),
+    sa.Column("price", sa.Float),
+    sa.Column("currency", sa.Text),
+    sa.Column("max_offer", sa.Float),
+    sa.Column("expected_profit", sa.Float),
+    sa.Column("status", sa.Text, nullable=False, server_default="pending"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True)),
+    sa.Column("reason", sa.Text),
+    sa.Column("approved_amount", sa.Float),
+    sa.UniqueConstraint("search", "source", "listing_id"),
+)
+locks = sa.Table("arb_locks", metadata, sa.Column("name", sa.Text, primary_key=True))
 
 
-def _now() -> str:
-    """Current UTC time as ISO 8601 text."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+class BudgetExceeded(ValueError):
+    """An approval refused because it would exceed a budget."""
+
+    def __init__(self, budget: str, limit: float, committed: float | None, amount: float) -> None:
+        self.budget, self.limit, self.committed, self.amount = budget, limit, committed, amount
+        spent = "" if committed is None else f", already committed {committed:.2f}"
+        super().__init__(f"{budget} exceeded: limit {limit:.2f}{spent}, this approval {amount:.2f}")
+
+
+class ProposalNotPending(ValueError):
+    """A decision asked of a proposal that is no longer pending."""
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """Spending limits for approvals, in the proposals' currency; None means no limit."""
+
+    daily: float | None = None
+    total: float | None = None
+    per_item: float | None = None
+
+    def __post_init__(self) -> None:
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if value is not None and value < 0:
+                raise ValueError(f"budget {field.name} must not be negative, got {value}")
+
+    @classmethod
+    def from_env(cls) -> Budgets:
+        """Limits from ARB_BUDGET_DAILY, ARB_BUDGET_TOTAL, ARB_BUDGET_PER_ITEM (unset: none)."""
+        return cls(*(_env_amount(f"ARB_BUDGET_{name}") for name in ("DAILY", "TOTAL", "PER_ITEM")))
+
+    def check(self, amount: float, committed_today: float, committed_total: float) -> None:
+        """Raise BudgetExceeded if approving `amount` on top of what is committed breaks a limit."""
+        if self.per_item is not None and amount > self.per_item + CENT_TOLERANCE:
+            raise BudgetExceeded("per-item cap", self.per_item, None, amount)
+        for name, limit, committed in (
+            ("daily budget", self.daily, committed_today),
+            ("total budget", self.total, committed_total),
+        ):
+            if limit is not None and committed + amount > limit + CENT_TOLERANCE:
+                raise BudgetExceeded(name, limit, committed, amount)
+
+
+def _env_amount(name: str) -> float | None:
+    """A non-negative amount from the environment variable `name`; None when unset or empty."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _now() -> datetime:
+    """Current UTC time (patched in tests to travel in time)."""
+    return datetime.now(UTC)
+
+
+def _plain(row: sa.RowMapping) -> dict[str, Any]:
+    """A row as a dict, with timestamps as ISO 8601 UTC text."""
+    return {key: _iso(val) if isinstance(val, datetime) else val for key, val in row.items()}
+
+
+def _iso(value: datetime) -> str:
+    """ISO 8601 UTC text; naive values (SQLite) are UTC already."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _check_status(status: str) -> None:
@@ -55,56 +136,78 @@ def _check_status(status: str) -> None:
         )
 
 
-class StateStore:
-    """Alert and proposal state in `<folder>/state.db` (WAL, busy timeout, per-call connections)."""
+def _sqlite_autocommit(dbapi_connection: Any, _record: Any) -> None:
+    """Let the store issue BEGIN itself, so writes can use BEGIN IMMEDIATE."""
+    dbapi_connection.isolation_level = None
 
-    def __init__(self, path: Path) -> None:
-        path.mkdir(parents=True, exist_ok=True)
-        self.db_path = path / "state.db"
-        with self._connect() as conn:
-            conn.execute("pragma journal_mode = wal")
-            conn.executescript(f"begin immediate;\n{_SCHEMA}\ncommit;")
+
+class StateStore:
+    """Alert and proposal state: `<folder>/state.db` (SQLite) or a SQLAlchemy database URL."""
+
+    def __init__(self, path: Path | None = None, url: str | sa.URL | None = None) -> None:
+        if url is None:
+            if path is None:
+                raise ValueError("StateStore needs a folder (for state.db) or a database URL")
+            path.mkdir(parents=True, exist_ok=True)
+            url = sa.URL.create("sqlite", database=str(path / "state.db"))
+        self._sqlite = sa.make_url(url).get_backend_name() == "sqlite"
+        connect_args = {"timeout": BUSY_TIMEOUT_SECONDS} if self._sqlite else {}
+        self.engine = sa.create_engine(url, poolclass=sa.NullPool, connect_args=connect_args)
+        if self._sqlite:
+            sa.event.listen(self.engine, "connect", _sqlite_autocommit)
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("pragma journal_mode = wal")
+        with self._transaction(write=True) as conn:
+            if not self._sqlite:
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
+            metadata.create_all(conn)
+            if self._sqlite:
+                _adopt_legacy_tables(conn)
+
+    @classmethod
+    def from_env(cls, home: Path) -> StateStore:
+        """The store at $ARB_STATE_URL when set, else `<home>/state.db`."""
+        url = os.environ.get("ARB_STATE_URL") or None
+        return cls(None if url else home, url=url)
 
     @contextmanager
-    def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
-        """A short-lived connection; with write=True, one IMMEDIATE transaction."""
-        conn = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        try:
-            conn.execute(f"pragma busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-            if write:
-                conn.execute("begin immediate")
+    def _transaction(self, write: bool = False) -> Iterator[sa.Connection]:
+        """One transaction; on SQLite a write transaction takes the write lock up front."""
+        with self.engine.begin() as conn:
+            if self._sqlite:
+                conn.exec_driver_sql("begin immediate" if write else "begin")
             yield conn
-            if conn.in_transaction:
-                conn.execute("commit")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("rollback")
-            raise
-        finally:
-            conn.close()
+
+    def _insert_ignore(self, table: sa.Table) -> Any:
+        """INSERT … ON CONFLICT DO NOTHING for this backend."""
+        return (sqlite if self._sqlite else postgresql).insert(table).on_conflict_do_nothing()
 
     def claim_alert(self, search: str, source: str, listing_id: str, price: float | None) -> bool:
         """Record that this listing is being alerted for `search`; True only the first time."""
-        with self._connect(write=True) as conn:
-            cur = conn.execute(
-                "insert or ignore into alerts (search, source, listing_id, price, alerted_at)"
-                " values (?, ?, ?, ?, ?)",
-                (search, source, listing_id, price, _now()),
+        with self._transaction(write=True) as conn:
+            result = conn.execute(
+                self._insert_ignore(alerts).values(
+                    search=search,
+                    source=source,
+                    listing_id=listing_id,
+                    price=price,
+                    alerted_at=_now(),
+                )
             )
-            return cur.rowcount == 1
+            return result.rowcount == 1
 
     def record_destination(
         self, search: str, source: str, listing_id: str, destination: str
     ) -> None:
         """Store where a claimed alert was delivered; KeyError if it was never claimed."""
-        with self._connect(write=True) as conn:
-            cur = conn.execute(
-                "update alerts set destination = ?"
-                " where search = ? and source = ? and listing_id = ?",
-                (destination, search, source, listing_id),
+        key = (alerts.c.search == search) & (alerts.c.source == source)
+        with self._transaction(write=True) as conn:
+            result = conn.execute(
+                alerts.update()
+                .where(key & (alerts.c.listing_id == listing_id))
+                .values(destination=destination)
             )
-            if cur.rowcount == 0:
+            if result.rowcount == 0:
                 raise KeyError(f"no alert claimed for search {search!r}, {source}/{listing_id}")
 
     def alerted(self, search: str) -> set[tuple[str, str]]:
@@ -113,60 +216,158 @@ class StateStore:
 
     def destinations(self, search: str) -> dict[tuple[str, str], str | None]:
         """Where each alert of `search` went, by (source, listing_id); None if undelivered."""
-        with self._connect() as conn:
-            rows = conn.execute(
-                "select source, listing_id, destination from alerts where search = ?", (search,)
-            )
-            return {(row["source"], row["listing_id"]): row["destination"] for row in rows}
+        query = sa.select(alerts.c.source, alerts.c.listing_id, alerts.c.destination).where(
+            alerts.c.search == search
+        )
+        with self._transaction() as conn:
+            return {(row.source, row.listing_id): row.destination for row in conn.execute(query)}
 
     def create_proposal(self, opportunity: dict[str, Any]) -> int:
         """Create a pending purchase proposal for an opportunity (idempotent); return its id."""
-        key = (opportunity["search"], opportunity["source"], str(opportunity["listing_id"]))
-        with self._connect(write=True) as conn:
+        key = {
+            "search": opportunity["search"],
+            "source": opportunity["source"],
+            "listing_id": str(opportunity["listing_id"]),
+        }
+        with self._transaction(write=True) as conn:
             conn.execute(
-                "insert or ignore into proposals (search, source, listing_id, title, url, price,"
-                " currency, max_offer, expected_profit, created_at)"
-                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    *key,
-                    opportunity.get("title"),
-                    opportunity.get("url"),
-                    opportunity.get("price"),
-                    opportunity.get("currency"),
-                    opportunity.get("max_offer"),
-                    opportunity.get("profit"),
-                    _now(),
-                ),
+                self._insert_ignore(proposals).values(
+                    **key,
+                    title=opportunity.get("title"),
+                    url=opportunity.get("url"),
+                    price=opportunity.get("price"),
+                    currency=opportunity.get("currency"),
+                    max_offer=opportunity.get("max_offer"),
+                    expected_profit=opportunity.get("profit"),
+                    status="pending",
+                    created_at=_now(),
+                )
             )
-            row = conn.execute(
-                "select id from proposals where search = ? and source = ? and listing_id = ?", key
-            ).fetchone()
-            return int(row["id"])
+            where = [proposals.c[name] == value for name, value in key.items()]
+            return int(conn.execute(sa.select(proposals.c.id).where(*where)).scalar_one())
 
     def list_proposals(self, status: str | None = None) -> list[dict[str, Any]]:
         """All proposals (oldest first), optionally only those with `status`."""
-        with self._connect() as conn:
-            if status is None:
-                rows = conn.execute("select * from proposals order by id")
-            else:
-                _check_status(status)
-                rows = conn.execute(
-                    "select * from proposals where status = ? order by id", (status,)
-                )
-            return [dict(row) for row in rows]
+        query = sa.select(proposals).order_by(proposals.c.id)
+        if status is not None:
+            _check_status(status)
+            query = query.where(proposals.c.status == status)
+        with self._transaction() as conn:
+            return [_plain(row) for row in conn.execute(query).mappings()]
+
+    def get_proposal(self, proposal_id: int) -> dict[str, Any]:
+        """One proposal by id; KeyError if there is none."""
+        with self._transaction() as conn:
+            return self._get(conn, proposal_id)
 
     def set_status(
         self, proposal_id: int, status: str, reason: str | None = None
     ) -> dict[str, Any]:
-        """Change a proposal's status (and reason); return the updated proposal."""
+        """Change a proposal's status and reason (e.g. `purchased`); approving needs approve()."""
         _check_status(status)
+        if status == "approved":
+            raise ValueError("use approve() to approve a proposal, so that budgets are checked")
         decided_at = None if status == "pending" else _now()
-        with self._connect(write=True) as conn:
-            cur = conn.execute(
-                "update proposals set status = ?, reason = ?, decided_at = ? where id = ?",
-                (status, reason, decided_at, proposal_id),
+        with self._transaction(write=True) as conn:
+            self._get(conn, proposal_id, lock=True)
+            conn.execute(
+                proposals.update()
+                .where(proposals.c.id == proposal_id)
+                .values(status=status, reason=reason, decided_at=decided_at)
             )
-            if cur.rowcount == 0:
-                raise KeyError(f"no proposal with id {proposal_id}")
-            row = conn.execute("select * from proposals where id = ?", (proposal_id,)).fetchone()
-            return dict(row)
+            return self._get(conn, proposal_id)
+
+    def approve(
+        self, proposal_id: int, budgets: Budgets, amount: float | None = None
+    ) -> dict[str, Any]:
+        """Approve a pending proposal for `amount` (default: its price) if every budget allows."""
+        with self._transaction(write=True) as conn:
+            if not self._sqlite:  # SQLite's BEGIN IMMEDIATE already serialises approvals
+                conn.execute(self._insert_ignore(locks).values(name=BUDGET_LOCK))
+                conn.execute(
+                    sa.select(locks.c.name).where(locks.c.name == BUDGET_LOCK).with_for_update()
+                )
+            proposal = self._pending(conn, proposal_id, "approved")
+            amount = proposal["price"] if amount is None else float(amount)
+            if amount is None or amount <= 0:
+                raise ValueError(f"proposal {proposal_id} has no price; give a positive amount")
+            now = _now()
+            midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            budgets.check(amount, self._committed(conn, since=midnight), self._committed(conn))
+            return self._decide(
+                conn, proposal_id, status="approved", approved_amount=amount, decided_at=now
+            )
+
+    def reject(self, proposal_id: int, reason: str | None = None) -> dict[str, Any]:
+        """Reject a pending proposal, with an optional reason."""
+        with self._transaction(write=True) as conn:
+            self._pending(conn, proposal_id, "rejected")
+            return self._decide(
+                conn, proposal_id, status="rejected", reason=reason, decided_at=_now()
+            )
+
+    def expire(self, older_than: timedelta) -> int:
+        """Mark pending proposals created more than `older_than` ago as expired; return how many."""
+        now = _now()
+        with self._transaction(write=True) as conn:
+            result = conn.execute(
+                proposals.update()
+                .where(proposals.c.status == "pending", proposals.c.created_at < now - older_than)
+                .values(status="expired", decided_at=now, reason=f"no decision within {older_than}")
+            )
+            return result.rowcount
+
+    def _get(self, conn: sa.Connection, proposal_id: int, lock: bool = False) -> dict[str, Any]:
+        """One proposal (row-locked on PostgreSQL when `lock`); KeyError if unknown."""
+        query = sa.select(proposals).where(proposals.c.id == proposal_id)
+        row = conn.execute(query.with_for_update() if lock else query).mappings().first()
+        if row is None:
+            raise KeyError(f"no proposal with id {proposal_id}")
+        return _plain(row)
+
+    def _pending(self, conn: sa.Connection, proposal_id: int, action: str) -> dict[str, Any]:
+        """The locked proposal, or ProposalNotPending if it was already decided."""
+        proposal = self._get(conn, proposal_id, lock=True)
+        if proposal["status"] != "pending":
+            raise ProposalNotPending(
+                f"proposal {proposal_id} is {proposal['status']}; "
+                f"only pending proposals can be {action}"
+            )
+        return proposal
+
+    def _decide(self, conn: sa.Connection, proposal_id: int, **values: Any) -> dict[str, Any]:
+        """Write a decision and return the updated proposal."""
+        conn.execute(proposals.update().where(proposals.c.id == proposal_id).values(**values))
+        return self._get(conn, proposal_id)
+
+    def _committed(self, conn: sa.Connection, since: datetime | None = None) -> float:
+        """Sum of approved amounts still committed (approved or purchased), optionally since."""
+        query = sa.select(sa.func.coalesce(sa.func.sum(proposals.c.approved_amount), 0.0)).where(
+            proposals.c.status.in_(COMMITTED_STATUSES)
+        )
+        if since is not None:
+            query = query.where(proposals.c.decided_at >= since)
+        return float(conn.execute(query).scalar_one())
+
+
+def _adopt_legacy_tables(conn: sa.Connection) -> None:
+    """Move rows of the pre-SQLAlchemy `alerts`/`proposals` tables into arb_* (SQLite, once)."""
+    names = set(sa.inspect(conn).get_table_names())
+    ts = "substr(replace({}, 'T', ' '), 1, 19)"
+    if "alerts" in names:
+        conn.exec_driver_sql(
+            "insert or ignore into arb_alerts"
+            " (search, source, listing_id, price, alerted_at, destination)"
+            f" select search, source, listing_id, price, {ts.format('alerted_at')}, destination"
+            " from alerts"
+        )
+        conn.exec_driver_sql("drop table alerts")
+    if "proposals" in names:
+        columns = "id, search, source, listing_id, title, url, price, currency, max_offer"
+        conn.exec_driver_sql(
+            f"insert or ignore into arb_proposals ({columns}, expected_profit, status,"
+            " created_at, decided_at, reason)"
+            f" select {columns}, expected_profit, status, {ts.format('created_at')},"
+            f" {ts.format('decided_at')}, reason from proposals"
+        )
+        conn.exec_driver_sql("drop table proposals")

@@ -1,63 +1,151 @@
-"""State store: at-most-once alert claims across restarts and threads; purchase proposals."""
+"""State store on SQLite and real PostgreSQL: at-most-once alerts, proposals and budgets."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from arb_pipeline.alerts.store import StateStore
+from arb_pipeline.alerts import store as store_module
+from arb_pipeline.alerts.store import BudgetExceeded, Budgets, ProposalNotPending, StateStore
 from arb_pipeline_tests.alerts.test_email import make_opportunity
 
+POSTGRES_URL = os.environ.get(
+    "ARB_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
 
-def test_claim_alert_only_once(tmp_path: Path) -> None:
-    store = StateStore(tmp_path / "state")
+MakeStore = Callable[[], StateStore]
+
+
+@contextmanager
+def postgres_schema_url() -> Iterator[str]:
+    """A URL whose search_path is a fresh schema, dropped afterwards; skip if unreachable."""
+    admin = sa.create_engine(POSTGRES_URL, poolclass=sa.NullPool)
+    schema = f"arb_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"create schema {schema}"))
+    except sa.exc.OperationalError as error:
+        message = (
+            f"PostgreSQL unreachable at {POSTGRES_URL}: {str(error.orig).strip().splitlines()[0]}"
+        )
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{message} (CI=true: PostgreSQL tests must not be skipped)")
+        pytest.skip(message)
+    try:
+        yield (
+            sa.make_url(POSTGRES_URL)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"drop schema {schema} cascade"))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeStore]:
+    """Opens a store (again) on one backend: a temp folder's state.db, or a fresh PG schema."""
+    if request.param == "sqlite":
+        yield lambda: StateStore(tmp_path / "state")
+        return
+    with postgres_schema_url() as url:
+        yield lambda: StateStore(url=url)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
+    """The store's clock: set clock[0] to travel in time."""
+    now = [datetime.now(UTC)]
+    monkeypatch.setattr(store_module, "_now", lambda: now[0])
+    return now
+
+
+def run_in_threads(count: int, work: Callable[[int], object]) -> list[object]:
+    """Run work(i) in `count` threads released together; return results or raised errors."""
+    barrier = threading.Barrier(count)
+    results: list[object] = [None] * count
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = work(index)
+        except Exception as error:  # each thread reports what it got
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_sqlite_store_lives_in_the_folder(tmp_path: Path) -> None:
+    StateStore(tmp_path / "state")
     assert (tmp_path / "state" / "state.db").is_file()
+
+
+def test_from_env_prefers_arb_state_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ARB_STATE_URL", raising=False)
+    assert StateStore.from_env(tmp_path).engine.dialect.name == "sqlite"
+    monkeypatch.setenv("ARB_STATE_URL", f"sqlite:///{tmp_path / 'other.db'}")
+    StateStore.from_env(tmp_path / "unused")
+    assert (tmp_path / "other.db").is_file() and not (tmp_path / "unused").exists()
+
+
+def test_claim_alert_only_once(make_store: MakeStore) -> None:
+    store = make_store()
     assert store.claim_alert("iphone-13", "ebay", "1", 210.0) is True
     assert store.claim_alert("iphone-13", "ebay", "1", 199.0) is False
     assert store.claim_alert("other-search", "ebay", "1", 210.0) is True
     assert store.alerted("iphone-13") == {("ebay", "1")}
 
 
-def test_claims_survive_a_restart(tmp_path: Path) -> None:
-    store = StateStore(tmp_path)
+def test_claims_survive_a_restart(make_store: MakeStore) -> None:
+    store = make_store()
     assert store.claim_alert("iphone-13", "ebay", "1", 210.0)
     store.record_destination("iphone-13", "ebay", "1", "sendgrid (202)")
-    reopened = StateStore(tmp_path)
+    reopened = make_store()
     assert reopened.claim_alert("iphone-13", "ebay", "1", 210.0) is False
-    assert reopened.alerted("iphone-13") == {("ebay", "1")}
+    assert reopened.destinations("iphone-13") == {("ebay", "1"): "sendgrid (202)"}
     assert reopened.alerted("nothing") == set()
 
 
-def test_record_destination_needs_a_claim(tmp_path: Path) -> None:
+def test_record_destination_needs_a_claim(make_store: MakeStore) -> None:
     with pytest.raises(KeyError, match="no alert claimed"):
-        StateStore(tmp_path).record_destination("s", "ebay", "404", "outbox/x.eml")
+        make_store().record_destination("s", "ebay", "404", "outbox/x.eml")
 
 
-def test_concurrent_claims_have_exactly_one_winner(tmp_path: Path) -> None:
-    StateStore(tmp_path)
-    barrier = threading.Barrier(8)
-    results: list[bool] = []
-    lock = threading.Lock()
-
-    def claim() -> None:
-        store = StateStore(tmp_path)
-        barrier.wait()
-        won = store.claim_alert("iphone-13", "ebay", "1", 210.0)
-        with lock:
-            results.append(won)
-
-    threads = [threading.Thread(target=claim) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == [False] * 7 + [True]
+def test_concurrent_claims_have_exactly_one_winner(make_store: MakeStore) -> None:
+    make_store()
+    results = run_in_threads(8, lambda _: make_store().claim_alert("s", "ebay", "1", 210.0))
+    assert sorted(results) == [False] * 7 + [True]  # type: ignore[type-var]
 
 
-def test_proposals_lifecycle(tmp_path: Path) -> None:
+def test_legacy_sqlite_tables_are_adopted(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "state.db") as conn:
+        conn.executescript(
+            "create table alerts (search text, source text, listing_id text, price real,"
+            " alerted_at text, destination text, primary key (search, source, listing_id));"
+            "insert into alerts values ('s', 'ebay', '1', 9.5, '2024-05-01T10:00:00+00:00', 'x');"
+        )
     store = StateStore(tmp_path)
+    assert store.claim_alert("s", "ebay", "1", 9.5) is False
+    assert store.destinations("s") == {("ebay", "1"): "x"}
+
+
+def test_proposals_lifecycle(make_store: MakeStore) -> None:
+    store = make_store()
     opportunity = make_opportunity()
     proposal_id = store.create_proposal(opportunity)
     assert store.create_proposal(opportunity) == proposal_id
@@ -68,23 +156,130 @@ def test_proposals_lifecycle(tmp_path: Path) -> None:
     assert first["id"] == proposal_id and first["status"] == "pending"
     assert first["max_offer"] == 260.0 and first["expected_profit"] == 180.0
     assert first["title"] == "iPhone 13 128GB" and first["currency"] == "USD"
-    assert first["decided_at"] is None
+    assert first["decided_at"] is None and first["approved_amount"] is None
 
-    updated = store.set_status(proposal_id, "rejected", reason="battery health unknown")
+    updated = store.reject(proposal_id, reason="battery health unknown")
     assert updated["status"] == "rejected"
     assert updated["reason"] == "battery health unknown"
     assert updated["decided_at"] is not None
-    assert [p["id"] for p in StateStore(tmp_path).list_proposals("pending")] == [other_id]
+    assert [p["id"] for p in make_store().list_proposals("pending")] == [other_id]
     assert [p["id"] for p in store.list_proposals("rejected")] == [proposal_id]
 
+    approved = store.approve(other_id, Budgets(), amount=199.0)
+    assert approved["status"] == "approved" and approved["approved_amount"] == 199.0
+    assert store.set_status(other_id, "purchased")["status"] == "purchased"
 
-def test_set_status_rejects_unknown_id_and_status(tmp_path: Path) -> None:
-    store = StateStore(tmp_path)
+
+def test_only_pending_proposals_can_be_decided(make_store: MakeStore) -> None:
+    store = make_store()
     proposal_id = store.create_proposal(make_opportunity())
-    with pytest.raises(KeyError, match="no proposal with id 999"):
-        store.set_status(999, "approved")
+    store.reject(proposal_id)
+    with pytest.raises(ProposalNotPending, match="is rejected; only pending .* approved"):
+        store.approve(proposal_id, Budgets())
+    with pytest.raises(ProposalNotPending, match="only pending proposals can be rejected"):
+        store.reject(proposal_id)
+
+
+def test_unknown_ids_and_statuses_are_refused(make_store: MakeStore) -> None:
+    store = make_store()
+    proposal_id = store.create_proposal(make_opportunity())
+    for call in (
+        lambda: store.approve(999, Budgets()),
+        lambda: store.reject(999),
+        lambda: store.set_status(999, "purchased"),
+    ):
+        with pytest.raises(KeyError, match="no proposal with id 999"):
+            call()
     with pytest.raises(ValueError, match="unknown status"):
         store.set_status(proposal_id, "bought")
+    with pytest.raises(ValueError, match="use approve"):
+        store.set_status(proposal_id, "approved")
     with pytest.raises(ValueError, match="unknown status"):
         store.list_proposals("maybe")
     assert store.list_proposals()[0]["status"] == "pending"
+
+
+def test_expire_only_touches_old_pending_proposals(
+    make_store: MakeStore, clock: list[datetime]
+) -> None:
+    store = make_store()
+    clock[0] -= timedelta(days=3)
+    old = store.create_proposal(make_opportunity(listing_id="old"))
+    decided = store.create_proposal(make_opportunity(listing_id="decided"))
+    store.reject(decided)
+    clock[0] += timedelta(days=3)
+    fresh = store.create_proposal(make_opportunity(listing_id="fresh"))
+    assert store.expire(timedelta(days=2)) == 1
+    status = {p["id"]: p["status"] for p in store.list_proposals()}
+    assert status == {old: "expired", decided: "rejected", fresh: "pending"}
+    with pytest.raises(ProposalNotPending):
+        store.approve(old, Budgets())
+
+
+def test_per_item_cap(make_store: MakeStore) -> None:
+    store = make_store()
+    proposal_id = store.create_proposal(make_opportunity())  # price 210
+    with pytest.raises(BudgetExceeded, match="per-item cap exceeded: limit 200.00") as refused:
+        store.approve(proposal_id, Budgets(per_item=200.0))
+    assert refused.value.amount == 210.0
+    assert store.get_proposal(proposal_id)["status"] == "pending"
+    assert store.approve(proposal_id, Budgets(per_item=200.0), amount=195.0)["status"] == (
+        "approved"
+    )
+
+
+def test_daily_limit_counts_only_todays_approvals(
+    make_store: MakeStore, clock: list[datetime]
+) -> None:
+    store = make_store()
+    ids = [store.create_proposal(make_opportunity(listing_id=f"L{i}")) for i in range(4)]
+    budgets = Budgets(daily=500.0)
+    clock[0] -= timedelta(days=1)
+    store.approve(ids[0], budgets, amount=400.0)  # yesterday's spend
+    clock[0] += timedelta(days=1)
+    store.approve(ids[1], budgets, amount=300.0)
+    with pytest.raises(BudgetExceeded) as refused:
+        store.approve(ids[2], budgets, amount=250.0)
+    assert str(refused.value) == (
+        "daily budget exceeded: limit 500.00, already committed 300.00, this approval 250.00"
+    )
+    assert store.approve(ids[2], budgets, amount=200.0)["approved_amount"] == 200.0
+    store.set_status(ids[1], "rejected", reason="seller vanished")  # frees its 300
+    assert store.approve(ids[3], budgets, amount=300.0)["status"] == "approved"
+
+
+def test_total_limit_counts_approved_and_purchased(make_store: MakeStore) -> None:
+    store = make_store()
+    ids = [store.create_proposal(make_opportunity(listing_id=f"L{i}")) for i in range(3)]
+    budgets = Budgets(daily=10_000.0, total=450.0)
+    store.approve(ids[0], budgets)  # 210 at the listing price
+    store.set_status(ids[0], "purchased")
+    store.approve(ids[1], budgets, amount=240.0)  # exactly at the limit
+    with pytest.raises(BudgetExceeded, match="total budget exceeded: .* committed 450.00"):
+        store.approve(ids[2], budgets, amount=0.01)
+    committed = [p["approved_amount"] for p in store.list_proposals() if p["approved_amount"]]
+    assert committed == [210.0, 240.0]
+
+
+def test_concurrent_approvals_never_overspend(make_store: MakeStore) -> None:
+    store = make_store()
+    ids = [store.create_proposal(make_opportunity(listing_id=f"L{i}")) for i in range(8)]
+    budgets = Budgets(daily=1000.0, total=650.0)
+    results = run_in_threads(8, lambda i: make_store().approve(ids[i], budgets))
+    approved = [r for r in results if isinstance(r, dict)]
+    assert len(approved) == 3  # 3 x 210 = 630 <= 650 < 840
+    assert all(isinstance(r, BudgetExceeded) for r in results if not isinstance(r, dict))
+    total = sum(p["approved_amount"] or 0.0 for p in store.list_proposals())
+    assert total == pytest.approx(630.0)
+
+
+def test_budgets_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARB_BUDGET_DAILY", "500")
+    monkeypatch.setenv("ARB_BUDGET_TOTAL", "")
+    monkeypatch.setenv("ARB_BUDGET_PER_ITEM", "250.5")
+    assert Budgets.from_env() == Budgets(daily=500.0, total=None, per_item=250.5)
+    monkeypatch.setenv("ARB_BUDGET_TOTAL", "lots")
+    with pytest.raises(ValueError, match="ARB_BUDGET_TOTAL must be a number"):
+        Budgets.from_env()
+    with pytest.raises(ValueError, match="must not be negative"):
+        Budgets(daily=-1.0)

@@ -42,7 +42,7 @@ def send_deal_alert(
     destination = send_alert(
         deal,
         rule,
-        StateStore(home.root),
+        StateStore.from_env(home.root),
         home.outbox,
         alert_settings.api_key(),
         alert_settings.sendgrid_host,
@@ -71,7 +71,7 @@ def deal_alert_sensor(
     if not home.warehouse.exists():
         return dg.SensorResult(skip_reason="no warehouse yet: build the warehouse assets first")
     rule = deal_rule(alert_settings)
-    deals = unalerted(find_deals(home.warehouse, rule), StateStore(home.root), rule.search)
+    deals = unalerted(find_deals(home.warehouse, rule), StateStore.from_env(home.root), rule.search)
     if not deals:
         return dg.SensorResult(skip_reason="no new deals")
     return dg.SensorResult(
