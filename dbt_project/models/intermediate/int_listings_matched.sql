@@ -1,3 +1,6 @@
+-- a table, not a view: dim_products, comps, price stats, opportunities and tests all read it
+{{ config(materialized="table") }}
+
 -- Listings matched to products: a product identifier when the listing carries one (GTIN,
 -- UPC, EAN, ISBN, MPN from attributes, or a GTIN/ISBN-shaped number in the title), else a
 -- normalised title signature (words without punctuation, stop words or condition words).
