@@ -20,7 +20,10 @@ CASES = [
     ("craigslist", "craigslist/search_cars_by_owner_chicago_2018.html", "html"),
     ("craigslist", "craigslist/posting_porsche_cayenne_2018.html", "html"),
     ("gumtree", "gumtree_pl/search_katowice_2020.html", "html"),
+    ("gumtree", "gumtree_pl/ad_wroclaw_2020.html", "html"),
     ("vinted", "vinted_api/catalog_items_search.json", "json"),
+    ("vinted", "vinted_api/item_detail.json", "json"),
+    ("mercari", "mercari_api/search_items_2022.jsonl", "json"),
 ]
 GOALS = {"html": 10_000, "json": 30_000}
 
