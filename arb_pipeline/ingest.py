@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -60,6 +60,8 @@ def fetch_sandbox_partition(
 ) -> FetchReport:
     """Crawl the sandbox marketplace for one source and day into the archive."""
     spec = SANDBOX_SOURCES[source]
+    if spec.render_js:
+        settings = replace(settings or CrawlSettings(), render_js=True)
     final = archive_dir(home, source, day)
     incoming = final.with_name(final.name + ".incoming")
     with SandboxMarketplace(day, seed=seed, faults=faults) as marketplace:

@@ -12,6 +12,7 @@ from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.demo import run_demo
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.sandbox.catalogue import generate_market
+from arb_pipeline.sources.registry import SANDBOX_SOURCES
 
 SOURCE_OF = {"ebay": "sandbox_ebay_api", "craigslist": "sandbox_craigslist"}
 
@@ -81,5 +82,5 @@ def test_second_run_sends_nothing_new_and_does_not_grow_the_lake(two_demo_runs) 
     assert second.alerts_sent == 0
     assert sorted(home.outbox.iterdir()) == outbox
     assert _partitions(home) == partitions
-    assert len(partitions) == 3  # one file per (source, date)
+    assert len(partitions) == len(SANDBOX_SOURCES)  # one file per (source, date)
     assert [d["listing_id"] for d in second.deals] == [d["listing_id"] for d in first.deals]

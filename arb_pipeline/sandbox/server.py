@@ -1,4 +1,4 @@
-"""The sandbox marketplace: a local HTTP SIMULATOR of eBay's APIs and a Craigslist search page.
+"""The sandbox marketplace: a local HTTP SIMULATOR of eBay's APIs, Craigslist and Marketplace.
 
 It serves the listings of `catalogue.generate_market` in the shapes real marketplaces use, so
 the real spiders and parsers run against it over HTTP:
@@ -7,6 +7,10 @@ the real spiders and parsers run against it over HTTP:
 - `/services/search/FindingService/v1?OPERATION-NAME=findCompletedItems&…`: eBay Finding
   API JSON of sold and ended items (the comps)
 - `/search/sss?query=&s=`: Craigslist search results HTML (`li.result-row` layout)
+- `/marketplace/search?query=`: a Facebook-Marketplace-like page rendered by JavaScript: its
+  HTML holds no listings, only a script that fetches `/marketplace/api/items?query=&cursor=`
+  (JSON) and adds item links as the page is scrolled (infinite scroll). Its listings are
+  generated fairly priced (`facebook_listings`), so they never add deals.
 
 Faults can be switched on to exercise error handling: `ebay_api_500` (page 2 of the Browse
 search always answers 500), `craigslist_malformed` (page 2 of the search is broken HTML) and
@@ -15,16 +19,25 @@ search always answers 500), `craigslist_malformed` (page 2 of the search is brok
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import math
+import random
 import threading
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from arb_pipeline.sandbox.catalogue import EBAY_CONDITIONS, Market, SandboxListing, generate_market
+from arb_pipeline.sandbox.catalogue import (
+    CATALOGUE,
+    EBAY_CONDITIONS,
+    Market,
+    SandboxListing,
+    generate_market,
+    market_value,
+)
 
 FAULTS = frozenset({"ebay_api_500", "craigslist_malformed", "craigslist_blocked"})
 BROWSE_PATH = "/buy/browse/v1/item_summary/search"
@@ -32,6 +45,10 @@ FINDING_PATH = "/services/search/FindingService/v1"
 CRAIGSLIST_PATH = "/search/sss"
 CRAIGSLIST_PAGE_SIZE = 25
 FINDING_PAGE_SIZE = 100
+FACEBOOK_PATH = "/marketplace/search"
+FACEBOOK_API_PATH = "/marketplace/api/items"
+FACEBOOK_PAGE_SIZE = 20
+FACEBOOK_LISTINGS = 45
 BANNER = "SANDBOX MARKETPLACE SIMULATOR: generated listings, not a real marketplace"
 
 
@@ -146,6 +163,94 @@ def craigslist_page(items: list[SandboxListing], offset: int, total: int, base_u
 </body></html>"""
 
 
+_FACEBOOK_CITIES = ("Chicago, IL", "Austin, TX", "Denver, CO", "Portland, OR", "Tampa, FL")
+
+
+def facebook_listings(seed: int, day: date) -> list[SandboxListing]:
+    """The day's Marketplace listings, all priced at or above market value (never deals)."""
+    rng = random.Random(f"{seed}-facebook-{day.isoformat()}")
+    items = []
+    for seq in range(FACEBOOK_LISTINGS):
+        product = rng.choice(CATALOGUE)
+        digest = hashlib.sha256(f"facebook|{seed}|{day}|{seq}".encode()).hexdigest()
+        listed_at = datetime.combine(day, time(), UTC) + timedelta(seconds=rng.randrange(86_400))
+        items.append(
+            SandboxListing(
+                marketplace="facebook",
+                listing_id=str(10**15 + int(digest[:12], 16)),
+                title=product.title,
+                price=float(round(market_value(product, "like_new") * rng.uniform(1.0, 1.2))),
+                condition="like_new",
+                product=product,
+                listed_at=listed_at,
+                seller=f"fb_user_{rng.randrange(1000, 9999)}",
+                location=rng.choice(_FACEBOOK_CITIES),
+                image_id=digest[12:28],
+            )
+        )
+    return items
+
+
+def facebook_item(item: SandboxListing, seq: int, base_url: str) -> dict[str, Any]:
+    """A listing as the JSON the Marketplace page's script renders (every 4th was reduced)."""
+    price = item.price or 0.0
+    return {
+        "id": item.listing_id,
+        "url": f"/marketplace/item/{item.listing_id}/?ref=search&referral_code=sandbox",
+        "title": item.title,
+        "price": f"${price:,.0f}",
+        "old_price": f"${price * 1.1:,.0f}" if seq % 4 == 3 else None,
+        "location": item.location,
+        "image": f"{base_url}/images/{item.image_id}.jpg",
+    }
+
+
+FACEBOOK_PAGE = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Marketplace | sandbox</title>
+<style>a[role=link] {{ display: block; min-height: 220px; }}</style></head>
+<body>
+<p class="banner">{BANNER}</p>
+<div role="main"><div id="feed"></div><div id="more"></div></div>
+<noscript>This page renders its listings with JavaScript.</noscript>
+<script>
+(() => {{
+  const feed = document.getElementById("feed"), more = document.getElementById("more");
+  const query = new URLSearchParams(location.search).get("query") || "";
+  let cursor = 0, loading = false;
+  const box = (...children) => {{
+    const div = document.createElement("div"); div.append(...children); return div;
+  }};
+  const span = (text) => {{
+    const node = document.createElement("span"); node.textContent = text; return node;
+  }};
+  const card = (item) => {{
+    const link = document.createElement("a");
+    link.href = item.url; link.setAttribute("role", "link");
+    const img = document.createElement("img");
+    img.src = item.image; img.alt = item.title; img.width = 160; img.height = 160;
+    const price = box(span(item.price));
+    if (item.old_price) {{
+      const old = span(item.old_price); old.style.textDecoration = "line-through";
+      price.append(old);
+    }}
+    link.append(box(img), price, box(span(item.title)), box(span(item.location)));
+    return link;
+  }};
+  const load = async () => {{
+    if (loading || cursor === null) return;
+    loading = true;
+    const params = new URLSearchParams({{ query, cursor }});
+    const data = await (await fetch("{FACEBOOK_API_PATH}?" + params)).json();
+    data.items.forEach((item) => feed.append(card(item)));
+    if (!feed.children.length) feed.append(span("No listings found"));
+    cursor = data.next_cursor; loading = false;
+    if (more.getBoundingClientRect().top < innerHeight) load();
+  }};
+  new IntersectionObserver((seen) => seen.some((e) => e.isIntersecting) && load()).observe(more);
+}})();
+</script>
+</body></html>"""
+
 CAPTCHA_PAGE = b"""<!DOCTYPE html><html><head><title>blocked</title></head><body>
 <h1>Please complete the captcha to continue</h1><p>Are you a robot?</p></body></html>"""
 MALFORMED_PAGE = b"<html><body><div class='content'><ul class='ro"
@@ -159,6 +264,7 @@ class SandboxMarketplace:
         if unknown:
             raise ValueError(f"unknown sandbox faults {sorted(unknown)}; known: {sorted(FAULTS)}")
         self.market: Market = generate_market(seed, day)
+        self.facebook = facebook_listings(seed, day)
         self.faults = frozenset(faults)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -169,7 +275,7 @@ class SandboxMarketplace:
         return f"http://{host}:{port}"
 
     def start_url(self, feed: str) -> str:
-        """First page of a feed: `ebay_api`, `ebay_finding` or `craigslist`."""
+        """First page of a feed: `ebay_api`, `ebay_finding`, `craigslist` or `facebook`."""
         paths = {
             "ebay_api": f"{BROWSE_PATH}?q=&limit=50&offset=0",
             "ebay_finding": f"{FINDING_PATH}?"
@@ -181,6 +287,7 @@ class SandboxMarketplace:
                 }
             ),
             "craigslist": f"{CRAIGSLIST_PATH}?query=&s=0",
+            "facebook": f"{FACEBOOK_PATH}?query=",
         }
         return self.base_url + paths[feed]
 
@@ -201,6 +308,10 @@ class SandboxMarketplace:
             return self._finding(query, base)
         if path == CRAIGSLIST_PATH:
             return self._craigslist(query, base)
+        if path == FACEBOOK_PATH:
+            return 200, "text/html; charset=utf-8", FACEBOOK_PAGE.encode()
+        if path == FACEBOOK_API_PATH:
+            return self._facebook_items(query, base)
         return 404, "text/plain", b"not found"
 
     def _browse(self, query: dict[str, str], base: str) -> tuple[int, str, bytes]:
@@ -255,6 +366,19 @@ class SandboxMarketplace:
         page = items[offset : offset + CRAIGSLIST_PAGE_SIZE]
         body = craigslist_page(page, offset, len(items), base)
         return 200, "text/html; charset=utf-8", body.encode()
+
+    def _facebook_items(self, query: dict[str, str], base: str) -> tuple[int, str, bytes]:
+        words = query.get("query", "").lower()
+        cursor = int(query.get("cursor", 0))
+        items = [item for item in self.facebook if words in item.title.lower()]
+        page = items[cursor : cursor + FACEBOOK_PAGE_SIZE]
+        more = cursor + FACEBOOK_PAGE_SIZE < len(items)
+        body = {
+            "notice": BANNER,
+            "items": [facebook_item(item, cursor + n, base) for n, item in enumerate(page)],
+            "next_cursor": cursor + FACEBOOK_PAGE_SIZE if more else None,
+        }
+        return 200, "application/json", json.dumps(body).encode()
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         marketplace = self

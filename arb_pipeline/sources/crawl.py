@@ -7,6 +7,10 @@ fix can be replayed over history without fetching again.
 
 Scrapy's Twisted reactor cannot be restarted inside a process, so `crawl` runs each crawl in
 a fresh Python subprocess (`python -m arb_pipeline.sources.crawl`) and reads back its result.
+
+With `render_js` the pages are fetched by a real browser (scrapy-playwright driving the
+system Chromium, `/usr/bin/chromium` or `$ARB_CHROMIUM`): the spider waits for the parser's
+`ITEM_SELECTOR`, scrolls until no more items load, and archives the rendered HTML.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import gzip
 import hashlib
 import itertools
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -25,19 +30,34 @@ from pathlib import Path
 from typing import Any
 
 import scrapy
+from playwright.async_api import Page
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from scrapy.crawler import CrawlerProcess
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy_playwright.page import PageMethod
 
 from arb_pipeline.sources.common import BlockedPageError, ParseError, raise_if_blocked
 from arb_pipeline.sources.registry import parser_for
 
 BLOCKING_STATUSES = (403, 429)
 INDEX_FILE = "pages.jsonl"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+RENDER_WAIT_MS = 15_000  # for the first items to appear
+SCROLL_WAIT_MS = 3_000  # for more items after each scroll
+MAX_SCROLLS = 10
 
 
 @dataclass
 class CrawlSettings:
-    """How politely to crawl: robots.txt, concurrency, user agent, proxies, page limit."""
+    """How to crawl: robots.txt, concurrency, user agent, proxies, page limit, browser."""
 
     obey_robots: bool = True
     concurrency_per_domain: int = 2
@@ -45,10 +65,12 @@ class CrawlSettings:
     proxies: list[str] = field(default_factory=list)
     max_pages: int = 50
     headers: dict[str, str] = field(default_factory=dict)  # e.g. API auth; never logged
+    render_js: bool = False  # fetch with a real browser (scrapy-playwright + Chromium)
+    storage_state: str | None = None  # logged-in Playwright storage state file; never logged
 
     def scrapy_settings(self) -> dict[str, Any]:
-        """The matching Scrapy settings (AutoThrottle on, retries with backoff)."""
-        return {
+        """The matching Scrapy settings (AutoThrottle on, retries with backoff, browser)."""
+        settings = {
             "LOG_LEVEL": "WARNING",
             "TELNETCONSOLE_ENABLED": False,
             "ROBOTSTXT_OBEY": self.obey_robots,
@@ -60,6 +82,26 @@ class CrawlSettings:
             "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],
             "DOWNLOAD_TIMEOUT": 30,
             "USER_AGENT": self.user_agent,
+        }
+        return settings | (self.browser_settings() if self.render_js else {})
+
+    def browser_settings(self) -> dict[str, Any]:
+        """scrapy-playwright settings: system Chromium, one context per proxy."""
+        handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+        context = {"storage_state": self.storage_state} if self.storage_state else {}
+        return {
+            "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
+            "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+            "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+            "PLAYWRIGHT_LAUNCH_OPTIONS": {
+                "executable_path": os.environ.get("ARB_CHROMIUM") or CHROMIUM,
+                "args": CHROMIUM_ARGS,
+                "headless": True,
+            },
+            "PLAYWRIGHT_CONTEXTS": {
+                f"proxy{index}": context | ({"proxy": {"server": proxy}} if proxy else {})
+                for index, proxy in enumerate(self.proxies or [None])
+            },
         }
 
 
@@ -92,12 +134,19 @@ class PageSpider(scrapy.Spider):
         self.crawl_settings = CrawlSettings(**json.loads(settings_json))
         self.parser = parser_for(source)
         self.archive_dir = Path(archive_dir)
-        self.proxies = itertools.cycle(self.crawl_settings.proxies or [None])
+        self.proxies = itertools.cycle(enumerate(self.crawl_settings.proxies or [None]))
         self.result = CrawlResult()
 
     def _request(self, url: str) -> scrapy.Request:
-        proxy = next(self.proxies)
-        meta = {"proxy": proxy} if proxy else {}
+        index, proxy = next(self.proxies)
+        meta: dict[str, Any] = {"proxy": proxy} if proxy else {}
+        if self.crawl_settings.render_js:  # the browser context carries the proxy
+            selector = getattr(self.parser, "ITEM_SELECTOR", None)
+            meta = {
+                "playwright": True,
+                "playwright_context": f"proxy{index}",
+                "playwright_page_methods": [PageMethod(render_page, selector)],
+            }
         return scrapy.Request(
             url,
             headers=self.crawl_settings.headers,
@@ -137,6 +186,24 @@ class PageSpider(scrapy.Spider):
             self.result.problems.append(f"fetch failed: {reason} for {url}")
 
 
+async def render_page(page: Page, selector: str | None) -> None:
+    """Wait for the first items, then scroll until no more load (infinite scroll)."""
+    if not selector:
+        return
+    try:
+        await page.wait_for_selector(selector, timeout=RENDER_WAIT_MS)
+    except PlaywrightTimeoutError:
+        return  # a login wall, a challenge or no results: the parser tells which
+    grew = "([selector, count]) => document.querySelectorAll(selector).length > count"
+    for _ in range(MAX_SCROLLS):
+        count = await page.locator(selector).count()
+        await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        try:
+            await page.wait_for_function(grew, arg=[selector, count], timeout=SCROLL_WAIT_MS)
+        except PlaywrightTimeoutError:
+            return
+
+
 def archive_page(archive_dir: Path, url: str, status: int, body: bytes) -> None:
     """Store one response body (gzip) and append it to the archive's index."""
     archive_dir.mkdir(parents=True, exist_ok=True)
@@ -167,6 +234,8 @@ def crawl(
     if archive_dir.exists():
         shutil.rmtree(archive_dir)
     settings = settings or CrawlSettings()
+    if settings.storage_state and not Path(settings.storage_state).is_file():
+        raise FileNotFoundError("the crawl's storage_state file does not exist")
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "result.json"
         command = [

@@ -9,11 +9,12 @@ from types import ModuleType
 
 @dataclass(frozen=True)
 class Source:
-    """A source the pipeline can crawl: its parser module and (for the sandbox) its feed."""
+    """A source the pipeline can crawl: parser module, sandbox feed, whether it needs a browser."""
 
     name: str
     parser: str
     sandbox_feed: str | None = None
+    render_js: bool = False
 
     def parser_module(self) -> ModuleType:
         """The module with `parse_with_problems(body, url)` and `next_page(body, url)`."""
@@ -29,12 +30,14 @@ PARSERS = (
     "vinted",
     "mercari",
     "kleinanzeigen",
+    "facebook",
 )
 
 SANDBOX_SOURCES: dict[str, Source] = {
     "sandbox_ebay_api": Source("sandbox_ebay_api", "ebay_api", "ebay_api"),
     "sandbox_ebay_finding": Source("sandbox_ebay_finding", "ebay_finding", "ebay_finding"),
     "sandbox_craigslist": Source("sandbox_craigslist", "craigslist", "craigslist"),
+    "sandbox_facebook": Source("sandbox_facebook", "facebook", "facebook", render_js=True),
 }
 
 

@@ -1,0 +1,152 @@
+"""Parser for the RENDERED Facebook Marketplace search page (the browser DOM after JS ran).
+
+Marketplace renders its results with JavaScript, so the fetched HTML alone holds no listings:
+crawl it with `CrawlSettings(render_js=True)`. Each result is an item link
+(`a[href*="/marketplace/item/<id>/"]`) holding an image, the price (sometimes followed by a
+struck-through old price), the title and the location, in that order; class names are
+obfuscated, so the parser reads the order of the texts, not classes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urljoin
+
+from parsel import Selector
+
+from arb_pipeline.sources.common import (
+    BlockedPageError,
+    ParseError,
+    make_record,
+    normalise_title,
+    parse_price,
+    raise_if_blocked,
+)
+
+SOURCE = "facebook"
+ITEM_SELECTOR = 'a[href*="/marketplace/item/"]'  # what the crawler waits for after rendering
+_ITEM_ID = re.compile(r"/marketplace/item/(\d+)")
+_MONEY = re.compile(r"(?P<pre>[^\d\s.,]*)\s*(?P<amount>\d[\d.,\s]*?)\s*(?P<post>[^\d\s.,]*)")
+_SYMBOLS = {
+    "$": "USD",
+    "US$": "USD",
+    "CA$": "CAD",
+    "C$": "CAD",
+    "A$": "AUD",
+    "AU$": "AUD",
+    "NZ$": "NZD",
+    "£": "GBP",
+    "€": "EUR",
+    "zł": "PLN",
+    "₹": "INR",
+    "CHF": "CHF",
+}
+_FREE = ("free", "gratis", "kostenlos", "gratuit", "za darmo")
+_LOGIN_MARKERS = ("log in to facebook", "you must log in to continue")
+_NO_RESULTS = ("no listings found", "no results found", "we didn't find any results")
+_VISIBLE_TEXT = "//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+
+
+def _texts(node: Selector) -> list[str]:
+    """The non-empty visible text pieces of a node, in document order."""
+    pieces = (normalise_title(text) for text in node.xpath(".//text()").getall())
+    return [piece for piece in pieces if piece]
+
+
+def _money(text: str) -> tuple[float, str | None] | None:
+    """(amount, currency or None for an unknown symbol) of a bare price text, else None."""
+    found = _MONEY.fullmatch(text.replace("\u00a0", " ").strip())
+    if not found or bool(found["pre"]) == bool(found["post"]):
+        return None
+    amount = parse_price(found["amount"].replace(" ", ""))
+    return None if amount is None else (amount, _SYMBOLS.get(found["pre"] or found["post"]))
+
+
+def _item(link: Selector, listing_id: str, url: str) -> dict[str, Any]:
+    texts = _texts(link)
+    if not texts:
+        raise ParseError("item link without text")
+    price_text, rest = texts[0], texts[1:]
+    if price_text.lower() in _FREE:
+        price, currency = 0.0, None
+    elif money := _money(price_text):
+        price, currency = money
+        if currency is None:
+            raise ParseError(f"unknown currency symbol in price {price_text!r}")
+    else:
+        raise ParseError(f"no price in the first text {price_text!r}")
+    old = _money(rest[0]) if rest else None
+    if old and old[1]:
+        rest = rest[1:]
+    attributes = {"original_price": old[0] if old and old[1] else None, "details": rest[2:] or None}
+    return make_record(
+        source=SOURCE,
+        listing_id=listing_id,
+        url=urljoin(url, f"/marketplace/item/{listing_id}/"),
+        title=rest[0] if rest else None,
+        price=price,
+        currency=currency,
+        condition="unknown",
+        location=rest[1] if len(rest) > 1 else None,
+        image_url=urljoin(url, src) if (src := link.css("img::attr(src)").get()) else None,
+        status="active",
+        attributes={key: value for key, value in attributes.items() if value is not None},
+    )
+
+
+def _page(body: bytes, url: str) -> tuple[Selector, list[Selector]]:
+    """The page and its item links; raises for a login wall, a block or an unrendered shell."""
+    page = Selector(text=body.decode("utf-8", "replace") or "<html></html>")
+    links = page.css(ITEM_SELECTOR)
+    if links:
+        return page, links
+    text = normalise_title(" ".join(page.xpath(_VISIBLE_TEXT).getall())).lower()
+    if page.css("form#login_form") or any(marker in text for marker in _LOGIN_MARKERS):
+        raise BlockedPageError(f"{url}: blocked page (Facebook login wall)")
+    raise_if_blocked(body, url)
+    if any(marker in text for marker in _NO_RESULTS):
+        return page, []
+    raise ParseError(
+        f"{url}: no Marketplace item links and no 'no results' text: this looks like the "
+        "unrendered JavaScript shell; the facebook parser needs a rendered page "
+        "(crawl with CrawlSettings(render_js=True))"
+    )
+
+
+def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Parse a rendered search page into one record per item id, plus skipped-item messages."""
+    _, links = _page(body, url)
+    by_id: dict[str, list[Selector]] = {}
+    for link in links:
+        if found := _ITEM_ID.search(link.attrib.get("href", "")):
+            by_id.setdefault(found.group(1), []).append(link)
+    records, problems = [], []
+    for listing_id, copies in by_id.items():
+        errors = []
+        for link in copies:  # a card may repeat its link (image and text); the first good one
+            try:
+                records.append(_item(link, listing_id, url))
+                break
+            except (ParseError, ValueError) as exc:
+                errors.append(str(exc))
+        else:
+            problems.append(f"{url}: item {listing_id} skipped: {errors[0]}")
+    if records:
+        currencies = {record["currency"] for record in records if record["currency"]}
+        for record in records:  # "Free" has no symbol: take the page's one currency, if any
+            if record["currency"] is None and len(currencies) == 1:
+                record["currency"] = next(iter(currencies))
+                record["attributes"]["currency_from"] = "page"
+    return records, problems
+
+
+def parse(body: bytes, url: str) -> list[dict[str, Any]]:
+    """Parse a rendered Marketplace search page into canonical records."""
+    return parse_with_problems(body, url)[0]
+
+
+def next_page(body: bytes, url: str) -> str | None:
+    """Always None (results load by infinite scroll, which the crawler does); checks the page."""
+    _page(body, url)
+    return None
