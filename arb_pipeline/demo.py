@@ -11,6 +11,7 @@ import dagster as dg
 
 from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.paths import ArbHome
+from arb_pipeline.sources.crawl import chromium_executable
 from arb_pipeline.sources.registry import SANDBOX_SOURCES
 from arb_pipeline.warehouse import query
 
@@ -44,7 +45,13 @@ def run_demo(home: ArbHome, day: date | None = None) -> DemoResult:
     result = DemoResult()
     instance = demo_instance(home)
     ingest = defs.resolve_job_def("ingest_sandbox")
-    for source in SANDBOX_SOURCES:
+    for source, spec in SANDBOX_SOURCES.items():
+        if spec.render_js and not os.access(chromium_executable(), os.X_OK):
+            result.ingest_failures.append(
+                f"{source} skipped: no Chromium at {chromium_executable()} "
+                "(apt-get install chromium, or set ARB_CHROMIUM)"
+            )
+            continue
         key = dg.MultiPartitionKey({"date": day.isoformat(), "source": source})
         run = ingest.execute_in_process(
             run_config=QUIET, partition_key=key, instance=instance, raise_on_error=False

@@ -94,7 +94,7 @@ class CrawlSettings:
             "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
             "PLAYWRIGHT_BROWSER_TYPE": "chromium",
             "PLAYWRIGHT_LAUNCH_OPTIONS": {
-                "executable_path": os.environ.get("ARB_CHROMIUM") or CHROMIUM,
+                "executable_path": chromium_executable(),
                 "args": CHROMIUM_ARGS,
                 "headless": True,
             },
@@ -103,6 +103,11 @@ class CrawlSettings:
                 for index, proxy in enumerate(self.proxies or [None])
             },
         }
+
+
+def chromium_executable() -> str:
+    """The system Chromium the browser crawls use: $ARB_CHROMIUM, else Debian's."""
+    return os.environ.get("ARB_CHROMIUM") or CHROMIUM
 
 
 @dataclass
