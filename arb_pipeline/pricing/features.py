@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
 import polars as pl
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfTransformer
 
 TEXT_COLUMNS = ("title", "description")
 RESERVED_COLUMNS = ("price", "currency", "listed_at")
@@ -136,3 +141,118 @@ def _title_numbers(title: pl.Expr) -> list[pl.Expr]:
         ghz.list.first().alias("title_ghz"),
         _all_numbers(title, "title_year").list.max().alias("title_year"),
     ]
+
+
+class NgramTfidf(TransformerMixin, BaseEstimator):
+    """TfidfVectorizer(sublinear_tf=True) for word n-grams or char_wb n-grams, counted with polars.
+
+    Same features as scikit-learn's vectorizer, but tokenising is vectorised and char n-grams are
+    computed once per distinct word (a document's char_wb counts are the sum over its words).
+    """
+
+    def __init__(
+        self,
+        analyzer: str = "word",
+        ngram_range: tuple[int, int] = (1, 2),
+        min_df: int = 1,
+        max_features: int | None = None,
+    ) -> None:
+        self.analyzer = analyzer
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_features = max_features
+
+    def fit(self, documents: Any, y: Any = None) -> NgramTfidf:
+        """Learn the vocabulary (min_df, then the max_features most frequent) and idf."""
+        self.vocabulary_ = None
+        counts, grams = self._counts(_as_text(documents))
+        keep = np.flatnonzero(np.bincount(counts.indices, minlength=counts.shape[1]) >= self.min_df)
+        if self.max_features is not None and keep.size > self.max_features:
+            totals = np.asarray(counts[:, keep].sum(axis=0)).ravel()
+            keep = np.sort(keep[np.argsort(-totals, kind="stable")[: self.max_features]])
+        self.vocabulary_ = pl.DataFrame({"gram": grams[keep], "id": np.arange(keep.size)})
+        self.vocabulary_ = self.vocabulary_.with_columns(pl.col("id").cast(pl.UInt32))
+        self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts[:, keep])
+        return self
+
+    def transform(self, documents: Any) -> sparse.csr_matrix:
+        """Sublinear TF-IDF rows, l2-normalised, over the fitted vocabulary."""
+        return self.tfidf_.transform(self._counts(_as_text(documents))[0])
+
+    def fit_transform(self, documents: Any, y: Any = None, **_: Any) -> sparse.csr_matrix:
+        """fit then transform."""
+        return self.fit(documents).transform(documents)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """The n-grams, in column order."""
+        return self.vocabulary_["gram"].to_numpy()
+
+    def _counts(self, text: pl.Series) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """Document x n-gram counts over the fitted vocabulary (or all n-grams while fitting)."""
+        codes = (text.rank("dense") - 1).cast(pl.Int64).to_numpy()  # count each distinct text once
+        counts, names = self._distinct_counts(text.unique().sort())
+        return counts[codes], names
+
+    def _distinct_counts(self, text: pl.Series) -> tuple[sparse.csr_matrix, np.ndarray]:
+        rows = pl.DataFrame({"text": text.str.to_lowercase()}).with_row_index("row")
+        if self.analyzer == "char_wb":
+            words = rows.select(
+                "row", pl.col("text").str.replace_all(r"\s+", " ").str.split(" ").alias("word")
+            ).explode("word")
+            words = words.filter(pl.col("word").is_not_null() & (pl.col("word") != ""))
+            distinct = words.select(pl.col("word").unique()).with_row_index("word_id")
+            grams = distinct.with_columns(
+                pl.col("word")
+                .map_elements(self._char_grams, return_dtype=pl.List(pl.String))
+                .alias("gram")
+            ).explode("gram")
+            pairs = words.join(distinct, on="word").select("row", id="word_id")
+            per_doc = _matrix(pairs, len(text), distinct.height)
+            per_word, names = self._lookup(
+                grams.select(row="word_id", gram="gram"), distinct.height
+            )
+            return (per_doc @ per_word).tocsr(), names
+        tokens = rows.select("row", pl.col("text").str.extract_all(r"\b\w+\b").alias("gram"))
+        tokens = tokens.explode("gram").drop_nulls("gram")
+        low, high = self.ngram_range
+        parts, gram = [], tokens["gram"]
+        for n in range(1, high + 1):
+            if n > 1:
+                gram = gram + " " + tokens["gram"].shift(1 - n)
+            if n >= low:
+                same = (tokens["row"].shift(1 - n) == tokens["row"]).fill_null(False)
+                parts.append(pl.DataFrame({"row": tokens["row"], "gram": gram}).filter(same))
+        return self._lookup(pl.concat(parts), len(text))
+
+    def _lookup(self, pairs: pl.DataFrame, n_rows: int) -> tuple[sparse.csr_matrix, np.ndarray]:
+        if self.vocabulary_ is None:
+            vocabulary = pairs.select(pl.col("gram").unique().sort())
+            vocabulary = vocabulary.with_row_index("id")
+        else:
+            vocabulary = self.vocabulary_
+        ids = pairs.join(vocabulary, on="gram").select("row", "id")
+        return _matrix(ids, n_rows, vocabulary.height), vocabulary["gram"].to_numpy()
+
+    def _char_grams(self, word: str) -> list[str]:
+        word, (low, high) = f" {word} ", self.ngram_range
+        if len(word) <= low:
+            return [word]
+        return [
+            word[i : i + n]
+            for n in range(low, min(high, len(word)) + 1)
+            for i in range(len(word) - n + 1)
+        ]
+
+
+def _as_text(documents: Any) -> pl.Series:
+    if isinstance(documents, pl.DataFrame):
+        documents = documents.to_series()
+    series = documents if isinstance(documents, pl.Series) else pl.Series(list(documents))
+    return series.cast(pl.String).fill_null("")
+
+
+def _matrix(pairs: pl.DataFrame, n_rows: int, n_cols: int) -> sparse.csr_matrix:
+    """Count (row, id) pairs into a CSR matrix."""
+    rows, cols = pairs["row"].to_numpy(), pairs["id"].to_numpy()
+    ones = np.ones(len(rows), dtype=np.float64)
+    return sparse.csr_matrix((ones, (rows, cols)), shape=(n_rows, n_cols))

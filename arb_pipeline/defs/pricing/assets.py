@@ -7,7 +7,8 @@ import dagster as dg
 import polars as pl
 
 from arb_pipeline.defs.resources import ArbHomeResource
-from arb_pipeline.pricing.versions import load_current, train_version
+from arb_pipeline.pricing.sell_through import fit_sell_through
+from arb_pipeline.pricing.versions import load_current, load_sell_through, train_version
 from arb_pipeline.warehouse import query
 
 COMPS_SQL = """
@@ -16,10 +17,17 @@ select title, cast(price as double) as price, currency, condition,
 from fct_sold_comps
 """
 ACTIVE_SQL = """
-select source, listing_id, title, currency, condition, category_raw as category, brand
+select source, listing_id, title, cast(price as double) as price, currency, condition,
+       category_raw as category, brand
 from fct_listings
 where status = 'active'
 order by listing_key
+"""
+ENDED_SQL = """
+select title, cast(price as double) as price, currency, condition,
+       category_raw as category, brand, listed_at, status = 'sold' as sold
+from fct_listings
+where status in ('sold', 'ended') and price > 0
 """
 COVERAGE_RANGE = (0.65, 0.95)
 
@@ -27,30 +35,46 @@ COVERAGE_RANGE = (0.65, 0.95)
 @dg.asset(
     group_name="pricing",
     kinds={"scikitlearn"},
-    deps=[dg.AssetKey("fct_sold_comps")],
+    deps=[dg.AssetKey("fct_sold_comps"), dg.AssetKey("fct_listings")],
     check_specs=[
         dg.AssetCheckSpec(
             "holdout_coverage",
             asset="resale_model",
             description=f"p10-p90 holds between {COVERAGE_RANGE} of held-out sold prices.",
-        )
+        ),
+        dg.AssetCheckSpec(
+            "not_worse_than_current",
+            asset="resale_model",
+            description="The new version beat (or matched) the current one and was promoted.",
+        ),
     ],
 )
 def resale_model(
     context: dg.AssetExecutionContext, arb_home: ArbHomeResource
 ) -> dg.MaterializeResult:
-    """Resale value model (p10/p50/p90) trained on sold comps; one version per run."""
+    """Resale value model (p10/p50/p90) trained on sold comps, plus a sell-through model on
+    ended listings; one version per run, made current only if not worse than the current one."""
     home = arb_home.home()
     comps = query(home.warehouse, COMPS_SQL)
-    version, model = train_version(home.models, comps)
+    version, model, decision = train_version(home.models, comps)
     metrics = (model.card.get("metrics") or {}).get("model") or {}
     coverage = metrics.get("coverage_p10_p90")
     context.log.info(f"trained model {version} on {comps.height} comps: {metrics}")
+    context.log.info(f"model {version}: {decision.reason}")
+    ended = query(home.warehouse, ENDED_SQL)
+    sell_card: dict = {"skipped": "needs both sold and unsold ended listings"}
+    if ended["sold"].n_unique() == 2:
+        sell_through = fit_sell_through(ended, resale=model)
+        sell_through.save(home.models / version)
+        sell_card = sell_through.card
     return dg.MaterializeResult(
         metadata={
             "version": version,
             "training_rows": comps.height,
+            "promoted": decision.promoted,
+            "promotion_reason": decision.reason,
             "model_card": dg.MetadataValue.json(model.card),
+            "sell_through_card": dg.MetadataValue.json(sell_card),
             **{name: float(value) for name, value in metrics.items() if value is not None},
         },
         check_results=[
@@ -58,7 +82,18 @@ def resale_model(
                 check_name="holdout_coverage",
                 passed=coverage is not None and COVERAGE_RANGE[0] <= coverage <= COVERAGE_RANGE[1],
                 metadata={"coverage_p10_p90": coverage if coverage is not None else "no holdout"},
-            )
+            ),
+            dg.AssetCheckResult(
+                check_name="not_worse_than_current",
+                passed=decision.promoted,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "reason": decision.reason,
+                    "current_version": decision.current_version or "none",
+                    "new_metrics": dg.MetadataValue.json(decision.new_metrics or {}),
+                    "current_metrics": dg.MetadataValue.json(decision.current_metrics or {}),
+                },
+            ),
         ],
     )
 
@@ -87,6 +122,10 @@ def resale_predictions(
         .hstack(model.predict(active))
         .with_columns(model_version=pl.lit(version))
     )
+    sell_through = load_sell_through(home.models, version)
+    if sell_through is not None:
+        priced = active.hstack(predictions.select("pred_p50"))
+        predictions = predictions.with_columns(sell_through.predict_proba(priced))
     temp = home.predictions.with_name(f".{uuid.uuid4().hex}.tmp")
     predictions.write_parquet(temp)
     os.replace(temp, home.predictions)
