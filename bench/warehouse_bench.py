@@ -47,9 +47,7 @@ def snapshots(rows: int, days: list[date], seed: int, first_id: int = 0) -> pl.D
     base = ref * factor * np.exp(rng.normal(0, 0.15, rows))
     cut = np.where((listing % 4) == 0, 0.97 ** (day % 5), 1.0)  # a quarter cut prices
     source_index = listing % len(SOURCES)
-    status = np.where(
-        source_index == 2, np.where(listing % 3 == 0, "ended", "sold"), "active"
-    )
+    status = np.where(source_index == 2, np.where(listing % 3 == 0, "ended", "sold"), "active")
     titles = np.array([p.title for p in CATALOGUE])[product]
     scraped = np.array(days, dtype="datetime64[D]").astype("datetime64[us]")
     return pl.DataFrame(
