@@ -9,7 +9,14 @@ from arb_pipeline.defs.ingest.assets import (
     raw_pages,
     reparse_job,
 )
+from arb_pipeline.defs.ingest.schedules import (
+    prune_archive_daily,
+    prune_archive_job,
+    raw_listings_freshness,
+    scrape_every_15_minutes,
+)
 from arb_pipeline.defs.pricing.assets import resale_model, resale_predictions
+from arb_pipeline.defs.pricing.sensors import comps_growth_sensor
 from arb_pipeline.defs.resources import (
     AlertSettings,
     ArbHomeResource,
@@ -32,6 +39,15 @@ resources = {
     "dbt": dbt_resource(),
 }
 
+automation_sensor = dg.AutomationConditionSensorDefinition(
+    "automation",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Parses fetched pages, rebuilds the warehouse and re-prices when inputs change; "
+    "retrains the model daily.",
+)
+
 defs = dg.Definitions(
     assets=[
         raw_pages,
@@ -41,7 +57,17 @@ defs = dg.Definitions(
         resale_predictions,
         opportunity_models,
     ],
-    jobs=[ingest_sandbox_job, reparse_job, refresh_prices_job, deal_alert_job],
-    sensors=[deal_alert_sensor],
+    asset_checks=raw_listings_freshness,
+    jobs=[ingest_sandbox_job, reparse_job, refresh_prices_job, deal_alert_job, prune_archive_job],
+    schedules=[scrape_every_15_minutes, prune_archive_daily],
+    sensors=[
+        deal_alert_sensor,
+        comps_growth_sensor,
+        automation_sensor,
+        dg.build_sensor_for_freshness_checks(
+            freshness_checks=raw_listings_freshness,
+            default_status=dg.DefaultSensorStatus.RUNNING,
+        ),
+    ],
     resources=resources,
 )

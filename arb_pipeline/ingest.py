@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -165,3 +165,14 @@ def health_problems(health: dict, min_row_ratio: float = 0.5, max_drop: float = 
         if trailing[key] - current[key] > max_drop:
             problems.append(f"{key} fell to {current[key]:.0%} from a trailing {trailing[key]:.0%}")
     return problems
+
+
+def prune_archive(home: ArbHome, keep_days: int, today: date) -> list[Path]:
+    """Delete archived page folders older than `keep_days`; return what was removed."""
+    cutoff = f"date={(today - timedelta(days=keep_days)).isoformat()}"
+    removed = []
+    for folder in sorted(home.archive.glob("source=*/date=*")):
+        if folder.is_dir() and folder.name < cutoff:
+            shutil.rmtree(folder)
+            removed.append(folder)
+    return removed

@@ -83,6 +83,7 @@ def raw_pages(
     group_name="ingest",
     kinds={"parquet"},
     deps=[raw_pages],
+    automation_condition=dg.AutomationCondition.eager(),
     check_specs=[
         dg.AssetCheckSpec(
             "pages_parsed",

@@ -29,11 +29,14 @@ select title, cast(price as double) as price, currency, condition,
 from fct_listings
 where status in ('sold', 'ended') and price > 0
 """
+# retrained once a day (after 04:00 UTC, once its inputs are fresh) and by comps_growth_sensor
+RETRAIN_DAILY = dg.AutomationCondition.on_cron("0 4 * * *")
 COVERAGE_RANGE = (0.65, 0.95)
 
 
 @dg.asset(
     group_name="pricing",
+    automation_condition=RETRAIN_DAILY,
     kinds={"scikitlearn"},
     deps=[dg.AssetKey("fct_sold_comps"), dg.AssetKey("fct_listings")],
     check_specs=[
@@ -100,6 +103,7 @@ def resale_model(
 
 @dg.asset(
     group_name="pricing",
+    automation_condition=dg.AutomationCondition.eager(),
     kinds={"scikitlearn", "parquet"},
     deps=[resale_model, dg.AssetKey("fct_listings")],
     check_specs=[

@@ -20,10 +20,15 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """Puts every dbt model in the `warehouse` group."""
+    """Every dbt model in the `warehouse` group, rebuilt when its inputs change."""
 
     def get_group_name(self, dbt_resource_props: dict[str, Any]) -> str | None:
         return "warehouse"
+
+    def get_automation_condition(
+        self, dbt_resource_props: dict[str, Any]
+    ) -> dg.AutomationCondition | None:
+        return dg.AutomationCondition.eager()
 
 
 def dbt_resource() -> DbtCliResource:
