@@ -12,6 +12,7 @@ from arb_pipeline.ingest import (
     health_problems,
     parse_archive,
     partition_health,
+    prune_archive,
 )
 from arb_pipeline.lake import partition_dir, records_to_frame, write_partition
 from arb_pipeline.paths import ArbHome
@@ -108,3 +109,16 @@ def test_first_partition_is_healthy_unless_empty(home) -> None:
     assert health_problems(partition_health(home, SOURCE, DAY)) == []
     _write_listings(home, DAY, rows=0)
     assert health_problems(partition_health(home, SOURCE, DAY)) == ["no listings parsed"]
+
+
+def test_prune_archive_keeps_the_retention_window(home) -> None:
+    for offset in (0, 5, 40):
+        folder = archive_dir(home, SOURCE, DAY - timedelta(days=offset))
+        folder.mkdir(parents=True)
+        (folder / "pages.jsonl").write_text("")
+    removed = prune_archive(home, keep_days=30, today=DAY)
+    assert [p.name for p in removed] == [f"date={DAY - timedelta(days=40)}"]
+    assert sorted(p.name for p in (home.archive / f"source={SOURCE}").iterdir()) == [
+        f"date={DAY - timedelta(days=5)}",
+        f"date={DAY}",
+    ]

@@ -1,0 +1,285 @@
+"""Deal vetting: the rule vetter on realistic listings, and OpenAI through a local stub API."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from arb_pipeline.alerts.vetting import OpenAIVetter, RuleVetter, Verdict, vet, vetter_from_env
+from arb_pipeline_tests.alerts.test_email import make_opportunity
+
+API_KEY = "sk-test-do-not-leak-4242"
+PHONE_SIG = "sig:iphone 13 128gb"
+
+
+def phone(**overrides: Any) -> dict[str, Any]:
+    """A genuine phone deal whose title matches its product signature."""
+    return make_opportunity(**{"product_id": PHONE_SIG, "category_raw": "Phones", **overrides})
+
+
+def rules(**overrides: Any) -> Verdict:
+    return RuleVetter().vet(phone(**overrides))
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "iPhone 13 128GB",
+        "Apple iPhone 13 128GB Unlocked - Midnight, with case and charger",
+        "iPhone 13 128gb blue, no longer wanted",
+        "iPhone 13 128GB - screen never broken, original box",
+    ],
+)
+def test_genuine_listings_pass(title: str) -> None:
+    verdict = rules(title=title)
+    assert verdict == Verdict(True, [], "rules")
+
+
+@pytest.mark.parametrize(
+    ("title", "reason"),
+    [
+        ("iPhone 13 128GB box only", "box or packaging only"),
+        ("Empty box iPhone 13 128GB", "box or packaging only"),
+        ("Silicone case for iPhone 13 128GB", "accessory, not the item"),
+        ("iPhone 13 128GB screen protector tempered glass", "accessory, not the item"),
+        ("Manual for iPhone 13 128GB", "manual or documentation only"),
+        ("WANTED: iPhone 13 128GB", "wanted or swap ad"),
+        ("WTB iPhone 13 128GB cash waiting", "wanted or swap ad"),
+        ("Swap my iPhone 13 128GB for Pixel 7", "wanted or swap ad"),
+        ("iPhone 13 128GB for parts", "for parts or not working"),
+        ("iPhone 13 128GB icloud locked spares", "for parts or not working"),
+        ("iPhone 13 128GB for rent, 10/day", "rental"),
+        ("iPhone 13 128GB screen repair service", "service, not an item"),
+    ],
+)
+def test_not_the_item_is_rejected(title: str, reason: str) -> None:
+    verdict = rules(title=title)
+    assert not verdict.ok
+    assert reason in verdict.reasons
+
+
+def test_for_parts_condition_is_rejected_whatever_the_title() -> None:
+    verdict = rules(condition="for_parts")
+    assert not verdict.ok and verdict.reasons == ["for parts or not working"]
+
+
+def test_title_not_matching_the_product_signature_is_rejected() -> None:
+    verdict = rules(title="Samsung Galaxy S21 128GB")
+    assert not verdict.ok
+    assert "of product signature 'sig:iphone 13 128gb'" in verdict.reasons[0]
+    # two of three signature words is enough; identifier products are trusted
+    assert rules(title="iPhone 13 Pro 256GB 128gb").ok
+    assert rules(title="Apple phone", product_id="id:0194252707159").ok
+
+
+def test_scam_signals_need_a_price_far_below_market() -> None:
+    scam = rules(price=80.0, description="Contact me on WhatsApp only, shipping only.")
+    assert not scam.ok
+    assert scam.reasons == ["scam signal: price 18% of market with whatsapp, shipping only"]
+
+    honest_cheap = rules(price=80.0, description="Pick up in Leeds.")
+    assert honest_cheap.ok
+    fair_price_whatsapp = rules(price=300.0, description="Message me on WhatsApp for pictures")
+    assert fair_price_whatsapp.ok
+
+
+def test_copied_text_and_off_platform_payment_are_scam_signals() -> None:
+    copied = "Brand new sealed phone in perfect condition. " * 2
+    assert not rules(price=50.0, description=copied).ok
+    assert "copied text" in rules(price=50.0, description=copied).reasons[0]
+    payment = rules(price=300.0, description="Payment by Western Union only")
+    assert payment.reasons == ["scam signal: off-platform payment"]
+
+
+class StubOpenAI:
+    """A local stand-in for the OpenAI API's POST /v1/chat/completions; records requests."""
+
+    def __init__(self, content: str = '{"ok": true, "reasons": []}', status: int = 200) -> None:
+        self.content, self.status = content, status
+        self.requests: list[dict[str, Any]] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                stub.requests.append(
+                    {
+                        "path": self.path,
+                        "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "json": body,
+                    }
+                )
+                if stub.status != 200:
+                    # a misbehaving server echoing the credentials must not leak them
+                    answer: dict[str, Any] = {
+                        "error": {"message": f"boom {self.headers.get('Authorization')}"}
+                    }
+                else:
+                    answer = {
+                        "id": "chatcmpl-1",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": body["model"],
+                        "choices": [
+                            {
+                                "index": 0,
+                                "message": {"role": "assistant", "content": stub.content},
+                                "finish_reason": "stop",
+                            }
+                        ],
+                    }
+                data = json.dumps(answer).encode()
+                self.send_response(stub.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, fmt: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def stub() -> Iterator[StubOpenAI]:
+    server = StubOpenAI()
+    yield server
+    server.close()
+
+
+def make_vetter(stub: StubOpenAI, tmp_path: Path, **kwargs: Any) -> OpenAIVetter:
+    return OpenAIVetter(
+        API_KEY, base_url=stub.base_url, cache_path=tmp_path / "vetting.sqlite", **kwargs
+    )
+
+
+def test_openai_verdict_uses_a_json_schema_and_is_cached(stub: StubOpenAI, tmp_path: Path) -> None:
+    stub.content = json.dumps({"ok": False, "reasons": ["looks like a display dummy"]})
+    vetter = make_vetter(stub, tmp_path, model="gpt-test-mini")
+
+    first = vet(phone(), vetter)
+    second = vet(phone(), vetter)
+
+    assert first == Verdict(False, ["looks like a display dummy"], "openai:gpt-test-mini")
+    assert second == first
+    (request,) = stub.requests
+    assert request["path"] == "/v1/chat/completions"
+    assert request["headers"]["authorization"] == f"Bearer {API_KEY}"
+    sent = request["json"]
+    assert sent["model"] == "gpt-test-mini"
+    response_format = sent["response_format"]
+    assert response_format["type"] == "json_schema"
+    schema = response_format["json_schema"]["schema"]
+    assert set(schema["required"]) == {"ok", "reasons"}
+    assert schema["properties"]["ok"]["type"] == "boolean"
+    assert "iPhone 13 128GB" in sent["messages"][-1]["content"]
+    # a fresh vetter on the same cache file still does not ask again
+    assert vet(phone(), make_vetter(stub, tmp_path)) == first
+    assert len(stub.requests) == 1
+    # a different price is different content
+    vet(phone(price=199.0), vetter)
+    assert len(stub.requests) == 2
+
+
+def test_rule_hard_rejections_override_an_openai_ok(stub: StubOpenAI, tmp_path: Path) -> None:
+    verdict = vet(phone(title="WANTED iPhone 13 128GB"), make_vetter(stub, tmp_path))
+
+    assert not verdict.ok and verdict.vetter == "rules"
+    assert verdict.reasons[0] == "wanted or swap ad"
+    assert "openai:gpt-4o-mini said ok" in verdict.reasons[-1]
+
+
+def test_daily_cap_falls_back_to_rules(stub: StubOpenAI, tmp_path: Path) -> None:
+    vetter = make_vetter(stub, tmp_path, daily_call_cap=2)
+
+    assert vet(phone(listing_id="a", title="iPhone 13 128GB red"), vetter).vetter.startswith(
+        "openai"
+    )
+    assert vet(phone(listing_id="b", title="iPhone 13 128GB blue"), vetter).vetter.startswith(
+        "openai"
+    )
+    capped = vet(phone(title="iPhone 13 128GB box only"), vetter)
+
+    assert len(stub.requests) == 2 and vetter.calls_today() == 2
+    assert capped.vetter == "rules" and not capped.ok
+    assert capped.reasons[-1] == (
+        "openai unavailable: daily call cap of 2 reached; decided by rules"
+    )
+    assert vet(phone(title="iPhone 13 128GB green"), vetter).ok
+
+
+@pytest.mark.parametrize(
+    ("status", "content", "expected"),
+    [
+        (500, "", "openai unavailable: HTTP 500; decided by rules"),
+        (200, "I think it's fine!", "openai unavailable: unparsable answer"),
+        (200, '{"ok": "yes", "reasons": []}', "openai unavailable: unparsable answer"),
+        (200, '{"reasons": []}', "openai unavailable: unparsable answer"),
+    ],
+)
+def test_api_failures_fall_back_to_rules_without_leaking_the_key(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, status: int, content: str, expected: str
+) -> None:
+    server = StubOpenAI(content, status)
+    caplog.set_level(logging.DEBUG)
+    try:
+        vetter = make_vetter(server, tmp_path)
+        scam = vet(phone(price=40.0, description="email me for the wire details"), vetter)
+        good = vet(phone(), vetter)
+    finally:
+        server.close()
+
+    assert not scam.ok and scam.vetter == "rules"
+    assert scam.reasons[0].startswith("scam signal")
+    assert scam.reasons[-1].startswith(expected)
+    assert good.ok and good.vetter == "rules"
+    # failures are not cached: a later call asks again
+    assert len(server.requests) == 2
+    assert API_KEY not in caplog.text
+    assert API_KEY not in repr(vetter) and API_KEY not in json.dumps(scam.reasons)
+
+
+def test_unreachable_api_falls_back(tmp_path: Path) -> None:
+    server = StubOpenAI()
+    vetter = make_vetter(server, tmp_path, timeout=2)
+    server.close()
+
+    verdict = vet(phone(), vetter)
+
+    assert verdict.ok and verdict.vetter == "rules"
+    assert "openai unavailable" in verdict.reasons[-1]
+
+
+def test_no_openai_means_rules(tmp_path: Path) -> None:
+    assert vet(phone()) == Verdict(True, [], "rules")
+
+
+def test_vetter_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ARB_OPENAI_MODEL", "ARB_OPENAI_DAILY_CAP"):
+        monkeypatch.delenv(name, raising=False)
+    assert vetter_from_env(tmp_path / "v.sqlite") is None
+
+    monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+    monkeypatch.setenv("ARB_OPENAI_MODEL", "gpt-x")
+    monkeypatch.setenv("ARB_OPENAI_DAILY_CAP", "7")
+    vetter = vetter_from_env(tmp_path / "v.sqlite")
+    assert vetter is not None
+    assert (vetter.name, vetter.daily_call_cap) == ("openai:gpt-x", 7)
+
+    monkeypatch.setenv("ARB_OPENAI_DAILY_CAP", "lots")
+    with pytest.raises(ValueError, match="ARB_OPENAI_DAILY_CAP"):
+        vetter_from_env(tmp_path / "v.sqlite")
