@@ -39,7 +39,9 @@ def demo_instance(home: ArbHome) -> dg.DagsterInstance:
 def run_demo(home: ArbHome, day: date | None = None) -> DemoResult:
     """Ingest every sandbox source for `day`, refresh prices, and send new deal alerts."""
     os.environ["ARB_HOME"] = str(home.root)
-    from arb_pipeline.definitions import defs, resources  # imported late: it parses the dbt project
+    # imported late: loading the definitions parses the dbt project
+    from arb_pipeline.definitions import defs, resources
+    from arb_pipeline.defs.alerts.sensors import enabled_searches
 
     day = day or datetime.now(UTC).date()
     result = DemoResult()
@@ -63,23 +65,29 @@ def run_demo(home: ArbHome, day: date | None = None) -> DemoResult:
     sensor = defs.resolve_sensor_def("deal_alert_sensor")
     with dg.build_sensor_context(instance=instance, resources=resources) as context:
         evaluation = sensor(context)
+    searches = [search.name for search in enabled_searches(resources["alert_settings"], home)]
+    before = len(deals_report(home, searches))
     alert_job = defs.resolve_job_def("deal_alert_job")
     for request in evaluation.run_requests or []:
         alert_job.execute_in_process(
             run_config={**request.run_config, **QUIET}, instance=instance, tags=request.tags
         )
-        result.alerts_sent += 1
-    search = resources["alert_settings"].search_name
-    result.deals = deals_report(home, search)
+    result.deals = deals_report(home, searches)
+    result.alerts_sent = len(result.deals) - before
     return result
 
 
-def deals_report(home: ArbHome, search: str) -> list[dict[str, Any]]:
-    """Every deal alerted for `search`, best first, with where its email went."""
-    sent = StateStore.from_env(home.root).destinations(search)
+def deals_report(home: ArbHome, searches: list[str]) -> list[dict[str, Any]]:
+    """Every deal alerted by the searches, best first, with where its alert went."""
+    store = StateStore.from_env(home.root)
+    sent = {
+        key: (search, destination)
+        for search in searches
+        for key, destination in store.destinations(search).items()
+    }
     rows = query(home.warehouse, "select * from fct_opportunities order by profit desc").to_dicts()
     return [
-        {**row, "destination": sent[key]}
+        {**row, "search": sent[key][0], "destination": sent[key][1]}
         for row in rows
         if (key := (row["source"], row["listing_id"])) in sent
     ]

@@ -1,4 +1,9 @@
-"""Which opportunities deserve an alert, and sending each (search, listing) alert once."""
+"""Which opportunities each saved search alerts, and sending each alert once.
+
+Each (search, listing) is alerted at most once: the state store claims it before anything is
+sent. A later price drop of the search's `realert_drop_pct` claims one more alert, saying so.
+Every candidate is vetted first (OpenAI when configured, rules otherwise).
+"""
 
 from __future__ import annotations
 
@@ -8,60 +13,96 @@ from typing import Any
 
 from arb_pipeline.alerts.delivery import deliver
 from arb_pipeline.alerts.email import render_alert
+from arb_pipeline.alerts.searches import Search
 from arb_pipeline.alerts.store import StateStore
+from arb_pipeline.alerts.vetting import OpenAIVetter, vet
+from arb_pipeline.alerts.webhook import post_webhook
 from arb_pipeline.warehouse import query
 
-DEALS_SQL = """
+CANDIDATES_SQL = """
 select *
 from fct_opportunities
-where exclusion_reason is null
-    and margin >= ?
-    and profit >= ?
-    and profit_p10 > 0
+where exclusion_reason is null and profit_p10 > 0
 order by profit desc
 """
 
 
 @dataclass(frozen=True)
-class DealRule:
-    """A saved search's thresholds and where its alerts go."""
+class Delivery:
+    """Where alerts go and how they are signed."""
 
-    search: str
-    min_margin: float
-    min_profit: float
+    outbox: Path
     sender: str
-    recipients: tuple[str, ...]
+    sendgrid_api_key: str | None = None
+    sendgrid_host: str | None = None
+    webhook_secret: str | None = None
+    dead_letter: Path | None = None
 
 
-def find_deals(warehouse: Path, rule: DealRule) -> list[dict[str, Any]]:
-    """Opportunities that pass the rule's thresholds, best profit first."""
-    frame = query(warehouse, DEALS_SQL, [rule.min_margin, rule.min_profit])
+def load_candidates(warehouse: Path) -> list[dict[str, Any]]:
+    """Opportunities that could be deals for some search, best profit first."""
+    frame = query(warehouse, CANDIDATES_SQL)
     return [{key: _plain(value) for key, value in row.items()} for row in frame.to_dicts()]
 
 
-def unalerted(deals: list[dict[str, Any]], store: StateStore, search: str) -> list[dict[str, Any]]:
-    """Deals this search has not alerted yet."""
-    done = store.alerted(search)
-    return [deal for deal in deals if (deal["source"], deal["listing_id"]) not in done]
+def due_alerts(
+    search: Search, candidates: list[dict[str, Any]], store: StateStore
+) -> list[dict[str, Any]]:
+    """Candidates the search matches that were never alerted, or dropped enough since."""
+    alerted = store.alerted_prices(search.name)
+    due = []
+    for deal in candidates:
+        if not search.matches(deal):
+            continue
+        previous = alerted.get((deal["source"], deal["listing_id"]), "never")
+        if previous == "never":
+            due.append(deal)
+        elif previous and deal["price"] <= previous * (1 - search.realert_drop_pct / 100):
+            due.append({**deal, "previous_price": previous})
+    return due
 
 
 def send_alert(
     deal: dict[str, Any],
-    rule: DealRule,
+    search: Search,
     store: StateStore,
-    outbox: Path,
-    sendgrid_api_key: str | None = None,
-    sendgrid_host: str | None = None,
+    delivery: Delivery,
+    openai: OpenAIVetter | None = None,
 ) -> str | None:
-    """Alert once: claim, deliver, record, and open a pending proposal; None if already sent."""
-    if not store.claim_alert(rule.search, deal["source"], deal["listing_id"], deal["price"]):
+    """Vet, claim, deliver and record one alert with its proposal; None if nothing was sent."""
+    verdict = vet(deal, openai)
+    if not verdict.ok:
+        return f"vetted out by {verdict.vetter}: {'; '.join(verdict.reasons)}"
+    key = (search.name, deal["source"], deal["listing_id"])
+    if "previous_price" in deal:
+        previous = store.claim_realert(*key, deal["price"], search.realert_drop_pct)
+        if previous is None:
+            return None
+    elif not store.claim_alert(*key, deal["price"]):
         return None
-    opportunity = {**deal, "search": rule.search}
-    message = render_alert(opportunity, rule.sender, list(rule.recipients))
-    destination = deliver(message, outbox, sendgrid_api_key, sendgrid_host)
-    store.record_destination(rule.search, deal["source"], deal["listing_id"], destination)
+    opportunity = {
+        **deal,
+        "search": search.name,
+        "vetted_by": verdict.vetter,
+        "vetting_note": "; ".join(verdict.reasons) or None,
+    }
+    destinations = []
+    if "email" in search.channels:
+        message = render_alert(opportunity, delivery.sender, list(search.recipients))
+        destinations.append(
+            deliver(message, delivery.outbox, delivery.sendgrid_api_key, delivery.sendgrid_host)
+        )
+    if "webhook" in search.channels and search.webhook_url:
+        result = post_webhook(
+            search.webhook_url,
+            opportunity,
+            delivery.webhook_secret or "",
+            dead_letter=delivery.dead_letter or delivery.outbox / "webhook_dead_letter.jsonl",
+        )
+        destinations.append(f"webhook {'ok' if result.ok else 'failed'} ({search.webhook_url})")
+    store.record_destination(*key, "; ".join(destinations) or "no channel")
     store.create_proposal(opportunity)
-    return destination
+    return "; ".join(destinations)
 
 
 def _plain(value: Any) -> Any:

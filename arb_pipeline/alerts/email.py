@@ -43,7 +43,7 @@ def _rows(o: dict[str, Any]) -> list[tuple[str, str]]:
     if shipping is not None:
         price += f" + {_money(shipping, cur)} shipping"
     resale = " – ".join(_money(o.get(k), cur) for k in ("pred_p10", "pred_p50", "pred_p90"))
-    return [
+    rows = [
         ("Source", f"{o.get('source', '')} (listing {o.get('listing_id', '')})"),
         ("Search", str(o.get("search", ""))),
         ("Condition", str(o.get("condition") or "unknown")),
@@ -58,13 +58,20 @@ def _rows(o: dict[str, Any]) -> list[tuple[str, str]]:
         ("Confidence", f"{o.get('confidence', 'n/a')} ({int(o.get('comps_count') or 0)} comps)"),
         ("Suggested max offer", _money(o.get("max_offer"), cur)),
     ]
+    if o.get("previous_price") is not None:
+        rows.insert(3, ("Price drop", f"was {_money(o['previous_price'], cur)}, alerted before"))
+    if o.get("vetted_by"):
+        rows.append(("Vetted by", f"{o['vetted_by']}: {o.get('vetting_note') or 'looks genuine'}"))
+    return rows
 
 
 def render_subject(opportunity: dict[str, Any]) -> str:
     """One-line subject naming the item, asking price and expected profit."""
     cur = str(opportunity.get("currency") or "")
+    kind = "Price drop" if opportunity.get("previous_price") is not None else "Deal"
     return (
-        f"Deal: {_one_line(opportunity.get('title'))} at {_money(opportunity.get('price'), cur)}"
+        f"{kind}: {_one_line(opportunity.get('title'))} at "
+        f"{_money(opportunity.get('price'), cur)}"
         f", profit ~{_money(opportunity.get('profit'), cur)}"
     )
 

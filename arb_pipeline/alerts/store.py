@@ -222,6 +222,36 @@ class StateStore:
         with self._transaction() as conn:
             return {(row.source, row.listing_id): row.destination for row in conn.execute(query)}
 
+    def alerted_prices(self, search: str) -> dict[tuple[str, str], float | None]:
+        """The price each listing had when `search` last alerted it."""
+        query = sa.select(alerts.c.source, alerts.c.listing_id, alerts.c.price).where(
+            alerts.c.search == search
+        )
+        with self._transaction() as conn:
+            return {(row.source, row.listing_id): row.price for row in conn.execute(query)}
+
+    def claim_realert(
+        self, search: str, source: str, listing_id: str, price: float, drop_pct: float
+    ) -> float | None:
+        """Claim a re-alert when the price fell `drop_pct`% below the last alerted price;
+        return that previous price, or None when it is not due (or already claimed)."""
+        key = (
+            (alerts.c.search == search)
+            & (alerts.c.source == source)
+            & (alerts.c.listing_id == listing_id)
+        )
+        with self._transaction(write=True) as conn:
+            previous = conn.execute(sa.select(alerts.c.price).where(key).with_for_update())
+            previous = previous.scalar_one_or_none()
+            if previous is None or price > previous * (1 - drop_pct / 100):
+                return None
+            result = conn.execute(
+                alerts.update()
+                .where(key & (alerts.c.price == previous))
+                .values(price=price, alerted_at=_now(), destination=None)
+            )
+            return previous if result.rowcount == 1 else None
+
     def create_proposal(self, opportunity: dict[str, Any]) -> int:
         """Create a pending purchase proposal for an opportunity (idempotent); return its id."""
         key = {

@@ -1,11 +1,14 @@
 """Resources shared by every domain: where state lives, the sandbox, and alert settings."""
 
 import os
+from pathlib import Path
 
 import dagster as dg
 
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.sources.crawl import CrawlSettings
+
+SANDBOX_SEARCHES = Path(__file__).resolve().parents[1] / "sandbox" / "searches.yaml"
 
 
 class ArbHomeResource(dg.ConfigurableResource):
@@ -46,16 +49,23 @@ class CrawlResource(dg.ConfigurableResource):
 
 
 class AlertSettings(dg.ConfigurableResource):
-    """Who gets alerts and which opportunities deserve one."""
+    """Where saved searches live and how alerts are delivered; secrets read at run time."""
 
-    search_name: str = "sandbox-deals"
-    min_margin: float = 0.25
-    min_profit: float = 40.0
+    searches_file: str | None = None
     sender: str = "arb-pipeline@localhost"
-    recipients: list[str] = ["reseller@example.com"]
-    sendgrid_api_key: str | None = None
     sendgrid_host: str | None = None
 
+    def searches_path(self, home: ArbHome) -> Path:
+        """The configured file, else ARB_HOME/searches.yaml, else the sandbox's searches."""
+        if self.searches_file:
+            return Path(self.searches_file)
+        own = home.root / "searches.yaml"
+        return own if own.exists() else SANDBOX_SEARCHES
+
     def api_key(self) -> str | None:
-        """SendGrid key from config, else SENDGRID_API_KEY at run time; None means .eml files."""
-        return self.sendgrid_api_key or os.environ.get("SENDGRID_API_KEY") or None
+        """SENDGRID_API_KEY at run time; None means .eml files in the outbox."""
+        return os.environ.get("SENDGRID_API_KEY") or None
+
+    def webhook_secret(self) -> str | None:
+        """ARB_WEBHOOK_SECRET at run time (webhooks are signed with it)."""
+        return os.environ.get("ARB_WEBHOOK_SECRET") or None

@@ -283,3 +283,13 @@ def test_budgets_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
         Budgets.from_env()
     with pytest.raises(ValueError, match="must not be negative"):
         Budgets(daily=-1.0)
+
+
+def test_realert_only_after_the_drop_and_only_once(make_store: MakeStore) -> None:
+    store = make_store()
+    assert store.claim_alert("s", "src", "1", 100.0)
+    assert store.claim_realert("s", "src", "1", 95.0, drop_pct=10) is None
+    assert store.claim_realert("s", "src", "1", 90.0, drop_pct=10) == 100.0
+    assert store.claim_realert("s", "src", "1", 90.0, drop_pct=10) is None  # already re-alerted
+    assert store.alerted_prices("s") == {("src", "1"): 90.0}
+    assert store.claim_realert("s", "src", "2", 1.0, drop_pct=10) is None  # never alerted

@@ -229,6 +229,7 @@ def test_daily_cap_falls_back_to_rules(stub: StubOpenAI, tmp_path: Path) -> None
         (200, "I think it's fine!", "openai unavailable: unparsable answer"),
         (200, '{"ok": "yes", "reasons": []}', "openai unavailable: unparsable answer"),
         (200, '{"reasons": []}', "openai unavailable: unparsable answer"),
+        (200, '{"ok": true, "reasons": "fine"}', "openai unavailable: unparsable answer"),
     ],
 )
 def test_api_failures_fall_back_to_rules_without_leaking_the_key(

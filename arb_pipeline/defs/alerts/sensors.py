@@ -2,25 +2,23 @@
 
 import dagster as dg
 
-from arb_pipeline.alerts.deals import DealRule, find_deals, send_alert, unalerted
+from arb_pipeline.alerts.deals import Delivery, due_alerts, load_candidates, send_alert
+from arb_pipeline.alerts.searches import Search, load_searches
 from arb_pipeline.alerts.store import StateStore
+from arb_pipeline.alerts.vetting import vetter_from_env
 from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
+from arb_pipeline.paths import ArbHome
 
 
-def deal_rule(settings: AlertSettings) -> DealRule:
-    """The alert thresholds and recipients from the resource."""
-    return DealRule(
-        search=settings.search_name,
-        min_margin=settings.min_margin,
-        min_profit=settings.min_profit,
-        sender=settings.sender,
-        recipients=tuple(settings.recipients),
-    )
+def enabled_searches(settings: AlertSettings, home: ArbHome) -> list[Search]:
+    """The enabled searches of the configured searches file."""
+    return [search for search in load_searches(settings.searches_path(home)) if search.enabled]
 
 
 class DealAlertConfig(dg.Config):
-    """The opportunity to alert on."""
+    """The search and the opportunity to alert on."""
 
+    search: str
     listing_key: str
 
 
@@ -31,26 +29,28 @@ def send_deal_alert(
     arb_home: ArbHomeResource,
     alert_settings: AlertSettings,
 ) -> None:
-    """Email one deal (at most once per search and listing) and record a purchase proposal."""
+    """Vet and send one deal (at most once per search and listing) and record a proposal."""
     home = arb_home.home()
-    rule = deal_rule(alert_settings)
-    deals = find_deals(home.warehouse, rule)
-    deal = next((deal for deal in deals if deal["listing_key"] == config.listing_key), None)
+    search = next(s for s in enabled_searches(alert_settings, home) if s.name == config.search)
+    store = StateStore.from_env(home.root)
+    due = due_alerts(search, load_candidates(home.warehouse), store)
+    deal = next((deal for deal in due if deal["listing_key"] == config.listing_key), None)
     if deal is None:
-        context.log.warning(f"{config.listing_key} no longer passes the deal rule; nothing sent")
+        context.log.warning(f"{config.listing_key} is no longer due for {search.name}")
         return
-    destination = send_alert(
-        deal,
-        rule,
-        StateStore.from_env(home.root),
-        home.outbox,
-        alert_settings.api_key(),
-        alert_settings.sendgrid_host,
+    delivery = Delivery(
+        outbox=home.outbox,
+        sender=alert_settings.sender,
+        sendgrid_api_key=alert_settings.api_key(),
+        sendgrid_host=alert_settings.sendgrid_host,
+        webhook_secret=alert_settings.webhook_secret(),
     )
-    context.log.info(f"{config.listing_key}: {destination or 'already alerted, nothing sent'}")
+    openai = vetter_from_env(home.root / "vetting_cache.db")
+    outcome = send_alert(deal, search, store, delivery, openai)
+    context.log.info(f"{search.name} {config.listing_key}: {outcome or 'already sent'}")
 
 
-@dg.job(description="Send one deal alert email and record its purchase proposal.")
+@dg.job(description="Vet and send one deal alert (email/webhook) and record its proposal.")
 def deal_alert_job() -> None:
     send_deal_alert()
 
@@ -59,30 +59,39 @@ def deal_alert_job() -> None:
     job=deal_alert_job,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="One alert run per new deal in fct_opportunities (run key: search:listing).",
+    description="One alert run per new deal of each saved search (run key: search:listing).",
 )
 def deal_alert_sensor(
     context: dg.SensorEvaluationContext,
     arb_home: ArbHomeResource,
     alert_settings: AlertSettings,
 ) -> dg.SensorResult:
-    """New deals above the margin and profit thresholds become alert runs."""
+    """Deals each enabled search matches and has not alerted (or that dropped in price)."""
     home = arb_home.home()
     if not home.warehouse.exists():
         return dg.SensorResult(skip_reason="no warehouse yet: build the warehouse assets first")
-    rule = deal_rule(alert_settings)
-    deals = unalerted(find_deals(home.warehouse, rule), StateStore.from_env(home.root), rule.search)
-    if not deals:
-        return dg.SensorResult(skip_reason="no new deals")
-    return dg.SensorResult(
-        run_requests=[
-            dg.RunRequest(
-                run_key=f"{rule.search}:{deal['listing_key']}",
-                run_config={
-                    "ops": {"send_deal_alert": {"config": {"listing_key": deal["listing_key"]}}}
-                },
-                tags={"search": rule.search, "listing_key": deal["listing_key"]},
+    candidates = load_candidates(home.warehouse)
+    store = StateStore.from_env(home.root)
+    requests = []
+    for search in enabled_searches(alert_settings, home):
+        for deal in due_alerts(search, candidates, store):
+            drop = f":{deal['price']}" if "previous_price" in deal else ""
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"{search.name}:{deal['listing_key']}{drop}",
+                    run_config={
+                        "ops": {
+                            "send_deal_alert": {
+                                "config": {
+                                    "search": search.name,
+                                    "listing_key": deal["listing_key"],
+                                }
+                            }
+                        }
+                    },
+                    tags={"search": search.name, "listing_key": deal["listing_key"]},
+                )
             )
-            for deal in deals
-        ]
-    )
+    if not requests:
+        return dg.SensorResult(skip_reason="no new deals")
+    return dg.SensorResult(run_requests=requests)

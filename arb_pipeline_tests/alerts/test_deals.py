@@ -1,0 +1,98 @@
+"""A search's alerts: vetted, sent once, again only after a price drop; webhooks signed."""
+
+import email
+import email.policy
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from arb_pipeline.alerts.deals import Delivery, due_alerts, send_alert
+from arb_pipeline.alerts.searches import Search
+from arb_pipeline.alerts.store import StateStore
+from arb_pipeline.alerts.webhook import verify_signature
+
+SECRET = "test-secret"
+
+
+def _deal(listing_id: str = "1", title: str = "Apple iPhone 13 128GB", price: float = 150.0):
+    return {
+        "listing_key": f"ebay:{listing_id}", "source": "ebay", "listing_id": listing_id,
+        "title": title, "url": f"https://example.invalid/{listing_id}", "image_url": None,
+        "price": price, "currency": "USD", "shipping_price": 0.0, "condition": "good",
+        "category_raw": "Cell Phones & Smartphones", "product_id": "sig:apple iphone 13 128gb",
+        "landed_cost": price, "pred_p10": 280.0, "pred_p50": 330.0, "pred_p90": 380.0,
+        "exit_marketplace": "ebay", "exit_fees": 44.1, "profit": 330.0 - 44.1 - 8 - price,
+        "profit_p10": 280.0 - 37.5 - 8 - price, "margin": (330.0 - 44.1 - 8 - price) / 330.0,
+        "roi": (330.0 - 44.1 - 8 - price) / price, "max_offer": 234.5, "comps_count": 30,
+        "confidence": "high", "exclusion_reason": None,
+    }  # fmt: skip
+
+
+@pytest.fixture
+def receiver():
+    """A local webhook receiver that checks signatures."""
+    received: list[tuple[bool, dict]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            ok = verify_signature(body, self.headers["X-Arb-Signature"], SECRET)
+            received.append((ok, json.loads(body)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
+    server.shutdown()
+
+
+def _setup(tmp_path: Path, url: str):
+    search = Search(
+        name="phones", min_margin=0.2, min_profit=40, recipients=["me@example.com"],
+        channels=["email", "webhook"], webhook_url=url, realert_drop_pct=10,
+    )  # fmt: skip
+    delivery = Delivery(outbox=tmp_path / "outbox", sender="a@b.c", webhook_secret=SECRET)
+    return search, StateStore(tmp_path), delivery
+
+
+def test_a_deal_is_sent_once_then_again_only_after_a_price_drop(tmp_path, receiver) -> None:
+    url, received = receiver
+    search, store, delivery = _setup(tmp_path, url)
+    (due,) = due_alerts(search, [_deal()], store)
+    assert "webhook ok" in send_alert(due, search, store, delivery)
+    assert due_alerts(search, [_deal()], store) == []
+    assert due_alerts(search, [_deal(price=140.0)], store) == []  # 6.7% is not enough
+
+    (dropped,) = due_alerts(search, [_deal(price=130.0)], store)
+    assert dropped["previous_price"] == 150.0
+    send_alert(dropped, search, store, delivery)
+    subjects = sorted(
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["Subject"]
+        for p in delivery.outbox.glob("*.eml")
+    )
+    assert [s.split(":")[0] for s in subjects] == ["Deal", "Price drop"]
+    assert [ok for ok, _ in received] == [True, True]
+    assert received[1][1]["previous_price"] == 150.0
+    assert len(store.list_proposals()) == 1
+
+
+def test_a_listing_that_is_not_the_item_is_vetted_out_and_not_claimed(tmp_path, receiver) -> None:
+    url, received = receiver
+    search, store, delivery = _setup(tmp_path, url)
+    case = _deal("2", title="Case for Apple iPhone 13 128GB")
+    outcome = send_alert(case, search, store, delivery)
+    assert outcome.startswith("vetted out by rules")
+    assert store.alerted("phones") == set() and received == []
+
+
+def test_thresholds_of_the_search_decide(tmp_path, receiver) -> None:
+    url, _ = receiver
+    search, store, _ = _setup(tmp_path, url)
+    assert due_alerts(search, [_deal(price=270.0)], store) == []  # margin too thin
