@@ -130,6 +130,8 @@ def resale_predictions(
     if sell_through is not None:
         priced = active.hstack(predictions.select("pred_p50"))
         predictions = predictions.with_columns(sell_through.predict_proba(priced))
+    else:  # the column is always there, so the warehouse can rely on it
+        predictions = predictions.with_columns(sell_probability=pl.lit(None, pl.Float64))
     temp = home.predictions.with_name(f".{uuid.uuid4().hex}.tmp")
     predictions.write_parquet(temp)
     os.replace(temp, home.predictions)

@@ -54,7 +54,8 @@ priced as (
         predictions.pred_p90,
         predictions.currency as prediction_currency,
         coalesce(product_comps.comps_count, 0) as comps_count,
-        product_comps.sell_through,
+        -- the sell-through model's probability for this listing, else the product's history
+        coalesce(predictions.sell_probability, product_comps.sell_through) as sell_through,
         listings.exclusion_reason
     from listings
     inner join predictions
