@@ -2,7 +2,13 @@
 
 import dagster as dg
 
-from arb_pipeline.defs.alerts.sensors import deal_alert_job, deal_alert_sensor
+from arb_pipeline.defs.alerts.sensors import (
+    daily_digests,
+    deal_alert_job,
+    deal_alert_sensor,
+    digest_job,
+    operator_failure_email,
+)
 from arb_pipeline.defs.ingest.assets import (
     ingest_sandbox_job,
     raw_listings,
@@ -58,10 +64,18 @@ defs = dg.Definitions(
         opportunity_models,
     ],
     asset_checks=raw_listings_freshness,
-    jobs=[ingest_sandbox_job, reparse_job, refresh_prices_job, deal_alert_job, prune_archive_job],
-    schedules=[scrape_every_15_minutes, prune_archive_daily],
+    jobs=[
+        ingest_sandbox_job,
+        reparse_job,
+        refresh_prices_job,
+        deal_alert_job,
+        digest_job,
+        prune_archive_job,
+    ],
+    schedules=[scrape_every_15_minutes, prune_archive_daily, daily_digests],
     sensors=[
         deal_alert_sensor,
+        operator_failure_email,
         comps_growth_sensor,
         automation_sensor,
         dg.build_sensor_for_freshness_checks(

@@ -8,11 +8,12 @@ Every candidate is vetted first (OpenAI when configured, rules otherwise).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from arb_pipeline.alerts.delivery import deliver
-from arb_pipeline.alerts.email import render_alert
+from arb_pipeline.alerts.email import render_alert, render_digest
 from arb_pipeline.alerts.searches import Search
 from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.alerts.vetting import OpenAIVetter, vet
@@ -103,6 +104,24 @@ def send_alert(
     store.record_destination(*key, "; ".join(destinations) or "no channel")
     store.create_proposal(opportunity)
     return "; ".join(destinations)
+
+
+def send_digest(
+    search: Search, day: date, store: StateStore, warehouse: Path, delivery: Delivery
+) -> str:
+    """Email the search's recipients every deal it alerted on `day` (UTC)."""
+    start = datetime.combine(day, datetime.min.time(), UTC)
+    sent = set(store.alerted_between(search.name, start, start + timedelta(days=1)))
+    rows = query(warehouse, "select * from fct_opportunities").to_dicts()
+    deals = [
+        {key: _plain(value) for key, value in row.items()}
+        for row in rows
+        if (row["source"], row["listing_id"]) in sent
+    ]
+    message = render_digest(
+        search.name, deals, day.isoformat(), delivery.sender, list(search.recipients)
+    )
+    return deliver(message, delivery.outbox, delivery.sendgrid_api_key, delivery.sendgrid_host)
 
 
 def _plain(value: Any) -> Any:

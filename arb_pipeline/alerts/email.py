@@ -105,18 +105,59 @@ def _html_body(o: dict[str, Any], rows: list[tuple[str, str]]) -> str:
     return "\n".join(parts)
 
 
-def render_alert(opportunity: dict[str, Any], sender: str, recipients: list[str]) -> EmailMessage:
-    """Build the RFC 5322 alert email for one opportunity (text + HTML alternative)."""
+def build_message(
+    subject: str, text: str, html_body: str, sender: str, recipients: list[str]
+) -> EmailMessage:
+    """An RFC 5322 message with a plain-text part and an HTML alternative."""
     if not recipients:
-        raise ValueError("render_alert needs at least one recipient")
-    rows = _rows(opportunity)
+        raise ValueError("an email needs at least one recipient")
     msg = EmailMessage()
-    msg["Subject"] = render_subject(opportunity)
+    msg["Subject"] = subject
     msg["From"] = sender
     msg["To"] = ", ".join(recipients)
     msg["Date"] = format_datetime(datetime.now(UTC))
     domain = parseaddr(sender)[1].rpartition("@")[2] or "arb-pipeline.local"
     msg["Message-ID"] = make_msgid(idstring="arb", domain=domain)
-    msg.set_content(_text_body(opportunity, rows))
-    msg.add_alternative(_html_body(opportunity, rows), subtype="html")
+    msg.set_content(text)
+    msg.add_alternative(html_body, subtype="html")
     return msg
+
+
+def render_alert(opportunity: dict[str, Any], sender: str, recipients: list[str]) -> EmailMessage:
+    """Build the RFC 5322 alert email for one opportunity (text + HTML alternative)."""
+    rows = _rows(opportunity)
+    return build_message(
+        render_subject(opportunity),
+        _text_body(opportunity, rows),
+        _html_body(opportunity, rows),
+        sender,
+        recipients,
+    )
+
+
+def render_digest(
+    search: str, deals: list[dict[str, Any]], day: str, sender: str, recipients: list[str]
+) -> EmailMessage:
+    """The daily digest of one search: every deal it alerted that day, best profit first."""
+    deals = sorted(deals, key=lambda d: -(d.get("profit") or 0))
+    subject = f"Digest {day}: {len(deals)} deal(s) for {_one_line(search)}"
+    lines = [
+        f"{_one_line(d.get('title'))}: {_money(d.get('price'), str(d.get('currency') or ''))}, "
+        f"profit ~{_money(d.get('profit'), str(d.get('currency') or ''))} "
+        f"({_percent(d.get('margin'))}) {d.get('url') or ''}"
+        for d in deals
+    ] or ["No deals today."]
+    items = "".join(
+        f"<li>{html.escape(_one_line(d.get('title')))}: "
+        f"{html.escape(_money(d.get('price'), str(d.get('currency') or '')))}, profit "
+        f"{html.escape(_money(d.get('profit'), str(d.get('currency') or '')))}"
+        + (f' <a href="{html.escape(url)}">listing</a>' if (url := _safe_url(d.get("url"))) else "")
+        + "</li>"
+        for d in deals
+    )
+    text = "\n".join([subject, "", *lines, "", NO_AUTO_PURCHASE])
+    body = (
+        f"<html><body><h2>{html.escape(subject)}</h2><ul>{items or '<li>No deals today.</li>'}</ul>"
+        f"<p>{html.escape(NO_AUTO_PURCHASE)}</p></body></html>"
+    )
+    return build_message(subject, text, body, sender, recipients)

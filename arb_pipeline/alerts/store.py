@@ -230,6 +230,16 @@ class StateStore:
         with self._transaction() as conn:
             return {(row.source, row.listing_id): row.price for row in conn.execute(query)}
 
+    def alerted_between(self, search: str, start: datetime, end: datetime) -> list[tuple[str, str]]:
+        """(source, listing_id) of the alerts `search` sent in [start, end)."""
+        query = sa.select(alerts.c.source, alerts.c.listing_id).where(
+            (alerts.c.search == search)
+            & (alerts.c.alerted_at >= start)
+            & (alerts.c.alerted_at < end)
+        )
+        with self._transaction() as conn:
+            return [(row.source, row.listing_id) for row in conn.execute(query)]
+
     def claim_realert(
         self, search: str, source: str, listing_id: str, price: float, drop_pct: float
     ) -> float | None:
