@@ -42,7 +42,12 @@ class FeatureSpec:
     def columns(self) -> list[str]:
         """Prepared-frame columns the estimator reads, in order."""
         text = ["_title"] + (["_description"] if self.has_description else [])
-        return text + self.categorical + self.numeric + list(TITLE_FEATURES)
+        return text + self.categorical + self.numeric_features
+
+    @property
+    def numeric_features(self) -> list[str]:
+        """Numeric columns, their signed logs (prices, mileages are log-normal), title numbers."""
+        return self.numeric + [f"_log_{c}" for c in self.numeric] + list(TITLE_FEATURES)
 
 
 def infer_spec(frame: pl.DataFrame) -> FeatureSpec:
@@ -82,8 +87,11 @@ def prepare(frame: pl.DataFrame, spec: FeatureSpec) -> pl.DataFrame:
         .alias(c)
         for c in spec.categorical
     ]
+    numbers = [pl.col(c).cast(pl.Float64, strict=False).fill_nan(None) for c in spec.numeric]
+    exprs += [number.alias(c) for number, c in zip(numbers, spec.numeric, strict=True)]
     exprs += [
-        pl.col(c).cast(pl.Float64, strict=False).fill_nan(None).alias(c) for c in spec.numeric
+        (number.sign() * number.abs().log1p()).alias(f"_log_{c}")
+        for number, c in zip(numbers, spec.numeric, strict=True)
     ]
     exprs += _title_numbers(title)
     return frame.select(exprs).select(spec.columns)

@@ -327,7 +327,7 @@ def _columns(spec: FeatureSpec, rows: int) -> ColumnTransformer:
         SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
         StandardScaler(),
     )
-    transformers.append(("numeric", numeric, spec.numeric + list(TITLE_FEATURES)))
+    transformers.append(("numeric", numeric, spec.numeric_features))
     return ColumnTransformer(transformers, sparse_threshold=1.0)
 
 
