@@ -92,6 +92,7 @@ def write_predictions(home: ArbHome, frame: pl.DataFrame) -> None:
         pred_p50=pl.col("price") * 1.1,
         pred_p90=pl.col("price") * 1.3,
         currency=pl.lit("USD"),
+        sell_probability=pl.lit(0.7),
     ).write_parquet(home.predictions)
 
 
@@ -145,10 +146,12 @@ def main() -> None:
     """Generate, build, build incrementally, compare, print the figures."""
     options = argparse.ArgumentParser(description=__doc__)
     options.add_argument("--rows", type=int, default=1_000_000)
-    rows = options.parse_args().rows
+    options.add_argument("--workdir", help="keep the lake, warehouse and dbt timings here")
+    args = options.parse_args()
+    rows = args.rows
     days = [FIRST_DAY + timedelta(days=n) for n in range(DAYS)]
     with tempfile.TemporaryDirectory() as scratch:
-        home = ArbHome(Path(scratch)).ensure()
+        home = ArbHome(Path(args.workdir or scratch)).ensure()
         history = snapshots(rows, days, seed=1)
         write_lake(home, history)
         write_predictions(home, history)

@@ -17,12 +17,23 @@ snapshots as (select * from {{ ref('int_listing_snapshots') }}),
 
 fx_rates as (select * from {{ ref('fx_rates') }}),
 
+stop_words as (select list(word) as words from {{ ref('title_stop_words') }}),
+
+exclusion_rules as (select * from {{ ref('listing_exclusion_rules') }}),
+
 {% if is_incremental() %}
 touched as (
 
-    select distinct listing_key
+    -- listings with a snapshot this table has not seen: a new day, or a re-scraped one
+    select distinct snapshots.listing_key
     from snapshots
-    where scrape_date >= (select max(last_seen_on) - 1 from {{ this }})
+    left join {{ this }} as known on snapshots.listing_key = known.listing_key
+    where snapshots.scrape_date >= (select max(last_seen_on) - 1 from {{ this }})
+        and (
+            known.listing_key is null
+            or snapshots.scrape_date > known.last_seen_on
+            or snapshots.scraped_at > known.last_seen_at
+        )
 
 ),
 {% endif %}
@@ -87,6 +98,42 @@ converted as (
 
 ),
 
+identified as (
+
+    -- product identity: an identifier when the listing carries one (GTIN, UPC, EAN, ISBN,
+    -- MPN in attributes, or a GTIN/ISBN-shaped number in the title), else a title signature:
+    -- its first 12 words without punctuation, stop words or condition words
+    select
+        converted.*,
+        coalesce(
+            json_extract_string(attributes, '$.gtin'),
+            json_extract_string(attributes, '$.upc'),
+            json_extract_string(attributes, '$.ean'),
+            json_extract_string(attributes, '$.isbn'),
+            nullif(regexp_extract(title, '\b(97[89]\d{10}|\d{12,13})\b', 1), ''),
+            json_extract_string(attributes, '$.mpn')
+        ) as identifier,
+        array_to_string(list_slice(list_filter(
+            string_split(regexp_replace(lower(title), '[^a-z0-9]+', ' ', 'g'), ' '),
+            lambda word: word <> '' and not list_contains(stop_words.words, word)
+        ), 1, 12), ' ') as title_signature
+    from converted
+    cross join stop_words
+
+),
+
+excluded as (
+
+    select
+        identified.listing_key,
+        min(exclusion_rules.reason) as exclusion_rule
+    from identified
+    inner join exclusion_rules
+        on regexp_matches(lower(identified.title), exclusion_rules.pattern)
+    group by identified.listing_key
+
+),
+
 final as (
 
     select
@@ -127,8 +174,16 @@ final as (
         first_seen_on,
         last_seen_on,
         times_seen,
+        identifier,
+        title_signature,
+        case
+            when identifier is not null then 'id:' || identifier
+            else 'sig:' || title_signature
+        end as product_id,
+        excluded.exclusion_rule,
         attributes
-    from converted
+    from identified
+    left join excluded using (listing_key)
 
 )
 
