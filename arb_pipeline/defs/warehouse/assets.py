@@ -38,14 +38,24 @@ def dbt_resource() -> DbtCliResource:
     )
 
 
+class WarehouseBuildConfig(dg.Config):
+    """full_refresh rebuilds the incremental facts from the whole lake (after a re-parse)."""
+
+    full_refresh: bool = False
+
+
 def _build(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, arb_home: ArbHomeResource
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    arb_home: ArbHomeResource,
+    config: WarehouseBuildConfig,
 ) -> Iterator[Any]:
     home = arb_home.home()
     os.environ["ARB_HOME"] = str(home.root)  # dbt's profile and sources read it
     with publishing(home.warehouse) as build_file:
         os.environ["ARB_WAREHOUSE_PATH"] = str(build_file)
-        yield from dbt.cli(["build"], context=context).stream()
+        args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+        yield from dbt.cli(args, context=context).stream()
 
 
 def ensure_manifest() -> None:
@@ -66,10 +76,13 @@ ensure_manifest()
     dagster_dbt_translator=WarehouseTranslator(),
 )
 def warehouse_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, arb_home: ArbHomeResource
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    arb_home: ArbHomeResource,
+    config: WarehouseBuildConfig,
 ) -> Iterator[Any]:
-    """Staging, canonical listings and sold comps, built from the raw lake."""
-    yield from _build(context, dbt, arb_home)
+    """Staging, canonical listings, products, price history and comps, from the raw lake."""
+    yield from _build(context, dbt, arb_home, config)
 
 
 @dbt_assets(
@@ -80,7 +93,10 @@ def warehouse_models(
     dagster_dbt_translator=WarehouseTranslator(),
 )
 def opportunity_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, arb_home: ArbHomeResource
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    arb_home: ArbHomeResource,
+    config: WarehouseBuildConfig,
 ) -> Iterator[Any]:
     """Opportunities: active listings priced against the resale model's predictions."""
-    yield from _build(context, dbt, arb_home)
+    yield from _build(context, dbt, arb_home, config)
