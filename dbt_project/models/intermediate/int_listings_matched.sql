@@ -14,11 +14,31 @@ matched as (
     select
         *,
         last_seen_on = max(last_seen_on) over (partition by source) as is_live,
+        -- the same item listed twice (a repost or a cross-post): the same title at the same
+        -- price, or the same seller with the same photo at the same price (stock photos of
+        -- different sellers are not duplicates)
         first_value(listing_key) over (
             partition by status, lower(title), price, currency
             order by listed_at nulls last, listing_key
-        ) as first_listing_key
+        ) as first_by_title,
+        case when image_url is not null then first_value(listing_key) over (
+            partition by status, seller_id, image_url, price, currency
+            order by listed_at nulls last, listing_key
+        ) end as first_by_photo
     from listings
+
+),
+
+first_listings as (
+
+    select
+        * exclude (first_by_title, first_by_photo),
+        case
+            when first_by_title <> listing_key then first_by_title
+            when first_by_photo <> listing_key then first_by_photo
+            else listing_key
+        end as first_listing_key
+    from matched
 
 ),
 
@@ -35,7 +55,7 @@ final as (
             when price is null then 'no_price'
             when first_listing_key <> listing_key then 'duplicate'
         end as exclusion_reason
-    from matched
+    from first_listings
 
 )
 
