@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -60,7 +62,13 @@ def run_demo(home: ArbHome, day: date | None = None) -> DemoResult:
         )
         if not run.success:
             result.ingest_failures.append(f"{source} {day}: {_failure(run)}")
-    defs.resolve_job_def("refresh_prices").execute_in_process(run_config=QUIET, instance=instance)
+    dbt_output = io.StringIO()
+    with contextlib.redirect_stdout(dbt_output):  # dbt's own progress lines
+        refresh = defs.resolve_job_def("refresh_prices").execute_in_process(
+            run_config=QUIET, instance=instance, raise_on_error=False
+        )
+    if not refresh.success:
+        raise RuntimeError(f"refresh_prices failed: {_failure(refresh)}\n{dbt_output.getvalue()}")
 
     sensor = defs.resolve_sensor_def("deal_alert_sensor")
     with dg.build_sensor_context(instance=instance, resources=resources) as context:
