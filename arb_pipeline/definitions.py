@@ -23,6 +23,7 @@ from arb_pipeline.defs.ingest.schedules import (
 )
 from arb_pipeline.defs.pricing.assets import resale_model, resale_predictions
 from arb_pipeline.defs.pricing.sensors import comps_growth_sensor
+from arb_pipeline.defs.reporting.assets import market_report
 from arb_pipeline.defs.resources import (
     AlertSettings,
     ArbHomeResource,
@@ -62,6 +63,7 @@ defs = dg.Definitions(
         resale_model,
         resale_predictions,
         opportunity_models,
+        market_report,
     ],
     asset_checks=raw_listings_freshness,
     jobs=[

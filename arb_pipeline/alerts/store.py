@@ -240,6 +240,12 @@ class StateStore:
         with self._transaction() as conn:
             return [(row.source, row.listing_id) for row in conn.execute(query)]
 
+    def alert_times(self) -> list[dict[str, Any]]:
+        """Every alert's search and alerted_at (ISO 8601 UTC), oldest first."""
+        query = sa.select(alerts.c.search, alerts.c.alerted_at).order_by(alerts.c.alerted_at)
+        with self._transaction() as conn:
+            return [_plain(row) for row in conn.execute(query).mappings()]
+
     def claim_realert(
         self, search: str, source: str, listing_id: str, price: float, drop_pct: float
     ) -> float | None:

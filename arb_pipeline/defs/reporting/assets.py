@@ -1,0 +1,30 @@
+"""Reporting: the market report page, rebuilt whenever the opportunities or price stats change."""
+
+import dagster as dg
+
+from arb_pipeline.alerts.store import StateStore
+from arb_pipeline.defs.resources import ArbHomeResource
+from arb_pipeline.reporting.market_report import build_report
+
+
+@dg.asset(
+    group_name="reporting",
+    automation_condition=dg.AutomationCondition.eager(),
+    kinds={"plotly", "html"},
+    deps=[dg.AssetKey("fct_opportunities"), dg.AssetKey("mart_product_price_stats")],
+)
+def market_report(
+    context: dg.AssetExecutionContext, arb_home: ArbHomeResource
+) -> dg.MaterializeResult:
+    """Self-contained HTML market report (one page; key ARB_HOME/reports/market_report.html)."""
+    home = arb_home.home()
+    out = home.root / "reports" / "market_report.html"
+    counts = build_report(home.warehouse, StateStore.from_env(home.root), out)
+    context.log.info(f"wrote {out}: {counts}")
+    return dg.MaterializeResult(
+        metadata={
+            "report": dg.MetadataValue.url(out.as_uri()),
+            "path": dg.MetadataValue.path(str(out)),
+            **counts,
+        }
+    )

@@ -1,0 +1,1 @@
+"""Reports built from the warehouse and the alert state (no Dagster imports)."""
