@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
+
+from lxml import etree
+from parsel.csstranslator import HTMLTranslator
 
 CONDITIONS = ("new", "like_new", "good", "fair", "for_parts", "unknown")
 STATUSES = ("active", "sold", "ended", "removed")
@@ -91,31 +95,55 @@ _EBAY_CONDITION_IDS = {
 }
 
 
+# One `\bword\b|...` pattern per canonical condition, tried in the order above.
+_CONDITION_PATTERNS = tuple(
+    (
+        canonical,
+        re.compile(r"\b(?:" + "|".join(re.escape(w.replace("-", " ")) for w in words) + r")\b"),
+    )
+    for canonical, words in _CONDITION_WORDS
+)
+
+
 def canonical_condition(raw: str | None, condition_id: str | None = None) -> str:
     """Map a marketplace's condition words (or an eBay condition id) to a canonical one."""
     if condition_id and condition_id in _EBAY_CONDITION_IDS:
         return _EBAY_CONDITION_IDS[condition_id]
     if not raw:
         return "unknown"
+    return _condition_from_words(raw)
+
+
+@lru_cache(maxsize=4096)
+def _condition_from_words(raw: str) -> str:
+    """canonical_condition's word matching; cached, as a marketplace repeats a few spellings."""
     text = raw.strip().lower().replace("_", " ").replace("-", " ")
     if text in ("like new", "likenew"):
         return "like_new"
-    for canonical, words in _CONDITION_WORDS:
-        if any(re.search(rf"\b{re.escape(w.replace('-', ' '))}\b", text) for w in words):
+    for canonical, pattern in _CONDITION_PATTERNS:
+        if pattern.search(text):
             return canonical
     return "unknown"
 
 
 def normalise_title(title: str | None) -> str:
-    """Collapse whitespace in a title."""
-    return re.sub(r"\s+", " ", title or "").strip()
+    """Collapse whitespace in a title (str.split() splits on the same characters as regex \\s)."""
+    if not title:
+        return ""
+    if not isinstance(title, str):
+        raise TypeError(f"a title must be text, not {type(title).__name__}")
+    return " ".join(title.split())
+
+
+_NOT_PRICE_CHARS = re.compile(r"[^\d.,]")
+_THOUSANDS_DOT = re.compile(r"[1-9]\d{0,2}\.\d{3}")
 
 
 def parse_price(text: str | None) -> float | None:
     """Read a money amount such as '$1,299.00', '1.299,50 €' or '39000'; None when absent."""
     if text is None:
         return None
-    cleaned = re.sub(r"[^\d.,]", "", str(text))
+    cleaned = _NOT_PRICE_CHARS.sub("", str(text))
     if not cleaned:
         return None
     if "," in cleaned and "." in cleaned:
@@ -126,7 +154,7 @@ def parse_price(text: str | None) -> float | None:
     elif "," in cleaned:
         whole, _, frac = cleaned.rpartition(",")
         cleaned = f"{whole.replace(',', '')}.{frac}" if len(frac) == 2 else cleaned.replace(",", "")
-    elif cleaned.count(".") > 1 or re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", cleaned):
+    elif cleaned.count(".") > 1 or _THOUSANDS_DOT.fullmatch(cleaned):
         cleaned = cleaned.replace(".", "")  # German/Polish thousands dots: 1.250 € is 1250
     try:
         return float(cleaned)
@@ -148,11 +176,18 @@ def parse_timestamp(text: str | None) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
+_FIELD_SET = frozenset(RECORD_FIELDS)
+
+
 def make_record(**fields: Any) -> dict[str, Any]:
-    """Build a canonical record: fills defaults, normalises the title and checks the enums."""
-    record = {name: fields.pop(name, None) for name in RECORD_FIELDS}
-    if fields:
-        raise TypeError(f"unknown record fields: {sorted(fields)}")
+    """Build a canonical record: fills defaults, normalises the title and checks the enums.
+
+    A parser building many records from one page should pass one `scraped_at` for all of them.
+    """
+    if not fields.keys() <= _FIELD_SET:
+        raise TypeError(f"unknown record fields: {sorted(fields.keys() - _FIELD_SET)}")
+    record = dict.fromkeys(RECORD_FIELDS)  # the canonical field order
+    record.update(fields)
     record["title"] = normalise_title(record["title"])
     if not record["title"]:
         raise ParseError(f"{record['url']}: listing {record['listing_id']} has no title")
@@ -166,6 +201,24 @@ def make_record(**fields: Any) -> dict[str, Any]:
     if record["status"] not in STATUSES:
         raise ValueError(f"status {record['status']!r} is not one of {STATUSES}")
     return record
+
+
+_CSS_TRANSLATOR = HTMLTranslator()
+
+
+def compile_css(query: str) -> etree.XPath:
+    """A CSS query (with parsel's `::text` and `::attr(name)`) compiled once to an lxml XPath.
+
+    Called on an lxml element it returns what `Selector(root=element).css(query).getall()`
+    would, without parsel translating the query and wrapping every result on each call.
+    """
+    return etree.XPath(_CSS_TRANSLATOR.css_to_xpath(query), smart_strings=False)
+
+
+def first(query: etree.XPath, node: etree._Element) -> Any:
+    """The first result of a compiled query on a node (like parsel's `.get()`), or None."""
+    found = query(node)
+    return found[0] if found else None
 
 
 def record_to_json(record: dict[str, Any]) -> str:

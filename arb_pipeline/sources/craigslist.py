@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from parsel import Selector, SelectorList
 
 from arb_pipeline.sources.common import (
     BlockedPageError,
     ParseError,
     canonical_condition,
+    compile_css,
+    first,
     make_record,
     normalise_title,
     parse_price,
@@ -33,6 +37,7 @@ _LAYOUTS = (
     ("static", "ol.cl-static-search-results, li.cl-static-search-result"),
     ("posting", "#titletextonly, #postingbody, body.posting"),
 )
+_LAYOUT_QUERIES = {css: compile_css(css) for _, css in _LAYOUTS}
 _POST_ID = re.compile(r"/(\d{6,})\.html")
 
 
@@ -40,8 +45,9 @@ def _page(body: bytes, url: str) -> tuple[Selector, str]:
     """The parsed page and its layout: `rows`, `static` (search results) or `posting`."""
     text = body.decode("utf-8", "replace")
     selector = Selector(text=text or "<html></html>")
+    html = selector.type == "html"  # else parsel's own errors, e.g. for a JSON body
     for layout, css in _LAYOUTS:
-        if selector.css(css):
+        if _LAYOUT_QUERIES[css](selector.root) if html else selector.css(css):
             return selector, layout
     lowered = text.lower()
     if any(marker in lowered for marker in _REMOVED_MARKERS):
@@ -76,16 +82,70 @@ def _text(nodes: Selector | SelectorList[Selector]) -> str | None:
     return normalise_title(" ".join(nodes.xpath(".//text()").getall())) or None
 
 
-def _row(row: Selector, pid: str, url: str) -> dict[str, Any]:
-    href = row.css("a.result-title::attr(href)").get()
+_ROWS = compile_css("li.result-row")
+_STATIC_ROWS = compile_css("li.cl-static-search-result")
+_LINK_HREF = compile_css("a::attr(href)")
+_STATIC_PRICE = compile_css(".price")
+_STATIC_TITLE = compile_css(".title")
+_STATIC_LOCATION = compile_css(".location")
+_ALL_TEXT = etree.XPath(".//text()", smart_strings=False)
+_ROW_PARTS = (
+    "a.result-title",
+    "a.result-image",
+    "span.result-price",
+    "span.result-hood",
+    "time.result-date",
+)
+_CLASS_SEPARATOR = re.compile(r"[ \t\r\n]+")  # XPath's normalize-space whitespace
+
+
+def _node_text(nodes: list[etree._Element]) -> str | None:
+    """Like `_text` for lxml elements: their whitespace-normalised text, or None."""
+    return normalise_title(" ".join(text for node in nodes for text in _ALL_TEXT(node))) or None
+
+
+def _row_parts(row: etree._Element) -> dict[str, list[etree._Element]]:
+    """The row's elements matching each `tag.class` of _ROW_PARTS, in document order.
+
+    One walk over the row's elements instead of one CSS query per part (which dominated the
+    time per row); it finds what `row.css("a.result-title")` etc. would.
+    """
+    parts: dict[str, list[etree._Element]] = {part: [] for part in _ROW_PARTS}
+    for node in row.iter("a", "span", "time"):
+        for name in set(_CLASS_SEPARATOR.split(node.get("class") or "")):
+            found = parts.get(f"{node.tag}.{name}")
+            if found is not None:
+                found.append(node)
+    return parts
+
+
+def _first_attribute(nodes: list[etree._Element], name: str) -> str | None:
+    """The first of the nodes' `name` attributes, like CSS `::attr(name)` then `.get()`."""
+    return next((value for node in nodes if (value := node.get(name)) is not None), None)
+
+
+def _first_text(nodes: list[etree._Element]) -> str | None:
+    """The first text node directly inside the nodes, like CSS `::text` then `.get()`."""
+    for node in nodes:
+        if node.text is not None:
+            return node.text
+        for child in node:
+            if child.tail is not None:
+                return child.tail
+    return None
+
+
+def _row(row: etree._Element, pid: str, url: str, scraped_at: datetime) -> dict[str, Any]:
+    parts = _row_parts(row)
+    href = _first_attribute(parts["a.result-title"], "href")
     if not href:
         raise ParseError("no a.result-title link")
-    price, currency, inferred = _money(row.css("span.result-price::text").get(), url)
-    hood = row.css("span.result-hood::text").get()
-    image_ids = (row.css("a.result-image::attr(data-ids)").get() or "").split(",")
+    price, currency, inferred = _money(_first_text(parts["span.result-price"]), url)
+    hood = _first_text(parts["span.result-hood"])
+    image_ids = (_first_attribute(parts["a.result-image"], "data-ids") or "").split(",")
     image_ids = list(dict.fromkeys(i.strip() for i in image_ids if i.strip()))
     attributes = {
-        "repost_of": row.attrib.get("data-repost-of"),
+        "repost_of": row.get("data-repost-of"),
         "image_ids": image_ids or None,
         "currency_inferred_from": "host" if inferred else None,
     }
@@ -93,30 +153,32 @@ def _row(row: Selector, pid: str, url: str) -> dict[str, Any]:
         source=SOURCE,
         listing_id=pid,
         url=urljoin(url, href),
-        title=row.css("a.result-title::text").get(),
+        title=_first_text(parts["a.result-title"]),
         price=price,
         currency=currency,
         condition="unknown",
         location=(hood or "").strip().strip("()").strip() or None,
         image_url=_IMAGE_URL.format(image_ids[0].split(":")[-1]) if image_ids else None,
-        listed_at=parse_timestamp(row.css("time.result-date::attr(datetime)").get()),
+        listed_at=parse_timestamp(_first_attribute(parts["time.result-date"], "datetime")),
         status="active",
+        scraped_at=scraped_at,
         attributes={key: value for key, value in attributes.items() if value is not None},
     )
 
 
-def _static_row(row: Selector, pid: str, url: str) -> dict[str, Any]:
-    price, currency, inferred = _money(_text(row.css(".price")), url)
+def _static_row(row: etree._Element, pid: str, url: str, scraped_at: datetime) -> dict[str, Any]:
+    price, currency, inferred = _money(_node_text(_STATIC_PRICE(row)), url)
     return make_record(
         source=SOURCE,
         listing_id=pid,
-        url=urljoin(url, row.css("a::attr(href)").get()),
-        title=_text(row.css(".title")) or row.attrib.get("title"),
+        url=urljoin(url, first(_LINK_HREF, row)),
+        title=_node_text(_STATIC_TITLE(row)) or row.get("title"),
         price=price,
         currency=currency,
         condition="unknown",
-        location=_text(row.css(".location")),
+        location=_node_text(_STATIC_LOCATION(row)),
         status="active",
+        scraped_at=scraped_at,
         attributes={"currency_inferred_from": "host"} if inferred else {},
     )
 
@@ -187,24 +249,24 @@ def _posting(page: Selector, url: str) -> list[dict[str, Any]]:
     ]
 
 
-def _static_pid(row: Selector) -> str | None:
-    found = _POST_ID.search(row.css("a::attr(href)").get() or "")
+def _static_pid(row: etree._Element) -> str | None:
+    found = _POST_ID.search(first(_LINK_HREF, row) or "")
     return found.group(1) if found else None
 
 
 def _search_rows(page: Selector, layout: str, url: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """One record per posting id of a search page; rows are read with precompiled queries."""
     static = layout == "static"
     records, problems, seen = [], [], set()
-    for index, row in enumerate(
-        page.css("li.cl-static-search-result" if static else "li.result-row")
-    ):
-        pid = _static_pid(row) if static else row.attrib.get("data-pid")
+    scraped_at = datetime.now(UTC)
+    for index, row in enumerate((_STATIC_ROWS if static else _ROWS)(page.root)):
+        pid = _static_pid(row) if static else row.get("data-pid")
         if pid in seen:
             continue
         try:
             if not pid:
                 raise ParseError("no posting link" if static else "no data-pid")
-            records.append((_static_row if static else _row)(row, pid, url))
+            records.append((_static_row if static else _row)(row, pid, url, scraped_at))
             seen.add(pid)
         except (ParseError, ValueError) as exc:
             problems.append(f"{url}: row {index} ({pid or 'no pid'}) skipped: {exc}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -41,7 +42,7 @@ def money(obj: Any, url: str) -> float | None:
     return value
 
 
-def _item(item: dict[str, Any], url: str) -> dict[str, Any]:
+def _item(item: dict[str, Any], url: str, scraped_at: datetime) -> dict[str, Any]:
     price = item.get("price") or {}
     seller = item.get("seller") or {}
     shipping = (item.get("shippingOptions") or [{}])[0]
@@ -79,6 +80,7 @@ def _item(item: dict[str, Any], url: str) -> dict[str, Any]:
         image_url=(item.get("image") or {}).get("imageUrl"),
         listed_at=parse_timestamp(item.get("itemCreationDate")),
         status="active",
+        scraped_at=scraped_at,
         attributes={key: value for key, value in attributes.items() if value is not None},
     )
 
@@ -94,9 +96,10 @@ def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], li
     if not isinstance(items, list):
         raise ParseError(f"{url}: 'itemSummaries' is not a list")
     records, problems = [], []
+    scraped_at = datetime.now(UTC)
     for index, item in enumerate(items):
         try:
-            records.append(_item(item, url))
+            records.append(_item(item, url, scraped_at))
         except (ParseError, AttributeError, TypeError, ValueError) as exc:
             problems.append(f"{url}: item {index} skipped: {exc}")
     return records, problems

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -23,16 +25,21 @@ _UNUSED = frozenset({"aspectHistogramContainer"})  # large, and no listing data 
 def _unwrap(value: Any) -> Any:
     """Drop the single-element lists and `@`/`__value__` spellings of raw Finding API JSON."""
     if isinstance(value, list):
-        values = [_unwrap(v) for v in value]
-        return values[0] if len(values) == 1 else values
+        if len(value) == 1:
+            value = value[0]
+            return value if isinstance(value, str) else _unwrap(value)  # the common ["text"]
+        return [_unwrap(v) for v in value]
     if isinstance(value, dict):
-        keys = {"__value__": "value"}
-        return {
-            keys.get(k, "_" + k[1:] if k.startswith("@") else k): _unwrap(v)
-            for k, v in value.items()
-            if k not in _UNUSED
-        }
+        return {_key(k): _unwrap(v) for k, v in value.items() if k not in _UNUSED}
     return value
+
+
+@lru_cache(maxsize=1024)
+def _key(key: str) -> str:
+    """`__value__` is `value` and `@currencyId` is `_currencyId`; the API repeats a few keys."""
+    if key == "__value__":
+        return "value"
+    return "_" + key[1:] if key.startswith("@") else key
 
 
 def _response(body: bytes, url: str) -> dict[str, Any]:
@@ -51,7 +58,7 @@ def _flag(value: Any) -> bool | None:
     return {"true": True, "false": False}.get(str(value).lower()) if value is not None else None
 
 
-def _item(item: dict[str, Any], url: str) -> dict[str, Any]:
+def _item(item: dict[str, Any], url: str, scraped_at: datetime) -> dict[str, Any]:
     selling = item.get("sellingStatus") or {}
     listing = item.get("listingInfo") or {}
     seller = item.get("sellerInfo") or {}
@@ -91,6 +98,7 @@ def _item(item: dict[str, Any], url: str) -> dict[str, Any]:
         image_url=item.get("pictureURLLarge") or item.get("galleryURL"),
         listed_at=parse_timestamp(listing.get("startTime")),
         status="sold" if selling.get("sellingState") == "EndedWithSales" else "ended",
+        scraped_at=scraped_at,
         attributes={key: value for key, value in attributes.items() if value is not None},
     )
 
@@ -102,9 +110,10 @@ def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], li
         raise ParseError(f"{url}: missing 'searchResult' object (keys: {sorted(data)})")
     items = data["searchResult"].get("item") or []
     records, problems = [], []
+    scraped_at = datetime.now(UTC)
     for index, item in enumerate(items if isinstance(items, list) else [items]):
         try:
-            records.append(_item(item, url))
+            records.append(_item(item, url, scraped_at))
         except (ParseError, AttributeError, TypeError, ValueError) as exc:
             problems.append(f"{url}: item {index} skipped: {exc}")
     return records, problems

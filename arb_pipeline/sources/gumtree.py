@@ -7,11 +7,14 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
+from lxml import etree
 from parsel import Selector
 
 from arb_pipeline.sources.common import (
     BlockedPageError,
     ParseError,
+    compile_css,
+    first,
     make_record,
     normalise_title,
     parse_price,
@@ -61,27 +64,51 @@ def _price(text: str | None) -> tuple[float | None, str | None]:
     raise ParseError(f"price {text!r} has no currency")
 
 
-def _tile_id(tile: Selector) -> str | None:
-    href = tile.css("a.tile-title-text::attr(href)").get()
-    return tile.css("[data-adid]::attr(data-adid)").get() or _id_from(href)
+_TILES = compile_css("div.tileV1")
+_FEATURED_TILES = compile_css(".topAdsContainer div.tileV1")
+_TILE_HREF = compile_css("a.tile-title-text::attr(href)")
+_TILE_AD_ID = compile_css("[data-adid]::attr(data-adid)")
+_TILE_SHORT_ID = compile_css("[data-short-id]::attr(data-short-id)")
+_TILE_IMAGE_DATA_SRC = compile_css("img::attr(data-src)")
+_TILE_IMAGE_SRC = compile_css("img::attr(src)")
+_TILE_DETAILS = compile_css(".attributes-container ::text")
+_TILE_TEXTS = {
+    query: compile_css(f"{query} ::text")
+    for query in (
+        "a.tile-title-text",
+        ".price-text",
+        ".category-location",
+        ".creation-date",
+        ".img-cnt",
+    )
+}
 
 
-def _tile(tile: Selector, url: str) -> dict[str, Any]:
-    href = tile.css("a.tile-title-text::attr(href)").get()
+def _tile_text(tile: etree._Element, query: str) -> str | None:
+    """`_text` for a tile with a precompiled query: the text under `query`, or None."""
+    return normalise_title(" ".join(_TILE_TEXTS[query](tile))) or None
+
+
+def _tile_id(tile: etree._Element) -> str | None:
+    return first(_TILE_AD_ID, tile) or _id_from(first(_TILE_HREF, tile))
+
+
+def _tile(tile: etree._Element, url: str, scraped_at: datetime) -> dict[str, Any]:
+    href = first(_TILE_HREF, tile)
     if not href:
         raise ParseError("no a.tile-title-text link")
     listing_id = _tile_id(tile)
     if not listing_id:
         raise ParseError(f"no ad id in {href!r}")
-    price_text = _text(tile, ".price-text")
+    price_text = _tile_text(tile, ".price-text")
     price, currency = _price(price_text)
-    category, _, location = (_text(tile, ".category-location") or "").rpartition(",")
-    created = _text(tile, ".creation-date")
-    image = tile.css("img::attr(data-src)").get() or tile.css("img::attr(src)").get()
-    photos = re.match(r"\d+", _text(tile, ".img-cnt") or "")
-    details = [normalise_title(t) for t in tile.css(".attributes-container ::text").getall()]
+    category, _, location = (_tile_text(tile, ".category-location") or "").rpartition(",")
+    created = _tile_text(tile, ".creation-date")
+    image = first(_TILE_IMAGE_DATA_SRC, tile) or first(_TILE_IMAGE_SRC, tile)
+    photos = re.match(r"\d+", _tile_text(tile, ".img-cnt") or "")
+    details = [normalise_title(t) for t in _TILE_DETAILS(tile)]
     attributes = {
-        "short_id": tile.css("[data-short-id]::attr(data-short-id)").get(),
+        "short_id": first(_TILE_SHORT_ID, tile),
         "price_text": price_text if price is None else None,
         "created_text": created,
         "photo_count": int(photos.group()) if photos else None,
@@ -91,7 +118,7 @@ def _tile(tile: Selector, url: str) -> dict[str, Any]:
         source=SOURCE,
         listing_id=listing_id,
         url=urljoin(url, href),
-        title=_text(tile, "a.tile-title-text"),
+        title=_tile_text(tile, "a.tile-title-text"),
         price=price,
         currency=currency,
         condition="unknown",
@@ -100,6 +127,7 @@ def _tile(tile: Selector, url: str) -> dict[str, Any]:
         image_url=image if image and not image.startswith("data:") else None,
         listed_at=_date(created),
         status="active",
+        scraped_at=scraped_at,
         attributes={key: value for key, value in attributes.items() if value is not None},
     )
 
@@ -152,18 +180,23 @@ def _detail(page: Selector, url: str) -> dict[str, Any]:
     )
 
 
+_DETAIL_MARKERS = compile_css("input#adId, div.vip-content-header h1.item-title")
+_LOGIN_MARKERS = compile_css("input[type=password], form[action*=login]")
+_SEARCH_MARKERS = compile_css('body[class*="SearchPage"], div.results, div#pagination')
+
+
 def _page(body: bytes, url: str) -> tuple[str, Selector]:
     """Which page this is ('search' or 'detail') and its selector; raises when it is neither."""
     text = body.decode("utf-8", "replace")
     page = Selector(text=text or "<html></html>", type="html")
-    if page.css("input#adId, div.vip-content-header h1.item-title"):
+    if _DETAIL_MARKERS(page.root):
         return "detail", page
-    if page.css("div.tileV1"):
+    if _TILES(page.root):
         return "search", page
     raise_if_blocked(body, url)
-    if page.css("input[type=password], form[action*=login]"):
+    if _LOGIN_MARKERS(page.root):
         raise BlockedPageError(f"{url}: blocked page (login form)")
-    if page.css('body[class*="SearchPage"], div.results, div#pagination'):
+    if _SEARCH_MARKERS(page.root):
         return "search", page
     raise ParseError(f"{url}: neither a gumtree search page (div.tileV1) nor an ad page (#adId)")
 
@@ -177,10 +210,11 @@ def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], li
             records.append(_detail(page, url))
         except (ParseError, ValueError) as exc:
             problems.append(f"{url}: ad skipped: {exc}")
-    featured_ids = {_tile_id(tile) for tile in page.css(".topAdsContainer div.tileV1")}
-    for index, tile in enumerate(page.css("div.tileV1") if kind == "search" else []):
+    featured_ids = {_tile_id(tile) for tile in _FEATURED_TILES(page.root)}
+    scraped_at = datetime.now(UTC)
+    for index, tile in enumerate(_TILES(page.root) if kind == "search" else []):
         try:
-            record = _tile(tile, url)
+            record = _tile(tile, url, scraped_at)
             if record["listing_id"] in seen:
                 continue
             if record["listing_id"] in featured_ids:

@@ -86,7 +86,7 @@ def _name(value: Any) -> str | None:
     return (value.get("name") if isinstance(value, dict) else value) or None
 
 
-def _item(item: dict[str, Any]) -> dict[str, Any]:
+def _item(item: dict[str, Any], scraped_at: datetime) -> dict[str, Any]:
     if not item.get("id"):
         raise ParseError("item without id")
     status = _STATUSES.get(str(item.get("status")).lower())
@@ -132,6 +132,7 @@ def _item(item: dict[str, Any]) -> dict[str, Any]:
         else photo,
         listed_at=_time(item.get("created")),
         status=status,
+        scraped_at=scraped_at,
         attributes={key: value for key, value in attributes.items() if value is not None},
     )
 
@@ -142,9 +143,10 @@ def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], li
     if not isinstance(items, list):
         raise ParseError(f"{url}: the items are not a list")
     records, seen = [], set()
+    scraped_at = datetime.now(UTC)
     for index, item in enumerate(items):
         try:
-            record = _item(item)
+            record = _item(item, scraped_at)
         except (ParseError, AttributeError, TypeError, ValueError) as exc:
             problems.append(f"{url}: item {index} skipped: {exc}")
             continue
