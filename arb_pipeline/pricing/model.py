@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -10,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import polars as pl
 import sklearn
@@ -23,6 +21,7 @@ from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from arb_pipeline.pricing.artifacts import load_artifact, save_artifact
 from arb_pipeline.pricing.features import (
     TITLE_FEATURES,
     FeatureSpec,
@@ -89,21 +88,12 @@ class ResaleModel:
 
     def save(self, directory: Path) -> None:
         """Write the model (joblib) and its model_card.json into directory."""
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, directory / MODEL_FILE)
-        (directory / CARD_FILE).write_text(json.dumps(self.card, indent=2, default=str) + "\n")
+        save_artifact(self, self.card, directory, MODEL_FILE, CARD_FILE)
 
     @classmethod
     def load(cls, directory: Path) -> ResaleModel:
         """Read a model written by save()."""
-        path = Path(directory) / MODEL_FILE
-        if not path.is_file():
-            raise ValueError(f"no model found at {path}")
-        model = joblib.load(path)
-        if not isinstance(model, cls):
-            raise ValueError(f"{path} does not hold a ResaleModel")
-        return model
+        return load_artifact(cls, directory, MODEL_FILE)
 
 
 def read_table(path: Path) -> pl.DataFrame:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import polars as pl
 import sklearn
@@ -22,6 +20,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from arb_pipeline.pricing.artifacts import load_artifact, save_artifact
 from arb_pipeline.pricing.features import WORD_TOKENS
 from arb_pipeline.pricing.model import ResaleModel, _time_order
 
@@ -49,21 +48,12 @@ class SellThroughModel:
 
     def save(self, directory: Path) -> None:
         """Write the model (joblib) and its sell_through_card.json into directory."""
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, directory / MODEL_FILE)
-        (directory / CARD_FILE).write_text(json.dumps(self.card, indent=2, default=str) + "\n")
+        save_artifact(self, self.card, directory, MODEL_FILE, CARD_FILE)
 
     @classmethod
     def load(cls, directory: Path) -> SellThroughModel:
         """Read a model written by save()."""
-        path = Path(directory) / MODEL_FILE
-        if not path.is_file():
-            raise ValueError(f"no sell-through model found at {path}")
-        model = joblib.load(path)
-        if not isinstance(model, cls):
-            raise ValueError(f"{path} does not hold a SellThroughModel")
-        return model
+        return load_artifact(cls, directory, MODEL_FILE)
 
 
 def fit_sell_through(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -230,3 +231,21 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def collect_records(
+    items: Iterable[Any], build: Callable[[Any], dict[str, Any]], url: str
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Build a record from each API item, once per listing_id; a broken item is skipped and
+    reported, the rest kept."""
+    records, problems, seen = [], [], set()
+    for index, item in enumerate(items):
+        try:
+            record = build(item)
+        except (ParseError, AttributeError, TypeError, ValueError) as exc:
+            problems.append(f"{url}: item {index} skipped: {exc}")
+            continue
+        if record["listing_id"] not in seen:
+            seen.add(record["listing_id"])
+            records.append(record)
+    return records, problems

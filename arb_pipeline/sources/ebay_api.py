@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 from arb_pipeline.sources.common import (
     ParseError,
     canonical_condition,
+    collect_records,
     make_record,
     parse_price,
     parse_timestamp,
@@ -95,14 +96,8 @@ def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], li
     items = data.get("itemSummaries") or []
     if not isinstance(items, list):
         raise ParseError(f"{url}: 'itemSummaries' is not a list")
-    records, problems = [], []
     scraped_at = datetime.now(UTC)
-    for index, item in enumerate(items):
-        try:
-            records.append(_item(item, url, scraped_at))
-        except (ParseError, AttributeError, TypeError, ValueError) as exc:
-            problems.append(f"{url}: item {index} skipped: {exc}")
-    return records, problems
+    return collect_records(items, lambda item: _item(item, url, scraped_at), url)
 
 
 def parse(body: bytes, url: str) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from arb_pipeline.sources.common import (
     ParseError,
     canonical_condition,
+    collect_records,
     make_record,
     parse_price,
     parse_timestamp,
@@ -109,14 +110,9 @@ def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], li
     if not isinstance(data.get("searchResult"), dict):
         raise ParseError(f"{url}: missing 'searchResult' object (keys: {sorted(data)})")
     items = data["searchResult"].get("item") or []
-    records, problems = [], []
     scraped_at = datetime.now(UTC)
-    for index, item in enumerate(items if isinstance(items, list) else [items]):
-        try:
-            records.append(_item(item, url, scraped_at))
-        except (ParseError, AttributeError, TypeError, ValueError) as exc:
-            problems.append(f"{url}: item {index} skipped: {exc}")
-    return records, problems
+    items = items if isinstance(items, list) else [items]
+    return collect_records(items, lambda item: _item(item, url, scraped_at), url)
 
 
 def parse(body: bytes, url: str) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from arb_pipeline.sources.common import (
     ParseError,
+    collect_records,
     make_record,
     parse_timestamp,
     raise_if_blocked,
@@ -142,18 +143,9 @@ def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], li
     _, items, problems = _load(body, url)
     if not isinstance(items, list):
         raise ParseError(f"{url}: the items are not a list")
-    records, seen = [], set()
     scraped_at = datetime.now(UTC)
-    for index, item in enumerate(items):
-        try:
-            record = _item(item, scraped_at)
-        except (ParseError, AttributeError, TypeError, ValueError) as exc:
-            problems.append(f"{url}: item {index} skipped: {exc}")
-            continue
-        if record["listing_id"] not in seen:
-            seen.add(record["listing_id"])
-            records.append(record)
-    return records, problems
+    records, skipped = collect_records(items, lambda item: _item(item, scraped_at), url)
+    return records, problems + skipped
 
 
 def parse(body: bytes, url: str) -> list[dict[str, Any]]:

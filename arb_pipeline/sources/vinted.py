@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from arb_pipeline.sources.common import (
     BlockedPageError,
     ParseError,
+    collect_records,
     make_record,
     parse_price,
     parse_timestamp,
@@ -137,17 +138,7 @@ def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], li
     items = data["items"] if "items" in data else [data["item"]]
     if not isinstance(items, list):
         raise ParseError(f"{url}: 'items' is not a list")
-    records, problems, seen = [], [], set()
-    for index, item in enumerate(items):
-        try:
-            record = _item(item, url)
-        except (ParseError, AttributeError, TypeError, ValueError) as exc:
-            problems.append(f"{url}: item {index} skipped: {exc}")
-            continue
-        if record["listing_id"] not in seen:
-            seen.add(record["listing_id"])
-            records.append(record)
-    return records, problems
+    return collect_records(items, lambda item: _item(item, url), url)
 
 
 def parse(body: bytes, url: str) -> list[dict[str, Any]]:
