@@ -2,9 +2,9 @@
 
 import dagster as dg
 
+from arb_pipeline.defs.alerts.assets import search_alerts, search_alerts_job
 from arb_pipeline.defs.alerts.sensors import (
     daily_digests,
-    deal_alert_job,
     deal_alert_sensor,
     digest_job,
     operator_failure_email,
@@ -34,7 +34,8 @@ from arb_pipeline.defs.warehouse.assets import dbt_resource, opportunity_models,
 
 refresh_prices_job = dg.define_asset_job(
     "refresh_prices",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(raw_pages, raw_listings),
+    selection=dg.AssetSelection.all()
+    - dg.AssetSelection.assets(raw_pages, raw_listings, search_alerts),
     description="Rebuild the warehouse, retrain the resale model, and re-price opportunities.",
 )
 
@@ -64,13 +65,14 @@ defs = dg.Definitions(
         resale_predictions,
         opportunity_models,
         market_report,
+        search_alerts,
     ],
     asset_checks=raw_listings_freshness,
     jobs=[
         ingest_sandbox_job,
         reparse_job,
         refresh_prices_job,
-        deal_alert_job,
+        search_alerts_job,
         digest_job,
         prune_archive_job,
     ],

@@ -43,7 +43,7 @@ def run_demo(home: ArbHome, day: date | None = None) -> DemoResult:
     os.environ["ARB_HOME"] = str(home.root)
     # imported late: loading the definitions parses the dbt project
     from arb_pipeline.definitions import defs, resources
-    from arb_pipeline.defs.alerts.sensors import enabled_searches
+    from arb_pipeline.defs.alerts.assets import enabled_searches
 
     day = day or datetime.now(UTC).date()
     result = DemoResult()
@@ -75,10 +75,15 @@ def run_demo(home: ArbHome, day: date | None = None) -> DemoResult:
         evaluation = sensor(context)
     searches = [search.name for search in enabled_searches(resources["alert_settings"], home)]
     before = len(deals_report(home, searches))
-    alert_job = defs.resolve_job_def("deal_alert_job")
+    for partitions in evaluation.dynamic_partitions_requests or []:
+        instance.add_dynamic_partitions(partitions.partitions_def_name, partitions.partition_keys)
+    alert_job = defs.resolve_job_def("search_alerts_job")
     for request in evaluation.run_requests or []:
         alert_job.execute_in_process(
-            run_config={**request.run_config, **QUIET}, instance=instance, tags=request.tags
+            run_config=QUIET,
+            partition_key=request.partition_key,
+            instance=instance,
+            tags=request.tags,
         )
     result.deals = deals_report(home, searches)
     result.alerts_sent = len(result.deals) - before

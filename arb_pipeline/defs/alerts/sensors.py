@@ -1,113 +1,60 @@
-"""Alerts: a sensor that turns new deals into one alert run per (search, listing)."""
+"""Alert sensors and schedules: new deals per search, daily digests, failed-run emails."""
 
+import hashlib
 from datetime import UTC, date, datetime, time, timedelta
 
 import dagster as dg
 
-from arb_pipeline.alerts.deals import (
-    Delivery,
-    due_alerts,
-    load_candidates,
-    send_alert,
-    send_digest,
-)
+from arb_pipeline.alerts.deals import due_alerts, load_candidates, send_digest
 from arb_pipeline.alerts.operator import email_sender, notify_failure
-from arb_pipeline.alerts.searches import Search, load_searches
 from arb_pipeline.alerts.store import StateStore
-from arb_pipeline.alerts.vetting import vetter_from_env
+from arb_pipeline.defs.alerts.assets import (
+    delivery_for,
+    enabled_searches,
+    search_alerts_job,
+    searches_partitions,
+)
 from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
-from arb_pipeline.paths import ArbHome
-
-
-def enabled_searches(settings: AlertSettings, home: ArbHome) -> list[Search]:
-    """The enabled searches of the configured searches file."""
-    return [search for search in load_searches(settings.searches_path(home)) if search.enabled]
-
-
-def delivery_for(home: ArbHome, settings: AlertSettings) -> Delivery:
-    """Where alerts go, with secrets read at run time."""
-    return Delivery(
-        outbox=home.outbox,
-        sender=settings.sender,
-        sendgrid_api_key=settings.api_key(),
-        sendgrid_host=settings.sendgrid_host,
-        webhook_secret=settings.webhook_secret(),
-    )
-
-
-class DealAlertConfig(dg.Config):
-    """The search and the opportunity to alert on."""
-
-    search: str
-    listing_key: str
-
-
-@dg.op
-def send_deal_alert(
-    context: dg.OpExecutionContext,
-    config: DealAlertConfig,
-    arb_home: ArbHomeResource,
-    alert_settings: AlertSettings,
-) -> None:
-    """Vet and send one deal (at most once per search and listing) and record a proposal."""
-    home = arb_home.home()
-    search = next(s for s in enabled_searches(alert_settings, home) if s.name == config.search)
-    store = StateStore.from_env(home.root)
-    due = due_alerts(search, load_candidates(home.warehouse), store)
-    deal = next((deal for deal in due if deal["listing_key"] == config.listing_key), None)
-    if deal is None:
-        context.log.warning(f"{config.listing_key} is no longer due for {search.name}")
-        return
-    openai = vetter_from_env(home.root / "vetting_cache.db")
-    outcome = send_alert(deal, search, store, delivery_for(home, alert_settings), openai)
-    context.log.info(f"{search.name} {config.listing_key}: {outcome or 'already sent'}")
-
-
-@dg.job(description="Vet and send one deal alert (email/webhook) and record its proposal.")
-def deal_alert_job() -> None:
-    send_deal_alert()
 
 
 @dg.sensor(
-    job=deal_alert_job,
+    job=search_alerts_job,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="One alert run per new deal of each saved search (run key: search:listing).",
+    description="Keeps one partition per saved search and runs a search when it has new deals.",
 )
 def deal_alert_sensor(
     context: dg.SensorEvaluationContext,
     arb_home: ArbHomeResource,
     alert_settings: AlertSettings,
 ) -> dg.SensorResult:
-    """Deals each enabled search matches and has not alerted (or that dropped in price)."""
+    """Sync search partitions with the searches file; request runs for searches with due deals."""
     home = arb_home.home()
+    searches = enabled_searches(alert_settings, home)
+    known = set(context.instance.get_dynamic_partitions(searches_partitions.name))
+    new = sorted({search.name for search in searches} - known)
+    partitions = [searches_partitions.build_add_request(new)] if new else []
     if not home.warehouse.exists():
-        return dg.SensorResult(skip_reason="no warehouse yet: build the warehouse assets first")
+        return dg.SensorResult(
+            dynamic_partitions_requests=partitions,
+            skip_reason="no warehouse yet: build the warehouse assets first",
+        )
     candidates = load_candidates(home.warehouse)
     store = StateStore.from_env(home.root)
     requests = []
-    for search in enabled_searches(alert_settings, home):
-        for deal in due_alerts(search, candidates, store):
-            drop = f":{deal['price']}" if "previous_price" in deal else ""
+    for search in searches:
+        due = due_alerts(search, candidates, store)
+        if due:
+            fingerprint = ",".join(sorted(f"{d['listing_key']}@{d['price']}" for d in due))
+            digest = hashlib.sha1(fingerprint.encode()).hexdigest()[:12]
             requests.append(
-                dg.RunRequest(
-                    run_key=f"{search.name}:{deal['listing_key']}{drop}",
-                    run_config={
-                        "ops": {
-                            "send_deal_alert": {
-                                "config": {
-                                    "search": search.name,
-                                    "listing_key": deal["listing_key"],
-                                }
-                            }
-                        }
-                    },
-                    tags={"search": search.name, "listing_key": deal["listing_key"]},
-                )
+                dg.RunRequest(run_key=f"{search.name}:{digest}", partition_key=search.name)
             )
-    if not requests:
-        return dg.SensorResult(skip_reason="no new deals")
-    return dg.SensorResult(run_requests=requests)
+    return dg.SensorResult(
+        run_requests=requests,
+        dynamic_partitions_requests=partitions,
+        skip_reason=None if requests else "no new deals",
+    )
 
 
 class DigestConfig(dg.Config):
