@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from lxml import etree
+from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
 
 CONDITIONS = ("new", "like_new", "good", "fair", "for_parts", "unknown")
@@ -249,3 +250,34 @@ def collect_records(
             seen.add(record["listing_id"])
             records.append(record)
     return records, problems
+
+
+def html_results_page(
+    body: bytes,
+    url: str,
+    results_css: str,
+    block_markers: tuple[str, ...],
+    empty_markers: tuple[str, ...],
+    missing: str,
+) -> Selector:
+    """The page as a Selector when it holds results or says there are none; a block page
+    raises BlockedPageError, anything else ParseError(`missing`)."""
+    text = body.decode("utf-8", "replace")
+    selector = Selector(text=text or "<html></html>")
+    if selector.css(results_css):
+        return selector
+    raise_if_blocked(body, url)
+    lowered = text.lower()
+    for marker in block_markers:
+        if marker in lowered:
+            raise BlockedPageError(f"{url}: blocked page ({marker!r} found)")
+    if any(marker in lowered for marker in empty_markers):
+        return selector
+    raise ParseError(f"{url}: {missing}")
+
+
+def truncation_problems(body: bytes, url: str) -> list[str]:
+    """A problem message when an HTML page lacks its closing tag (a cut-off download)."""
+    if b"</html>" not in body[-2000:].lower():
+        return [f"{url}: page looks truncated (no closing </html>)"]
+    return []

@@ -21,6 +21,7 @@ from arb_pipeline.sources.common import (
     parse_price,
     parse_timestamp,
     raise_if_blocked,
+    truncation_problems,
 )
 
 SOURCE = "craigslist"
@@ -283,9 +284,7 @@ def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], li
             records, problems = _posting(page, url), []
         except (ParseError, ValueError) as exc:
             records, problems = [], [f"{url}: posting skipped: {exc}"]
-    if b"</html>" not in body[-2000:].lower():
-        problems.append(f"{url}: page looks truncated (no closing </html>)")
-    return records, problems
+    return records, problems + truncation_problems(body, url)
 
 
 def parse(body: bytes, url: str) -> list[dict[str, Any]]:

@@ -10,13 +10,12 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from parsel import Selector, SelectorList
 
 from arb_pipeline.sources.common import (
-    BlockedPageError,
     ParseError,
     canonical_condition,
+    html_results_page,
     make_record,
     normalise_title,
     parse_price,
-    raise_if_blocked,
 )
 
 SOURCE = "ebay"
@@ -181,18 +180,14 @@ def _record(fields: dict[str, Any], listing_id: str, url: str) -> dict[str, Any]
 
 
 def _page(body: bytes, url: str) -> Selector:
-    text = body.decode("utf-8", "replace")
-    selector = Selector(text=text or "<html></html>")
-    if selector.css("li.s-item, li.s-card, ul.srp-results"):
-        return selector
-    raise_if_blocked(body, url)
-    lowered = text.lower()
-    for marker in _EBAY_BLOCK_MARKERS:
-        if marker in lowered:
-            raise BlockedPageError(f"{url}: blocked page ({marker!r} found)")
-    if any(marker in lowered for marker in _EMPTY_MARKERS):
-        return selector
-    raise ParseError(f"{url}: no eBay search results (li.s-item / li.s-card) found")
+    return html_results_page(
+        body,
+        url,
+        "li.s-item, li.s-card, ul.srp-results",
+        _EBAY_BLOCK_MARKERS,
+        _EMPTY_MARKERS,
+        "no eBay search results (li.s-item / li.s-card) found",
+    )
 
 
 def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], list[str]]:

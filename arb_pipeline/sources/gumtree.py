@@ -19,6 +19,7 @@ from arb_pipeline.sources.common import (
     normalise_title,
     parse_price,
     raise_if_blocked,
+    truncation_problems,
 )
 
 SOURCE = "gumtree"
@@ -223,9 +224,7 @@ def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], li
             records.append(record)
         except (ParseError, ValueError) as exc:
             problems.append(f"{url}: tile {index} skipped: {exc}")
-    if b"</html>" not in body[-2000:].lower():
-        problems.append(f"{url}: page looks truncated (no closing </html>)")
-    return records, problems
+    return records, problems + truncation_problems(body, url)
 
 
 def parse(body: bytes, url: str) -> list[dict[str, Any]]:

@@ -11,11 +11,10 @@ from zoneinfo import ZoneInfo
 from parsel import Selector
 
 from arb_pipeline.sources.common import (
-    BlockedPageError,
     ParseError,
+    html_results_page,
     make_record,
     normalise_title,
-    raise_if_blocked,
 )
 
 SOURCE = "kleinanzeigen"
@@ -106,18 +105,14 @@ def _item(item: Selector, url: str, now: datetime) -> dict[str, Any]:
 
 
 def _page(body: bytes, url: str) -> Selector:
-    text = body.decode("utf-8", "replace")
-    selector = Selector(text=text or "<html></html>")
-    if selector.css("article.aditem, #srchrslt-adtable"):
-        return selector
-    raise_if_blocked(body, url)
-    lowered = text.lower()
-    for marker in _KA_BLOCK_MARKERS:
-        if marker in lowered:
-            raise BlockedPageError(f"{url}: blocked page ({marker!r} found)")
-    if any(marker in lowered for marker in _EMPTY_MARKERS):
-        return selector
-    raise ParseError(f"{url}: no kleinanzeigen result list (article.aditem) found")
+    return html_results_page(
+        body,
+        url,
+        "article.aditem, #srchrslt-adtable",
+        _KA_BLOCK_MARKERS,
+        _EMPTY_MARKERS,
+        "no kleinanzeigen result list (article.aditem) found",
+    )
 
 
 def parse_with_problems(
