@@ -199,14 +199,31 @@ async def render_page(page: Page, selector: str | None) -> None:
         await page.wait_for_selector(selector, timeout=RENDER_WAIT_MS)
     except PlaywrightTimeoutError:
         return  # a login wall, a challenge or no results: the parser tells which
-    grew = "([selector, count]) => document.querySelectorAll(selector).length > count"
     for _ in range(MAX_SCROLLS):
-        count = await page.locator(selector).count()
+        if not await scrolled_for_more(page, selector):
+            return
+
+
+async def scrolled_for_more(page: Page, selector: str) -> bool:
+    """Scroll to the bottom; True when more items load.
+
+    A scroll that lands before the page's IntersectionObserver has seen the previous batch
+    move its sentinel out of view triggers nothing, so one miss is retried by scrolling up
+    a screen and back down before the feed counts as exhausted.
+    """
+    count = await page.locator(selector).count()
+    grew = "([selector, count]) => document.querySelectorAll(selector).length > count"
+    for attempt in range(2):
+        if attempt:
+            await page.evaluate("window.scrollBy(0, -2 * window.innerHeight)")
+            await page.wait_for_timeout(250)
         await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
         try:
             await page.wait_for_function(grew, arg=[selector, count], timeout=SCROLL_WAIT_MS)
+            return True
         except PlaywrightTimeoutError:
-            return
+            continue
+    return False
 
 
 def archive_page(archive_dir: Path, url: str, status: int, body: bytes) -> None:
