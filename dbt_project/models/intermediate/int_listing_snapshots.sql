@@ -3,13 +3,16 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='snapshot_key',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        pre_hook="{% if is_rebuild() %}delete from {{ this }}
+            where scrape_date between {{ rebuild_from() }} and {{ rebuild_to() }}{% endif %}"
     )
 }}
 
 -- One row per listing per scrape date (the last scrape of that day). Incremental: each run
 -- re-reads only the last `snapshot_lookback_days` of partitions, so a new partition costs
--- work in proportion to its rows; a re-parse backfill of older days needs --full-refresh.
+-- work in proportion to its rows. After a re-parse of older days, a rebuild
+-- (vars rebuild_from/rebuild_to) deletes that window of dates and re-reads it from the lake.
 
 with
 
@@ -36,7 +39,9 @@ unioned as (
 recent as (
 
     select * from unioned
-    {% if is_incremental() %}
+    {% if is_rebuild() %}
+    where scrape_date between {{ rebuild_from() }} and {{ rebuild_to() }}
+    {% elif is_incremental() %}
     where scrape_date >= (
         select max(scrape_date) - {{ var('snapshot_lookback_days', 1) }} from {{ this }}
     )

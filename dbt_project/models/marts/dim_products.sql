@@ -8,11 +8,12 @@ final as (
 
     select
         product_id,
+        -- ties broken by value or key, so every build of the same listings agrees
         any_value(identifier) as identifier,
-        any_value(title_signature) as title_signature,
-        mode(brand) as brand,
-        mode(category_raw) as category,
-        arg_min(title, first_seen_at) as example_title,
+        min(title_signature) as title_signature,
+        mode(brand order by brand) as brand,
+        mode(category_raw order by category_raw) as category,
+        first(title order by first_seen_at, listing_key) as example_title,
         count(*) as listings,
         count(*) filter (where status = 'sold') as sold_listings,
         min(first_seen_at) as first_seen_at,

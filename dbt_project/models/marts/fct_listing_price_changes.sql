@@ -3,18 +3,30 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='change_key',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        pre_hook="{% if is_rebuild() %}delete from {{ this }}
+            where changed_on >= {{ rebuild_from() }}{% endif %}"
     )
 }}
 
 -- Every observed change of a listing's asking price, with the drop in percent (negative for
--- a rise). Incremental: only listings with new snapshots are looked at again.
+-- a rise). Incremental: only listings with new snapshots are looked at again. A rebuild of a
+-- window recomputes every change from its first day on (a change after the window compares
+-- with the listing's last price in it).
 
 with
 
 snapshots as (select * from {{ ref('int_listing_snapshots') }}),
 
-{% if is_incremental() %}
+{% if is_rebuild() %}
+touched as (
+
+    select distinct listing_key
+    from snapshots
+    where scrape_date >= {{ rebuild_from() }}
+
+),
+{% elif is_incremental() %}
 touched as (
 
     select distinct listing_key
@@ -57,6 +69,9 @@ final as (
     where previous_price is not null
         and price is not null
         and price <> previous_price
+        {% if is_rebuild() %}
+        and scrape_date >= {{ rebuild_from() }}
+        {% endif %}
 
 )
 

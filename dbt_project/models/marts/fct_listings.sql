@@ -3,13 +3,19 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='listing_key',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        post_hook="{% if is_rebuild() %}delete from {{ this }}
+            where first_seen_on <= {{ rebuild_to() }} and last_seen_on >= {{ rebuild_from() }}
+                and listing_key not in (
+                    select listing_key from {{ ref('int_listing_snapshots') }}
+                ){% endif %}"
     )
 }}
 
 -- One row per (source, listing_id): its latest state, when it was first and last seen, how
 -- often, when its status last changed, and its prices in the reporting currency.
--- Incremental: only listings seen in new snapshots are recomputed.
+-- Incremental: only listings seen in new snapshots are recomputed. A rebuild of a window
+-- recomputes every listing seen in it before or after, and drops those no longer seen at all.
 
 with
 
@@ -21,7 +27,19 @@ stop_words as (select list(word) as words from {{ ref('title_stop_words') }}),
 
 exclusion_rules as (select * from {{ ref('listing_exclusion_rules') }}),
 
-{% if is_incremental() %}
+{% if is_rebuild() %}
+touched as (
+
+    select listing_key
+    from snapshots
+    where scrape_date between {{ rebuild_from() }} and {{ rebuild_to() }}
+    union
+    select listing_key
+    from {{ this }}
+    where first_seen_on <= {{ rebuild_to() }} and last_seen_on >= {{ rebuild_from() }}
+
+),
+{% elif is_incremental() %}
 touched as (
 
     -- listings with a snapshot this table has not seen: a new day, or a re-scraped one
