@@ -14,12 +14,14 @@ from arb_pipeline.defs.ingest.assets import (
     raw_listings,
     raw_pages,
     reparse_job,
+    scrape_searches_job,
 )
 from arb_pipeline.defs.ingest.schedules import (
     prune_archive_daily,
     prune_archive_job,
     raw_listings_freshness,
     scrape_every_15_minutes,
+    search_schedules,
 )
 from arb_pipeline.defs.pricing.assets import resale_model, resale_predictions
 from arb_pipeline.defs.pricing.sensors import comps_growth_sensor
@@ -28,9 +30,11 @@ from arb_pipeline.defs.resources import (
     AlertSettings,
     ArbHomeResource,
     CrawlResource,
+    MarketplacesResource,
     SandboxResource,
 )
 from arb_pipeline.defs.warehouse.assets import dbt_resource, opportunity_models, warehouse_models
+from arb_pipeline.paths import ArbHome
 
 refresh_prices_job = dg.define_asset_job(
     "refresh_prices",
@@ -43,6 +47,7 @@ resources = {
     "arb_home": ArbHomeResource(),
     "sandbox": SandboxResource(),
     "crawl": CrawlResource(),
+    "marketplaces": MarketplacesResource(),
     "alert_settings": AlertSettings(),
     "dbt": dbt_resource(),
 }
@@ -70,13 +75,20 @@ defs = dg.Definitions(
     asset_checks=raw_listings_freshness,
     jobs=[
         ingest_sandbox_job,
+        scrape_searches_job,
         reparse_job,
         refresh_prices_job,
         search_alerts_job,
         digest_job,
         prune_archive_job,
     ],
-    schedules=[scrape_every_15_minutes, prune_archive_daily, daily_digests],
+    schedules=[
+        scrape_every_15_minutes,
+        prune_archive_daily,
+        daily_digests,
+        # one per saved search on real marketplaces, read from the searches file at load time
+        *search_schedules(resources["alert_settings"].searches_path(ArbHome.from_env())),
+    ],
     sensors=[
         deal_alert_sensor,
         operator_failure_email,

@@ -1,19 +1,31 @@
-"""One (source, day) partition: fetch pages into the archive, then parse them into the lake."""
+"""One (source, day) partition: fetch pages into the archive, then parse them into the lake.
+
+A sandbox partition's pages sit directly in its archive folder. A real marketplace is crawled
+per saved search, each search's pages in their own `search=<name>` subfolder, so a run for
+one search replaces only that search's pages; parsing reads the partition's pages of all.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 
+from arb_pipeline.alerts.searches import Search
 from arb_pipeline.lake import partition_dir, records_to_frame, write_partition
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.sandbox.server import SandboxMarketplace
 from arb_pipeline.sources.common import BlockedPageError, ParseError
 from arb_pipeline.sources.crawl import CrawlSettings, archived_pages, check_not_blocked, crawl
+from arb_pipeline.sources.marketplaces import MarketplaceAccess
 from arb_pipeline.sources.registry import SANDBOX_SOURCES, parser_for
 
 QUARANTINE_SCHEMA = {"url": pl.String(), "reason": pl.String(), "quarantined_at": pl.String()}
@@ -31,6 +43,7 @@ class FetchReport:
     day: date
     pages: int
     problems: list[str] = field(default_factory=list)
+    search: str | None = None
 
 
 @dataclass
@@ -50,6 +63,11 @@ def archive_dir(home: ArbHome, source: str, day: date) -> Path:
     return home.archive / f"source={source}" / f"date={day.isoformat()}"
 
 
+def search_archive_dir(home: ArbHome, source: str, day: date, search: str) -> Path:
+    """Where one saved search's pages of a partition are archived."""
+    return archive_dir(home, source, day) / f"search={search}"
+
+
 def fetch_sandbox_partition(
     home: ArbHome,
     source: str,
@@ -62,31 +80,133 @@ def fetch_sandbox_partition(
     spec = SANDBOX_SOURCES[source]
     if spec.render_js:
         settings = replace(settings or CrawlSettings(), render_js=True)
-    final = archive_dir(home, source, day)
-    incoming = final.with_name(final.name + ".incoming")
     with SandboxMarketplace(day, seed=seed, faults=faults) as marketplace:
-        result = crawl(source, marketplace.start_url(spec.sandbox_feed), incoming, settings)
+        start = marketplace.start_url(spec.sandbox_feed)
+        return _fetch_into(archive_dir(home, source, day), source, day, [start], settings, "")
+
+
+def fetch_search(
+    home: ArbHome,
+    source: str,
+    day: date,
+    search: str,
+    start_urls: Sequence[str],
+    settings: CrawlSettings | None = None,
+) -> FetchReport:
+    """Crawl one saved search on a marketplace into its subfolder of the partition's archive."""
+    final = search_archive_dir(home, source, day, search)
+    report = _fetch_into(final, source, day, start_urls, settings, f" search {search!r}")
+    return replace(report, search=search)
+
+
+def fetch_searches(
+    home: ArbHome,
+    source: str,
+    day: date,
+    searches: Sequence[Search],
+    access: MarketplaceAccess,
+    settings: CrawlSettings,
+) -> tuple[list[FetchReport], list[str]]:
+    """Crawl each search on a real marketplace; one failing search does not stop the others.
+
+    Returns the reports of the searches fetched and one `search: reason` per failed one (its
+    previous pages stay archived).
+    """
+    reports, failures = [], []
+    for search in searches:
+        try:
+            urls = access.start_urls(source, search)
+            search_settings = access.crawl_settings(source, settings)
+            reports.append(fetch_search(home, source, day, search.name, urls, search_settings))
+        except Exception as error:  # reported with the search's name; the others still run
+            failures.append(f"{search.name}: {error}")
+    return reports, failures
+
+
+def _fetch_into(
+    final: Path,
+    source: str,
+    day: date,
+    start_urls: Sequence[str],
+    settings: CrawlSettings | None,
+    label: str,
+) -> FetchReport:
+    """Crawl into a scratch folder beside `final`; replace `final` only when pages came."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    incoming = Path(tempfile.mkdtemp(prefix=final.name + ".incoming-", dir=final.parent))
+    try:
+        result = crawl(source, list(start_urls), incoming, settings)
+    except BaseException:
+        shutil.rmtree(incoming, ignore_errors=True)
+        raise
+    where = f"{source} {day}{label}"
     if result.blocked or result.pages == 0:
         shutil.rmtree(incoming, ignore_errors=True)  # the previous archive stays as it was
         if result.blocked:
-            raise BlockedFetchError(f"{source} {day}: blocked: " + "; ".join(result.blocked))
-        raise RuntimeError(f"{source} {day}: nothing fetched: " + "; ".join(result.problems))
+            raise BlockedFetchError(f"{where}: blocked: " + "; ".join(result.blocked))
+        raise RuntimeError(f"{where}: nothing fetched: " + "; ".join(result.problems))
     _replace_dir(incoming, final)
     return FetchReport(source, day, result.pages, result.problems)
 
 
 def _replace_dir(new: Path, target: Path) -> None:
-    old = target.with_name(target.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
+    old = target.with_name(f"{target.name}.old-{uuid.uuid4().hex[:8]}")
     if target.exists():
         target.rename(old)
     new.rename(target)
     shutil.rmtree(old, ignore_errors=True)
 
 
+def searches_to_crawl(
+    searches: Sequence[Search], source: str, only: Sequence[str] = ()
+) -> list[Search]:
+    """The enabled searches that list `source` (only those named in `only`, when given)."""
+    crawled = [s for s in searches if s.enabled and source in s.marketplaces]
+    if not only:
+        return crawled
+    names = {s.name for s in crawled}
+    missing = [name for name in only if name not in names]
+    if missing:
+        raise ValueError(
+            f"search(es) {', '.join(map(repr, missing))} not enabled or not listing {source!r}"
+        )
+    return [s for s in crawled if s.name in only]
+
+
+def _archive_folders(folder: Path) -> list[Path]:
+    """The partition folder (sandbox layout) and its finished `search=…` subfolders."""
+    if not folder.is_dir():
+        return []
+    searches = sorted(
+        child
+        for child in folder.iterdir()
+        if child.is_dir() and child.name.startswith("search=") and "." not in child.name
+    )
+    return [folder, *searches]
+
+
+@contextmanager
+def _parse_lock(home: ArbHome, source: str) -> Iterator[None]:
+    """One parse of a source at a time, so concurrent searches' runs cannot drop pages."""
+    path = home.root / "locks" / f"parse_{source}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def parse_archive(home: ArbHome, source: str, day: date) -> ParseReport:
     """Parse a partition's archived pages into its lake partition; bad pages are quarantined."""
-    pages = archived_pages(archive_dir(home, source, day))
+    with _parse_lock(home, source):
+        return _parse_archive(home, source, day)
+
+
+def _parse_archive(home: ArbHome, source: str, day: date) -> ParseReport:
+    folders = _archive_folders(archive_dir(home, source, day))
+    pages = [page for folder in folders for page in archived_pages(folder)]
     if not pages:
         raise FileNotFoundError(f"{source} {day}: no archived pages; fetch the partition first")
     parser = parser_for(source)

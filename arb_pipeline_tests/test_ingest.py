@@ -1,24 +1,30 @@
-"""One partition from the sandbox: real HTTP crawls, archive, parse, quarantine, health."""
+"""One partition: real HTTP crawls of the sandbox (whole or per search), parse, health."""
 
 from datetime import date, timedelta
 
 import polars as pl
 import pytest
 
+from arb_pipeline.alerts.searches import Search
 from arb_pipeline.ingest import (
     BlockedFetchError,
     archive_dir,
     fetch_sandbox_partition,
+    fetch_searches,
     health_problems,
     parse_archive,
     partition_health,
     prune_archive,
+    search_archive_dir,
+    searches_to_crawl,
 )
 from arb_pipeline.lake import partition_dir, records_to_frame, write_partition
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.sandbox.catalogue import generate_market
-from arb_pipeline.sandbox.server import CRAIGSLIST_PAGE_SIZE
+from arb_pipeline.sandbox.server import CRAIGSLIST_PAGE_SIZE, SandboxMarketplace
 from arb_pipeline.sources.common import make_record
+from arb_pipeline.sources.crawl import CrawlSettings
+from arb_pipeline.sources.marketplaces import MarketplaceAccess
 
 DAY = date(2026, 11, 20)
 SOURCE = "sandbox_craigslist"
@@ -122,3 +128,72 @@ def test_prune_archive_keeps_the_retention_window(home) -> None:
         f"date={DAY - timedelta(days=5)}",
         f"date={DAY}",
     ]
+
+
+def _search(name: str, marketplaces: list[str], enabled: bool = True) -> Search:
+    return Search(
+        name=name,
+        marketplaces=marketplaces,
+        query=name,
+        enabled=enabled,
+        recipients=["me@example.com"],
+    )
+
+
+def _files(folder) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def test_each_search_is_archived_apart_and_parsing_reads_them_all(home) -> None:
+    expected = len(generate_market(7, DAY).craigslist_active)
+    pages = -(-expected // CRAIGSLIST_PAGE_SIZE)
+    phones, laptops = _search("phones", ["craigslist"]), _search("laptops", ["craigslist"])
+    with SandboxMarketplace(DAY) as sandbox:
+        access = MarketplaceAccess(base_urls={"craigslist": sandbox.base_url})
+        reports, failures = fetch_searches(
+            home, "craigslist", DAY, [phones], access, CrawlSettings()
+        )
+        assert failures == [] and [(r.search, r.pages) for r in reports] == [("phones", pages)]
+        phones_dir = search_archive_dir(home, "craigslist", DAY, "phones")
+        phones_files = _files(phones_dir)
+        assert "query=phones" in (phones_dir / "pages.jsonl").read_text()
+
+        fetch_searches(home, "craigslist", DAY, [laptops], access, CrawlSettings())
+    assert _files(phones_dir) == phones_files  # the second search's run left these alone
+    assert sorted(p.name for p in archive_dir(home, "craigslist", DAY).iterdir()) == [
+        "search=laptops",
+        "search=phones",
+    ]
+    parsed = parse_archive(home, "craigslist", DAY)
+    assert (parsed.pages, parsed.rows, parsed.quarantined) == (2 * pages, 2 * expected, [])
+
+
+def test_a_blocked_search_keeps_its_previous_pages_and_names_itself(home) -> None:
+    phones = _search("phones", ["craigslist"])
+    with SandboxMarketplace(DAY) as sandbox:
+        access = MarketplaceAccess(base_urls={"craigslist": sandbox.base_url})
+        fetch_searches(home, "craigslist", DAY, [phones], access, CrawlSettings())
+    before = _files(search_archive_dir(home, "craigslist", DAY, "phones"))
+    with SandboxMarketplace(DAY, faults={"craigslist_blocked"}) as sandbox:
+        access = MarketplaceAccess(base_urls={"craigslist": sandbox.base_url})
+        reports, (failure,) = fetch_searches(
+            home, "craigslist", DAY, [phones], access, CrawlSettings()
+        )
+    assert reports == [] and failure.startswith("phones: craigslist 2026-11-20 search 'phones'")
+    assert "captcha" in failure
+    assert _files(search_archive_dir(home, "craigslist", DAY, "phones")) == before
+    assert sorted(p.name for p in archive_dir(home, "craigslist", DAY).iterdir()) == [
+        "search=phones"
+    ]
+
+
+def test_searches_to_crawl_keeps_enabled_searches_of_the_source() -> None:
+    searches = [
+        _search("phones", ["craigslist", "ebay"]),
+        _search("laptops", ["ebay"]),
+        _search("paused", ["craigslist"], enabled=False),
+    ]
+    assert [s.name for s in searches_to_crawl(searches, "craigslist")] == ["phones"]
+    assert [s.name for s in searches_to_crawl(searches, "ebay", ["laptops"])] == ["laptops"]
+    with pytest.raises(ValueError, match="'paused' not enabled or not listing 'craigslist'"):
+        searches_to_crawl(searches, "craigslist", ["paused"])

@@ -1,9 +1,10 @@
 """Fetch one source's result pages with Scrapy and archive every response body.
 
-The spider only navigates: it asks the source's parser for the next page and stores each
-body, compressed, under the partition's archive folder with an index (`pages.jsonl`).
-Parsing the archive is a separate step (`arb_pipeline.ingest.parse_archive`), so a parser
-fix can be replayed over history without fetching again.
+The spider only navigates: from each start URL it asks the source's parser for the next page
+(at most `max_pages` per start URL) and stores each body, compressed, under the partition's
+archive folder with an index (`pages.jsonl`). Parsing the archive is a separate step
+(`arb_pipeline.ingest.parse_archive`), so a parser fix can be replayed over history without
+fetching again.
 
 Scrapy's Twisted reactor cannot be restarted inside a process, so `crawl` runs each crawl in
 a fresh Python subprocess (`python -m arb_pipeline.sources.crawl`) and reads back its result.
@@ -67,6 +68,7 @@ class CrawlSettings:
     headers: dict[str, str] = field(default_factory=dict)  # e.g. API auth; never logged
     render_js: bool = False  # fetch with a real browser (scrapy-playwright + Chromium)
     storage_state: str | None = None  # logged-in Playwright storage state file; never logged
+    warmup_url: str | None = None  # fetched first, not archived, for the site's session cookies
 
     def scrapy_settings(self) -> dict[str, Any]:
         """The matching Scrapy settings (AutoThrottle on, retries with backoff, browser)."""
@@ -128,21 +130,21 @@ def check_not_blocked(body: bytes, url: str, status: int) -> None:
 
 
 class PageSpider(scrapy.Spider):
-    """Follows result pages from a start URL and archives each body."""
+    """Follows result pages from each start URL and archives each body."""
 
     name = "pages"
     custom_settings = {"HTTPERROR_ALLOWED_CODES": list(BLOCKING_STATUSES)}
 
-    def __init__(self, source: str, start_url: str, archive_dir: str, settings_json: str):
+    def __init__(self, source: str, start_urls: list[str], archive_dir: str, settings_json: str):
         super().__init__()
-        self.source, self.start_url = source, start_url
+        self.source, self.start_urls = source, list(start_urls)
         self.crawl_settings = CrawlSettings(**json.loads(settings_json))
         self.parser = parser_for(source)
         self.archive_dir = Path(archive_dir)
         self.proxies = itertools.cycle(enumerate(self.crawl_settings.proxies or [None]))
         self.result = CrawlResult()
 
-    def _request(self, url: str) -> scrapy.Request:
+    def _request(self, url: str, page_number: int = 1) -> scrapy.Request:
         index, proxy = next(self.proxies)
         meta: dict[str, Any] = {"proxy": proxy} if proxy else {}
         if self.crawl_settings.render_js:  # the browser context carries the proxy
@@ -157,11 +159,26 @@ class PageSpider(scrapy.Spider):
             headers=self.crawl_settings.headers,
             callback=self.parse,
             errback=self.failed,
-            meta=meta,
+            meta=meta | {"page_number": page_number},
         )
 
     async def start(self):
-        yield self._request(self.start_url)
+        warmup = self.crawl_settings.warmup_url
+        if warmup:
+            yield scrapy.Request(
+                warmup, callback=self.warmed_up, errback=self.warmup_failed, dont_filter=True
+            )
+        else:
+            for url in self.start_urls:
+                yield self._request(url)
+
+    def warmed_up(self, response, **kwargs):
+        for url in self.start_urls:
+            yield self._request(url)
+
+    def warmup_failed(self, failure):
+        self.failed(failure)
+        yield from self.warmed_up(None)
 
     def parse(self, response, **kwargs):
         self.result.pages += 1
@@ -178,8 +195,9 @@ class PageSpider(scrapy.Spider):
         except Exception as error:  # a parser bug must show up in the report, not vanish
             self.result.problems.append(f"next-page lookup crashed on {response.url}: {error!r}")
             return
-        if next_url and self.result.pages < self.crawl_settings.max_pages:
-            yield self._request(next_url)
+        page_number = response.meta["page_number"]
+        if next_url and page_number < self.crawl_settings.max_pages:
+            yield self._request(next_url, page_number + 1)
 
     def failed(self, failure):
         url = failure.request.url
@@ -250,9 +268,13 @@ def archived_pages(archive_dir: Path) -> list[tuple[str, int, bytes]]:
 
 
 def crawl(
-    source: str, start_url: str, archive_dir: Path, settings: CrawlSettings | None = None
+    source: str,
+    start_url: str | list[str],
+    archive_dir: Path,
+    settings: CrawlSettings | None = None,
 ) -> CrawlResult:
-    """Fetch `source` from `start_url` in a subprocess, replacing the archive folder."""
+    """Fetch `source` from its start URL(s) in a subprocess, replacing the archive folder."""
+    start_urls = [start_url] if isinstance(start_url, str) else list(start_url)
     if archive_dir.exists():
         shutil.rmtree(archive_dir)
     settings = settings or CrawlSettings()
@@ -262,7 +284,7 @@ def crawl(
         out = Path(scratch) / "result.json"
         command = [
             sys.executable, "-m", "arb_pipeline.sources.crawl",
-            source, start_url, str(archive_dir), str(out),
+            source, str(archive_dir), str(out), *start_urls,
         ]  # fmt: skip
         # settings go through stdin: they may hold credentials, which argv would expose
         completed = subprocess.run(
@@ -270,7 +292,7 @@ def crawl(
         )
         if completed.returncode != 0 or not out.exists():
             raise RuntimeError(
-                f"crawl of {source} from {start_url} crashed (exit {completed.returncode}): "
+                f"crawl of {source} from {start_urls[0]} crashed (exit {completed.returncode}): "
                 f"{completed.stderr.strip()[-2000:]}"
             )
         return CrawlResult(**json.loads(out.read_text(encoding="utf-8")))
@@ -279,8 +301,9 @@ def crawl(
 def main() -> None:
     """Subprocess entry point: crawl and write the result as JSON."""
     parser = argparse.ArgumentParser()
-    for name in ("source", "start_url", "archive_dir", "out"):
+    for name in ("source", "archive_dir", "out"):
         parser.add_argument(name)
+    parser.add_argument("start_urls", nargs="+")
     args = parser.parse_args()
     settings_json = sys.stdin.read()
     settings = CrawlSettings(**json.loads(settings_json))
@@ -289,7 +312,7 @@ def main() -> None:
     process.crawl(
         crawler,
         source=args.source,
-        start_url=args.start_url,
+        start_urls=args.start_urls,
         archive_dir=args.archive_dir,
         settings_json=settings_json,
     )

@@ -1,4 +1,4 @@
-"""Which parser each source uses, and where the sandbox serves it."""
+"""Which parser each source uses, where the sandbox serves it, and which real sites we crawl."""
 
 from __future__ import annotations
 
@@ -38,6 +38,19 @@ SANDBOX_SOURCES: dict[str, Source] = {
     "sandbox_ebay_finding": Source("sandbox_ebay_finding", "ebay_finding", "ebay_finding"),
     "sandbox_craigslist": Source("sandbox_craigslist", "craigslist", "craigslist"),
     "sandbox_facebook": Source("sandbox_facebook", "facebook", "facebook", render_js=True),
+}
+
+# Real marketplaces with a fetch side: saved searches crawl them (arb_pipeline.sources.search_urls).
+# ebay_finding stays a parser only: eBay decommissioned the Finding API on 2025-02-05.
+MARKETPLACE_SOURCES: dict[str, Source] = {
+    "ebay_api": Source("ebay_api", "ebay_api"),
+    "ebay": Source("ebay", "ebay"),
+    "craigslist": Source("craigslist", "craigslist"),
+    "gumtree": Source("gumtree", "gumtree"),
+    "kleinanzeigen": Source("kleinanzeigen", "kleinanzeigen"),
+    "vinted": Source("vinted", "vinted"),
+    "mercari": Source("mercari", "mercari"),
+    "facebook": Source("facebook", "facebook", render_js=True),
 }
 
 

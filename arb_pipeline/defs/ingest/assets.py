@@ -1,26 +1,48 @@
-"""Ingest: raw pages fetched per day and source into the archive, parsed into the lake."""
+"""Ingest: raw pages fetched per day and source into the archive, parsed into the lake.
+
+Sandbox sources are crawled whole; a real marketplace is crawled for each enabled saved search
+that lists it (ARB_HOME/searches.yaml), each search's pages archived in their own subfolder.
+"""
 
 from datetime import date
 
 import dagster as dg
 
-from arb_pipeline.defs.resources import ArbHomeResource, CrawlResource, SandboxResource
+from arb_pipeline.alerts.searches import SearchesError, load_searches
+from arb_pipeline.defs.resources import (
+    AlertSettings,
+    ArbHomeResource,
+    CrawlResource,
+    MarketplacesResource,
+    SandboxResource,
+)
 from arb_pipeline.ingest import (
     BlockedFetchError,
+    FetchReport,
     fetch_sandbox_partition,
+    fetch_searches,
     health_problems,
     parse_archive,
     partition_health,
+    searches_to_crawl,
 )
+from arb_pipeline.paths import ArbHome
 from arb_pipeline.sources.common import ParseError
-from arb_pipeline.sources.registry import SANDBOX_SOURCES
+from arb_pipeline.sources.ebay_auth import EbayAuthError
+from arb_pipeline.sources.registry import MARKETPLACE_SOURCES, SANDBOX_SOURCES
 
 raw_partitions = dg.MultiPartitionsDefinition(
     {
         "date": dg.DailyPartitionsDefinition(start_date="2026-01-01", end_offset=1),
-        "source": dg.StaticPartitionsDefinition(list(SANDBOX_SOURCES)),
+        "source": dg.StaticPartitionsDefinition([*SANDBOX_SOURCES, *MARKETPLACE_SOURCES]),
     }
 )
+
+
+class RawPagesConfig(dg.Config):
+    """Which saved searches a real marketplace's crawl covers (empty: every enabled one)."""
+
+    searches: list[str] = []
 
 
 def _partition(context: dg.AssetExecutionContext) -> tuple[date, str]:
@@ -46,36 +68,92 @@ def _bullets(lines: list[str]) -> dg.MetadataValue:
 )
 def raw_pages(
     context: dg.AssetExecutionContext,
+    config: RawPagesConfig,
     arb_home: ArbHomeResource,
     sandbox: SandboxResource,
     crawl: CrawlResource,
+    marketplaces: MarketplacesResource,
+    alert_settings: AlertSettings,
 ) -> dg.MaterializeResult:
     """Result pages as fetched (gzip, ARB_HOME/archive); one folder per (date, source)."""
     day, source = _partition(context)
-    try:
-        report = fetch_sandbox_partition(
-            arb_home.home(),
-            source,
-            day,
-            seed=sandbox.seed,
-            faults=frozenset(sandbox.faults),
-            settings=crawl.settings_for(source),
-        )
-    except BlockedFetchError as error:
-        raise dg.Failure(description=str(error)) from error
-    for problem in report.problems:
+    home = arb_home.home()
+    if source in SANDBOX_SOURCES:
+        try:
+            report = fetch_sandbox_partition(
+                home,
+                source,
+                day,
+                seed=sandbox.seed,
+                faults=frozenset(sandbox.faults),
+                settings=crawl.settings_for(source),
+            )
+        except BlockedFetchError as error:
+            raise dg.Failure(description=str(error)) from error
+        reports = [report]
+    else:
+        reports = _fetch_marketplace(context, config, home, alert_settings, marketplaces, crawl)
+    problems = [
+        f"{report.search}: {problem}" if report.search else problem
+        for report in reports
+        for problem in report.problems
+    ]
+    for problem in problems:
         context.log.warning(problem)
+    searches = [report.search for report in reports if report.search]
     return dg.MaterializeResult(
-        metadata={"pages": report.pages, "fetch_problems": len(report.problems)},
+        metadata={
+            "pages": sum(report.pages for report in reports),
+            "fetch_problems": len(problems),
+            **({"searches": ", ".join(searches)} if searches else {}),
+        },
         check_results=[
             dg.AssetCheckResult(
                 check_name="crawl_complete",
-                passed=not report.problems,
+                passed=not problems,
                 severity=dg.AssetCheckSeverity.WARN,
-                metadata={"problems": _bullets(report.problems)},
+                metadata={"problems": _bullets(problems)},
             )
         ],
     )
+
+
+def _fetch_marketplace(
+    context: dg.AssetExecutionContext,
+    config: RawPagesConfig,
+    home: ArbHome,
+    alert_settings: AlertSettings,
+    marketplaces: MarketplacesResource,
+    crawl: CrawlResource,
+) -> list[FetchReport]:
+    """Crawl the partition's real marketplace for its saved searches; fail on any failure."""
+    day, source = _partition(context)
+    path = alert_settings.searches_path(home)
+    try:
+        searches = searches_to_crawl(load_searches(path), source, config.searches)
+    except SearchesError as error:
+        raise dg.Failure(description=str(error)) from error
+    except ValueError as error:
+        raise dg.Failure(description=f"{path}: {error}") from error
+    if not searches:
+        raise dg.Failure(
+            description=f"no enabled saved search in {path} lists {source!r} in its marketplaces"
+        )
+    try:
+        access = marketplaces.access(home, source)
+    except EbayAuthError as error:
+        raise dg.Failure(description=f"{source}: {error}") from error
+    reports, failures = fetch_searches(
+        home, source, day, searches, access, crawl.settings_for(source)
+    )
+    if failures:
+        fetched = ", ".join(f"{r.search} ({r.pages} pages)" for r in reports) or "none"
+        raise dg.Failure(
+            description=f"{source} {day}: search(es) failed: {'; '.join(failures)} "
+            f"(archived: {fetched})",
+            metadata={"failures": _bullets(failures)},
+        )
+    return reports
 
 
 @dg.asset(
@@ -140,6 +218,12 @@ ingest_sandbox_job = dg.define_asset_job(
     "ingest_sandbox",
     selection=[raw_pages, raw_listings],
     description="Fetch and parse one (date, source) partition of the sandbox marketplace.",
+)
+scrape_searches_job = dg.define_asset_job(
+    "scrape_searches",
+    selection=[raw_pages, raw_listings],
+    description="Fetch and parse a real marketplace's (date, source) partition for saved searches "
+    "(run config `ops: {raw_pages: {config: {searches: [NAME]}}}` restricts it to some).",
 )
 reparse_job = dg.define_asset_job(
     "reparse_archive",
