@@ -1,0 +1,1 @@
+{{ stage_raw_listings('ebay_api', 'ebay') }}
