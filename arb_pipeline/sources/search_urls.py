@@ -203,7 +203,6 @@ def mercari_urls(search: SearchTerms, base_url: str, query_hash: str | None) -> 
         "query": _query(search, "mercari"),
         "offset": 0,
         "length": MERCARI_PAGE,
-        "sortBy": 2,  # newest first
         "itemConditions": _codes(MERCARI_CONDITIONS, search.conditions),
     }
     if search.price_min is not None:
