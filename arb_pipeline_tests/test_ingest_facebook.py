@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import date
 from pathlib import Path
@@ -9,11 +10,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from arb_pipeline.ingest import archive_dir, fetch_sandbox_partition, parse_archive
+from arb_pipeline.alerts.searches import Search
+from arb_pipeline.ingest import archive_dir, fetch_sandbox_partition, fetch_searches, parse_archive
 from arb_pipeline.paths import ArbHome
-from arb_pipeline.sandbox.server import SandboxMarketplace, facebook_listings
+from arb_pipeline.sandbox.server import FACEBOOK_API_PATH, SandboxMarketplace, facebook_listings
 from arb_pipeline.sources.common import ParseError
 from arb_pipeline.sources.crawl import CHROMIUM, CrawlSettings, crawl
+from arb_pipeline.sources.marketplaces import MarketplaceAccess
 
 DAY = date(2026, 11, 20)
 SOURCE = "sandbox_facebook"
@@ -56,3 +59,42 @@ def test_plain_fetch_of_the_js_page_is_a_parse_error(home: ArbHome) -> None:
     assert result.pages == 1 and "rendered page" in result.problems[0]
     with pytest.raises(ParseError, match="rendered page"):
         parse_archive(home, SOURCE, DAY)
+
+
+class CookieSandbox(SandboxMarketplace):
+    """The sandbox, also noting the Cookie header of each request to the Marketplace API."""
+
+    def __init__(self, day: date) -> None:
+        self.api_cookies: list[str | None] = []
+        super().__init__(day)
+
+    def _handler_class(self):
+        cookies = self.api_cookies
+
+        class Handler(super()._handler_class()):
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path.startswith(FACEBOOK_API_PATH):
+                    cookies.append(self.headers.get("Cookie"))
+                super().do_GET()
+
+        return Handler
+
+
+def test_saved_search_on_facebook_crawls_logged_in(
+    home: ArbHome, chromium: str, tmp_path: Path
+) -> None:
+    word = facebook_listings(7, DAY)[0].title.split()[0].lower()
+    wanted = [item for item in facebook_listings(7, DAY) if word in item.title.lower()]
+    cookie = {"name": "c_user", "value": "4242", "domain": "127.0.0.1", "path": "/"}
+    state = tmp_path / "facebook_state.json"
+    state.write_text(json.dumps({"cookies": [cookie | {"expires": -1}], "origins": []}))
+    search = Search(name="deals", query=word, recipients=["me@example.com"])
+    with CookieSandbox(DAY) as sandbox:
+        access = MarketplaceAccess(
+            base_urls={"facebook": sandbox.base_url}, facebook_storage_state=str(state)
+        )
+        reports, failures = fetch_searches(home, "facebook", DAY, [search], access, CrawlSettings())
+    assert failures == [] and [r.pages for r in reports] == [1]
+    assert sandbox.api_cookies and set(sandbox.api_cookies) == {"c_user=4242"}
+    parsed = parse_archive(home, "facebook", DAY)
+    assert parsed.rows == len(wanted) and parsed.quarantined == []
