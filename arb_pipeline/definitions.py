@@ -17,11 +17,14 @@ from arb_pipeline.defs.ingest.assets import (
     scrape_searches_job,
 )
 from arb_pipeline.defs.ingest.schedules import (
+    every_source_fresh,
     prune_archive_daily,
     prune_archive_job,
     raw_listings_freshness,
     scrape_every_15_minutes,
     search_schedules,
+    source_freshness_every_15_minutes,
+    source_freshness_job,
 )
 from arb_pipeline.defs.pricing.assets import resale_model, resale_predictions
 from arb_pipeline.defs.pricing.sensors import comps_growth_sensor
@@ -72,7 +75,7 @@ defs = dg.Definitions(
         market_report,
         search_alerts,
     ],
-    asset_checks=raw_listings_freshness,
+    asset_checks=[*raw_listings_freshness, every_source_fresh],
     jobs=[
         ingest_sandbox_job,
         scrape_searches_job,
@@ -81,10 +84,12 @@ defs = dg.Definitions(
         search_alerts_job,
         digest_job,
         prune_archive_job,
+        source_freshness_job,
     ],
     schedules=[
         scrape_every_15_minutes,
         prune_archive_daily,
+        source_freshness_every_15_minutes,
         daily_digests,
         # one per saved search on real marketplaces, read from the searches file at load time
         *search_schedules(resources["alert_settings"].searches_path(ArbHome.from_env())),

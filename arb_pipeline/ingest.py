@@ -24,7 +24,13 @@ from arb_pipeline.lake import partition_dir, records_to_frame, write_partition
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.sandbox.server import SandboxMarketplace
 from arb_pipeline.sources.common import BlockedPageError, ParseError
-from arb_pipeline.sources.crawl import CrawlSettings, archived_pages, check_not_blocked, crawl
+from arb_pipeline.sources.crawl import (
+    INDEX_FILE,
+    CrawlSettings,
+    archived_pages,
+    check_not_blocked,
+    crawl,
+)
 from arb_pipeline.sources.marketplaces import MarketplaceAccess
 from arb_pipeline.sources.registry import SANDBOX_SOURCES, parser_for
 
@@ -296,3 +302,29 @@ def prune_archive(home: ArbHome, keep_days: int, today: date) -> list[Path]:
             shutil.rmtree(folder)
             removed.append(folder)
     return removed
+
+
+def last_fetches(home: ArbHome) -> dict[str, datetime]:
+    """When each source last archived pages: the newest archive index it wrote.
+
+    Read from the archive rather than the lake, so a re-parse backfill does not make a
+    stopped scraper look fresh.
+    """
+    latest: dict[str, datetime] = {}
+    for index in home.archive.glob(f"source=*/date=*/**/{INDEX_FILE}"):
+        source = index.relative_to(home.archive).parts[0].removeprefix("source=")
+        moment = datetime.fromtimestamp(index.stat().st_mtime, UTC)
+        latest[source] = max(moment, latest.get(source, moment))
+    return latest
+
+
+def stopped_sources(
+    fetched: dict[str, datetime], now: datetime, max_age: timedelta, forget_after: timedelta
+) -> list[str]:
+    """Sources fetched within `forget_after` but not within `max_age`: scrapers that stopped.
+
+    A source silent for longer than `forget_after` counts as retired, not stopped.
+    """
+    return sorted(
+        source for source, moment in fetched.items() if max_age < now - moment <= forget_after
+    )

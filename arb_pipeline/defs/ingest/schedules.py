@@ -1,7 +1,8 @@
 """Ingest schedules: the sandbox, each saved search on its marketplaces, archive pruning.
 
 The sandbox is scraped every 15 minutes; each enabled saved search on the real marketplaces
-it lists at its own interval (every_minutes); archives past their retention are pruned daily.
+it lists at its own interval (every_minutes); archives past their retention are pruned daily;
+freshness checks run every 15 minutes so a stopped scraper turns red.
 """
 
 import logging
@@ -21,7 +22,7 @@ from arb_pipeline.defs.ingest.assets import (
     scrape_searches_job,
 )
 from arb_pipeline.defs.resources import ArbHomeResource
-from arb_pipeline.ingest import prune_archive
+from arb_pipeline.ingest import last_fetches, prune_archive, stopped_sources
 from arb_pipeline.sources.registry import MARKETPLACE_SOURCES, SANDBOX_SOURCES
 
 logger = logging.getLogger(__name__)
@@ -139,6 +140,44 @@ prune_archive_daily = dg.ScheduleDefinition(
     description="Prune the raw-page archive every night.",
 )
 
+STALE_AFTER = timedelta(hours=2)
+RETIRED_AFTER = timedelta(days=7)
+
 raw_listings_freshness = dg.build_last_update_freshness_checks(
-    assets=[raw_pages, raw_listings], lower_bound_delta=timedelta(hours=2)
+    assets=[raw_pages, raw_listings, dg.AssetKey("fct_opportunities")],
+    lower_bound_delta=STALE_AFTER,
+)
+
+
+@dg.asset_check(
+    asset=raw_pages,
+    description=f"Every source fetched in the last {RETIRED_AFTER.days} days fetched again "
+    f"within {STALE_AFTER.seconds // 3600} hours (the asset-level check only sees the newest "
+    "partition of any source).",
+)
+def every_source_fresh(arb_home: ArbHomeResource) -> dg.AssetCheckResult:
+    """Fail naming each source whose scraper stopped."""
+    fetched = last_fetches(arb_home.home())
+    stopped = stopped_sources(fetched, datetime.now(UTC), STALE_AFTER, RETIRED_AFTER)
+    last = {source: moment.isoformat(timespec="seconds") for source, moment in fetched.items()}
+    return dg.AssetCheckResult(
+        passed=not stopped,
+        metadata={
+            "stopped": ", ".join(stopped) or "none",
+            "last_fetch": dg.MetadataValue.json(last),
+        },
+    )
+
+
+source_freshness_job = dg.define_asset_job(
+    "check_source_freshness",
+    selection=dg.AssetSelection.checks(every_source_fresh),
+    description="Check that no source's scraper has stopped.",
+)
+
+source_freshness_every_15_minutes = dg.ScheduleDefinition(
+    job=source_freshness_job,
+    cron_schedule="*/15 * * * *",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Run the per-source freshness check.",
 )

@@ -2,6 +2,7 @@
 search's real marketplaces at its own interval."""
 
 import logging
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -119,3 +120,37 @@ def test_code_location_loads_with_a_broken_searches_file(arb_home: Path) -> None
     )
     assert completed.returncode == 0, completed.stderr
     assert f"{arb_home / 'searches.yaml'}:3: invalid YAML" in completed.stderr
+
+
+def _archive_index(home: Path, source: str, day: str, age: timedelta, search: str = "") -> None:
+    folder = home / "archive" / f"source={source}" / f"date={day}" / search
+    folder.mkdir(parents=True, exist_ok=True)
+    index = folder / "pages.jsonl"
+    index.write_text("{}\n")
+    moment = (datetime.now(UTC) - age).timestamp()
+    os.utime(index, (moment, moment))
+
+
+def test_source_freshness_check_names_each_stopped_scraper(arb_home: Path) -> None:
+    _archive_index(arb_home, "sandbox_craigslist", "2026-11-23", timedelta(minutes=10))
+    _archive_index(arb_home, "sandbox_ebay_api", "2026-11-23", timedelta(hours=5))
+    _archive_index(arb_home, "craigslist", "2026-11-22", timedelta(hours=30), "search=phones")
+    _archive_index(arb_home, "craigslist", "2026-11-23", timedelta(hours=3), "search=bikes")
+    _archive_index(arb_home, "gumtree", "2026-11-01", timedelta(days=22))  # retired, not stopped
+    result = defs.resolve_job_def("check_source_freshness").execute_in_process()
+    [evaluation] = result.get_asset_check_evaluations()
+    assert evaluation.check_name == "every_source_fresh" and not evaluation.passed
+    assert evaluation.metadata["stopped"].value == "craigslist, sandbox_ebay_api"
+    assert set(evaluation.metadata["last_fetch"].value) == {
+        "sandbox_craigslist",
+        "sandbox_ebay_api",
+        "craigslist",
+        "gumtree",
+    }
+
+
+def test_source_freshness_check_passes_when_every_scraper_runs(arb_home: Path) -> None:
+    _archive_index(arb_home, "sandbox_craigslist", "2026-11-23", timedelta(minutes=10))
+    result = defs.resolve_job_def("check_source_freshness").execute_in_process()
+    [evaluation] = result.get_asset_check_evaluations()
+    assert evaluation.passed
