@@ -12,6 +12,7 @@ from typing import Any
 from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 CONDITIONS = ("new", "like_new", "good", "fair", "for_parts", "unknown")
 STATUSES = ("active", "sold", "ended", "removed")
@@ -221,6 +222,68 @@ def first(query: etree.XPath, node: etree._Element) -> Any:
     """The first result of a compiled query on a node (like parsel's `.get()`), or None."""
     found = query(node)
     return found[0] if found else None
+
+
+# A leading doctype keeps Lexbor out of quirks mode, where CSS class and id selectors would
+# match regardless of case (and a <table> would not close an open <p>); the page's own doctype
+# then only counts as a parse error.
+_NO_QUIRKS = "<!DOCTYPE html>"
+
+
+def html_tree(body: bytes) -> LexborHTMLParser:
+    """The page parsed by Lexbor (HTML5 rules), undecodable bytes replaced and NULs dropped."""
+    return LexborHTMLParser(_NO_QUIRKS + body.decode("utf-8", "replace").replace("\x00", ""))
+
+
+def outermost(nodes: list[LexborNode]) -> list[LexborNode]:
+    """The nodes less those inside another of them (CSS results come in document order)."""
+    if len(nodes) < 2:
+        return nodes
+    kept: list[LexborNode] = []
+    for node in nodes:
+        parent = node.parent
+        while parent is not None and not any(parent == outer for outer in kept):
+            parent = parent.parent
+        if parent is None:
+            kept.append(node)
+    return kept
+
+
+def nodes_text(nodes: list[LexborNode]) -> str | None:
+    """The whitespace-normalised text under the nodes (a node inside another counted once)."""
+    return normalise_title(" ".join(node.text(separator=" ") for node in outermost(nodes))) or None
+
+
+def text_pieces(nodes: list[LexborNode]) -> list[str]:
+    """Every text node under the nodes, in document order (like parsel's `q ::text`)."""
+    return [
+        piece.text_content or ""
+        for node in outermost(nodes)
+        for piece in node.traverse(include_text=True)
+        if piece.is_text_node
+    ]
+
+
+def own_text_pieces(nodes: list[LexborNode]) -> list[str]:
+    """The text nodes directly inside each node (like parsel's `q::text`)."""
+    return [
+        piece.text_content or ""
+        for node in nodes
+        for piece in node.iter(include_text=True)
+        if piece.is_text_node
+    ]
+
+
+def first_attribute(nodes: list[LexborNode], name: str) -> str | None:
+    """The first of the nodes' `name` attributes (like parsel's `q::attr(name)` then `.get()`)."""
+    for node in nodes:
+        value = node.attributes.get(name, _MISSING)
+        if value is not _MISSING:
+            return value if value is not None else ""
+    return None
+
+
+_MISSING = object()
 
 
 def record_to_json(record: dict[str, Any]) -> str:

@@ -7,17 +7,19 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from lxml import etree
-from parsel import Selector, SelectorList
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from arb_pipeline.sources.common import (
     BlockedPageError,
     ParseError,
     canonical_condition,
-    compile_css,
-    first,
+    first_attribute,
+    html_tree,
     make_record,
+    nodes_text,
     normalise_title,
+    outermost,
+    own_text_pieces,
     parse_price,
     parse_timestamp,
     raise_if_blocked,
@@ -38,21 +40,18 @@ _LAYOUTS = (
     ("static", "ol.cl-static-search-results, li.cl-static-search-result"),
     ("posting", "#titletextonly, #postingbody, body.posting"),
 )
-_LAYOUT_QUERIES = {css: compile_css(css) for _, css in _LAYOUTS}
 _POST_ID = re.compile(r"/(\d{6,})\.html")
 
 
-def _page(body: bytes, url: str) -> tuple[Selector, str]:
+def _page(body: bytes, url: str) -> tuple[LexborHTMLParser, str]:
     """The parsed page and its layout: `rows`, `static` (search results) or `posting`."""
-    text = body.decode("utf-8", "replace")
-    selector = Selector(text=text or "<html></html>")
-    html = selector.type == "html"  # else parsel's own errors, e.g. for a JSON body
+    page = html_tree(body)
     for layout, css in _LAYOUTS:
-        if _LAYOUT_QUERIES[css](selector.root) if html else selector.css(css):
-            return selector, layout
-    lowered = text.lower()
+        if page.css_matches(css):
+            return page, layout
+    lowered = body.decode("utf-8", "replace").lower()
     if any(marker in lowered for marker in _REMOVED_MARKERS):
-        return selector, "posting"
+        return page, "posting"
     raise_if_blocked(body, url)
     if any(marker in lowered[:20000] for marker in _CL_BLOCK_MARKERS):
         raise BlockedPageError(f"{url}: blocked page (craigslist IP block)")
@@ -79,17 +78,6 @@ def _money(price_text: str | None, url: str) -> tuple[float | None, str | None, 
     return price, currency, inferred
 
 
-def _text(nodes: Selector | SelectorList[Selector]) -> str | None:
-    return normalise_title(" ".join(nodes.xpath(".//text()").getall())) or None
-
-
-_ROWS = compile_css("li.result-row")
-_STATIC_ROWS = compile_css("li.cl-static-search-result")
-_LINK_HREF = compile_css("a::attr(href)")
-_STATIC_PRICE = compile_css(".price")
-_STATIC_TITLE = compile_css(".title")
-_STATIC_LOCATION = compile_css(".location")
-_ALL_TEXT = etree.XPath(".//text()", smart_strings=False)
 _ROW_PARTS = (
     "a.result-title",
     "a.result-image",
@@ -97,56 +85,41 @@ _ROW_PARTS = (
     "span.result-hood",
     "time.result-date",
 )
-_CLASS_SEPARATOR = re.compile(r"[ \t\r\n]+")  # XPath's normalize-space whitespace
+_ROW_QUERY = ", ".join(_ROW_PARTS)
+_CLASS_SEPARATOR = re.compile(r"[ \t\n\f\r]+")  # HTML whitespace, as in CSS class matching
 
 
-def _node_text(nodes: list[etree._Element]) -> str | None:
-    """Like `_text` for lxml elements: their whitespace-normalised text, or None."""
-    return normalise_title(" ".join(text for node in nodes for text in _ALL_TEXT(node))) or None
-
-
-def _row_parts(row: etree._Element) -> dict[str, list[etree._Element]]:
+def _row_parts(row: LexborNode) -> dict[str, list[LexborNode]]:
     """The row's elements matching each `tag.class` of _ROW_PARTS, in document order.
 
-    One walk over the row's elements instead of one CSS query per part (which dominated the
-    time per row); it finds what `row.css("a.result-title")` etc. would.
+    One CSS query for all parts instead of one per part (which dominated the time per row).
     """
-    parts: dict[str, list[etree._Element]] = {part: [] for part in _ROW_PARTS}
-    for node in row.iter("a", "span", "time"):
-        for name in set(_CLASS_SEPARATOR.split(node.get("class") or "")):
+    parts: dict[str, list[LexborNode]] = {part: [] for part in _ROW_PARTS}
+    for node in row.css(_ROW_QUERY):
+        for name in set(_CLASS_SEPARATOR.split(node.attributes.get("class") or "")):
             found = parts.get(f"{node.tag}.{name}")
             if found is not None:
                 found.append(node)
     return parts
 
 
-def _first_attribute(nodes: list[etree._Element], name: str) -> str | None:
-    """The first of the nodes' `name` attributes, like CSS `::attr(name)` then `.get()`."""
-    return next((value for node in nodes if (value := node.get(name)) is not None), None)
-
-
-def _first_text(nodes: list[etree._Element]) -> str | None:
+def _first_text(nodes: list[LexborNode]) -> str | None:
     """The first text node directly inside the nodes, like CSS `::text` then `.get()`."""
-    for node in nodes:
-        if node.text is not None:
-            return node.text
-        for child in node:
-            if child.tail is not None:
-                return child.tail
-    return None
+    pieces = own_text_pieces(nodes)
+    return pieces[0] if pieces else None
 
 
-def _row(row: etree._Element, pid: str, url: str, scraped_at: datetime) -> dict[str, Any]:
+def _row(row: LexborNode, pid: str, url: str, scraped_at: datetime) -> dict[str, Any]:
     parts = _row_parts(row)
-    href = _first_attribute(parts["a.result-title"], "href")
+    href = first_attribute(parts["a.result-title"], "href")
     if not href:
         raise ParseError("no a.result-title link")
     price, currency, inferred = _money(_first_text(parts["span.result-price"]), url)
     hood = _first_text(parts["span.result-hood"])
-    image_ids = (_first_attribute(parts["a.result-image"], "data-ids") or "").split(",")
+    image_ids = (first_attribute(parts["a.result-image"], "data-ids") or "").split(",")
     image_ids = list(dict.fromkeys(i.strip() for i in image_ids if i.strip()))
     attributes = {
-        "repost_of": row.get("data-repost-of"),
+        "repost_of": row.attributes.get("data-repost-of"),
         "image_ids": image_ids or None,
         "currency_inferred_from": "host" if inferred else None,
     }
@@ -160,35 +133,35 @@ def _row(row: etree._Element, pid: str, url: str, scraped_at: datetime) -> dict[
         condition="unknown",
         location=(hood or "").strip().strip("()").strip() or None,
         image_url=_IMAGE_URL.format(image_ids[0].split(":")[-1]) if image_ids else None,
-        listed_at=parse_timestamp(_first_attribute(parts["time.result-date"], "datetime")),
+        listed_at=parse_timestamp(first_attribute(parts["time.result-date"], "datetime")),
         status="active",
         scraped_at=scraped_at,
         attributes={key: value for key, value in attributes.items() if value is not None},
     )
 
 
-def _static_row(row: etree._Element, pid: str, url: str, scraped_at: datetime) -> dict[str, Any]:
-    price, currency, inferred = _money(_node_text(_STATIC_PRICE(row)), url)
+def _static_row(row: LexborNode, pid: str, url: str, scraped_at: datetime) -> dict[str, Any]:
+    price, currency, inferred = _money(nodes_text(row.css(".price")), url)
     return make_record(
         source=SOURCE,
         listing_id=pid,
-        url=urljoin(url, first(_LINK_HREF, row)),
-        title=_node_text(_STATIC_TITLE(row)) or row.get("title"),
+        url=urljoin(url, first_attribute(row.css("a"), "href")),
+        title=nodes_text(row.css(".title")) or row.attributes.get("title"),
         price=price,
         currency=currency,
         condition="unknown",
-        location=_node_text(_STATIC_LOCATION(row)),
+        location=nodes_text(row.css(".location")),
         status="active",
         scraped_at=scraped_at,
         attributes={"currency_inferred_from": "host"} if inferred else {},
     )
 
 
-def _car_attributes(page: Selector) -> dict[str, Any]:
+def _car_attributes(page: LexborHTMLParser) -> dict[str, Any]:
     """The `key: value` lines of the attribute groups, plus year/make-model from the first."""
     attributes: dict[str, Any] = {}
-    for node in page.xpath("//*[contains(@class, 'attrgroup')]/*[self::span or self::div]"):
-        key, sep, value = (_text(node) or "").partition(":")
+    for node in page.css("[class*=attrgroup] > span, [class*=attrgroup] > div"):
+        key, sep, value = (nodes_text([node]) or "").partition(":")
         if sep and value.strip():
             attributes[re.sub(r"\W+", "_", key.strip().lower())] = value.strip()
         elif found := re.fullmatch(r"((?:19|20)\d{2})\s+(.+)", key):
@@ -199,32 +172,57 @@ def _car_attributes(page: Selector) -> dict[str, Any]:
     return attributes
 
 
-def _posting(page: Selector, url: str) -> list[dict[str, Any]]:
+def _in_print_information(node: LexborNode) -> bool:
+    """Whether the node is inside an element whose class mentions `print-information`."""
+    while (node := node.parent) is not None:
+        if node.is_element_node and "print-information" in (node.attributes.get("class") or ""):
+            return True
+    return False
+
+
+def _body_text(page: LexborHTMLParser) -> list[str]:
+    """The text of #postingbody, less its print-only notes."""
+    return [
+        piece.text_content or ""
+        for body in outermost(page.css("[id=postingbody]"))
+        for piece in body.traverse(include_text=True)
+        if piece.is_text_node and not _in_print_information(piece)
+    ]
+
+
+def _posting(page: LexborHTMLParser, url: str) -> list[dict[str, Any]]:
     """One record for a posting page; a removed posting without an id or title gives none."""
-    text = (_text(page.css("body")) or "").lower()
+    text = (nodes_text(page.css("body")) or "").lower()
     removed = any(marker in text for marker in _REMOVED_MARKERS)
-    canonical = page.css("link[rel=canonical]::attr(href)").get() or url
+    canonical = first_attribute(page.css("link[rel=canonical]"), "href") or url
     post_id = re.search(r"post id:\s*(\d+)", text) or _POST_ID.search(canonical)
-    title = (
-        _text(page.css("#titletextonly"))
-        or page.css("meta[property='og:title']::attr(content)").get()
+    title = nodes_text(page.css("#titletextonly")) or first_attribute(
+        page.css("meta[property='og:title']"), "content"
     )
     if removed and not (post_id and normalise_title(title)):
         return []
     if not post_id:
         raise ParseError(f"{url}: posting without a post id")
-    price, currency, inferred = _money(page.css(".postingtitletext .price::text").get(), url)
+    price_pieces = own_text_pieces(page.css(".postingtitletext .price"))
+    price, currency, inferred = _money(price_pieces[0] if price_pieces else None, url)
     attributes = _car_attributes(page)
     condition_raw = attributes.pop("condition", None)
-    posted = page.css("time.date.timeago::attr(datetime)").getall()
-    body = page.xpath(
-        "//*[@id='postingbody']//text()[not(ancestor::*[contains(@class, 'print-information')])]"
-    ).getall()
-    images = list(dict.fromkeys(page.css("#thumbs a::attr(href)").getall()))
-    og_image = page.css("meta[property='og:image']::attr(content)").get()
-    repost = re.search(r"var repost_of = (\d+);", page.get())
+    posted = [
+        node.attributes["datetime"]
+        for node in page.css("time.date.timeago")
+        if "datetime" in node.attributes
+    ]
+    images = list(
+        dict.fromkeys(
+            node.attributes["href"] or ""
+            for node in page.css("#thumbs a")
+            if "href" in node.attributes
+        )
+    )
+    og_image = first_attribute(page.css("meta[property='og:image']"), "content")
+    repost = re.search(r"var repost_of = (\d+);", page.html or "")
     attributes |= {
-        "body": normalise_title(" ".join(body))[:4000] or None,
+        "body": normalise_title(" ".join(_body_text(page)))[:4000] or None,
         "image_count": len(images) or None,
         "repost_of": repost.group(1) if repost else None,
         "currency_inferred_from": "host" if inferred else None,
@@ -239,9 +237,9 @@ def _posting(page: Selector, url: str) -> list[dict[str, Any]]:
             currency=currency,
             condition=canonical_condition(condition_raw),
             condition_raw=condition_raw,
-            category_raw=_text(page.css("li.crumb.category a")),
+            category_raw=nodes_text(page.css("li.crumb.category a")),
             brand=attributes.get("make_manufacturer"),
-            location=(_text(page.css(".postingtitletext small")) or "").strip("() ") or None,
+            location=(nodes_text(page.css(".postingtitletext small")) or "").strip("() ") or None,
             image_url=images[0] if images else og_image,
             listed_at=parse_timestamp(posted[0]) if posted else None,
             status="removed" if removed else "active",
@@ -250,18 +248,21 @@ def _posting(page: Selector, url: str) -> list[dict[str, Any]]:
     ]
 
 
-def _static_pid(row: etree._Element) -> str | None:
-    found = _POST_ID.search(first(_LINK_HREF, row) or "")
+def _static_pid(row: LexborNode) -> str | None:
+    found = _POST_ID.search(first_attribute(row.css("a"), "href") or "")
     return found.group(1) if found else None
 
 
-def _search_rows(page: Selector, layout: str, url: str) -> tuple[list[dict[str, Any]], list[str]]:
-    """One record per posting id of a search page; rows are read with precompiled queries."""
+def _search_rows(
+    page: LexborHTMLParser, layout: str, url: str
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """One record per posting id of a search page."""
     static = layout == "static"
     records, problems, seen = [], [], set()
     scraped_at = datetime.now(UTC)
-    for index, row in enumerate((_STATIC_ROWS if static else _ROWS)(page.root)):
-        pid = _static_pid(row) if static else row.get("data-pid")
+    rows = page.css("li.cl-static-search-result" if static else "li.result-row")
+    for index, row in enumerate(rows):
+        pid = _static_pid(row) if static else row.attributes.get("data-pid")
         if pid in seen:
             continue
         try:
@@ -295,5 +296,5 @@ def parse(body: bytes, url: str) -> list[dict[str, Any]]:
 def next_page(body: bytes, url: str) -> str | None:
     """The absolute URL of the `next >` button, or None on the last page or a posting."""
     page, layout = _page(body, url)
-    href = page.css("a.button.next::attr(href)").get() if layout == "rows" else None
+    href = first_attribute(page.css("a.button.next"), "href") if layout == "rows" else None
     return urljoin(url, href) if href and href.strip() else None

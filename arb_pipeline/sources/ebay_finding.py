@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -14,8 +14,9 @@ from arb_pipeline.sources.common import (
     make_record,
     parse_price,
     parse_timestamp,
+    raise_if_blocked,
 )
-from arb_pipeline.sources.ebay_api import load_json, money
+from arb_pipeline.sources.ebay_api import money
 
 SOURCE = "ebay_finding"
 PAGE_PARAM = "paginationInput.pageNumber"
@@ -23,28 +24,48 @@ MAX_PAGE = 100  # the Finding API refuses pageNumber above 100 (10,000 results)
 _UNUSED = frozenset({"aspectHistogramContainer"})  # large, and no listing data in it
 
 
-def _unwrap(value: Any) -> Any:
-    """Drop the single-element lists and `@`/`__value__` spellings of raw Finding API JSON."""
-    if isinstance(value, list):
-        if len(value) == 1:
-            value = value[0]
-            return value if isinstance(value, str) else _unwrap(value)  # the common ["text"]
-        return [_unwrap(v) for v in value]
-    if isinstance(value, dict):
-        return {_key(k): _unwrap(v) for k, v in value.items() if k not in _UNUSED}
-    return value
+def _unwrap(value: list[Any]) -> Any:
+    """Drop the single-element lists of raw Finding API JSON (objects are done by `_object`)."""
+    if len(value) == 1:
+        value = value[0]
+        return _unwrap(value) if isinstance(value, list) else value  # the common ["text"]
+    return [_unwrap(v) if isinstance(v, list) else v for v in value]
 
 
-@lru_cache(maxsize=1024)
-def _key(key: str) -> str:
-    """`__value__` is `value` and `@currencyId` is `_currencyId`; the API repeats a few keys."""
-    if key == "__value__":
-        return "value"
-    return "_" + key[1:] if key.startswith("@") else key
+class _Keys(dict[str, str]):
+    """`__value__` is `value` and `@currencyId` is `_currencyId`; remembers each key it saw."""
+
+    def __missing__(self, key: str) -> str:
+        name = "value" if key == "__value__" else "_" + key[1:] if key.startswith("@") else key
+        self[key] = name
+        return name
+
+
+_KEYS = _Keys()
+
+
+def _object(raw: dict[str, Any]) -> dict[str, Any]:
+    """A JSON object with `@`/`__value__` keys renamed and its single-element lists dropped.
+
+    Called by the JSON decoder for each object as it is read, inner objects first.
+    """
+    keys = _KEYS
+    return {
+        keys[key]: _unwrap(value) if value.__class__ is list else value
+        for key, value in raw.items()
+        if key not in _UNUSED
+    }
 
 
 def _response(body: bytes, url: str) -> dict[str, Any]:
-    data = _unwrap(load_json(body, url))
+    try:
+        data = json.loads(body, object_hook=_object)
+    except ValueError as exc:
+        if body.lstrip()[:1] == b"<":
+            raise_if_blocked(body, url)
+        raise ParseError(f"{url}: body is not valid JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ParseError(f"{url}: expected a JSON object, got {type(data).__name__}")
     wrapped = [key for key in data if key.endswith("Response")]
     if len(wrapped) == 1 and isinstance(data[wrapped[0]], dict):
         data = data[wrapped[0]]
@@ -55,8 +76,11 @@ def _response(body: bytes, url: str) -> dict[str, Any]:
     return data
 
 
+_FLAGS = {"true": True, "false": False}
+
+
 def _flag(value: Any) -> bool | None:
-    return {"true": True, "false": False}.get(str(value).lower()) if value is not None else None
+    return _FLAGS.get(str(value).lower()) if value is not None else None
 
 
 def _item(item: dict[str, Any], url: str, scraped_at: datetime) -> dict[str, Any]:

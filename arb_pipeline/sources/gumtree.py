@@ -7,18 +7,21 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
-from lxml import etree
-from parsel import Selector
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from arb_pipeline.sources.common import (
     BlockedPageError,
     ParseError,
-    compile_css,
-    first,
+    first_attribute,
+    html_tree,
     make_record,
+    nodes_text,
     normalise_title,
+    outermost,
+    own_text_pieces,
     parse_price,
     raise_if_blocked,
+    text_pieces,
     truncation_problems,
 )
 
@@ -34,9 +37,9 @@ _DETAIL_NAMES = {
 }
 
 
-def _text(selector: Selector, query: str) -> str | None:
+def _text(node: LexborNode | LexborHTMLParser, query: str) -> str | None:
     """The whitespace-normalised text under a CSS query, or None when empty."""
-    return normalise_title(" ".join(selector.css(f"{query} ::text").getall())) or None
+    return nodes_text(node.css(query))
 
 
 def _id_from(href: str | None) -> str | None:
@@ -65,51 +68,30 @@ def _price(text: str | None) -> tuple[float | None, str | None]:
     raise ParseError(f"price {text!r} has no currency")
 
 
-_TILES = compile_css("div.tileV1")
-_FEATURED_TILES = compile_css(".topAdsContainer div.tileV1")
-_TILE_HREF = compile_css("a.tile-title-text::attr(href)")
-_TILE_AD_ID = compile_css("[data-adid]::attr(data-adid)")
-_TILE_SHORT_ID = compile_css("[data-short-id]::attr(data-short-id)")
-_TILE_IMAGE_DATA_SRC = compile_css("img::attr(data-src)")
-_TILE_IMAGE_SRC = compile_css("img::attr(src)")
-_TILE_DETAILS = compile_css(".attributes-container ::text")
-_TILE_TEXTS = {
-    query: compile_css(f"{query} ::text")
-    for query in (
-        "a.tile-title-text",
-        ".price-text",
-        ".category-location",
-        ".creation-date",
-        ".img-cnt",
+def _tile_id(tile: LexborNode) -> str | None:
+    return first_attribute(tile.css("[data-adid]"), "data-adid") or _id_from(
+        first_attribute(tile.css("a.tile-title-text"), "href")
     )
-}
 
 
-def _tile_text(tile: etree._Element, query: str) -> str | None:
-    """`_text` for a tile with a precompiled query: the text under `query`, or None."""
-    return normalise_title(" ".join(_TILE_TEXTS[query](tile))) or None
-
-
-def _tile_id(tile: etree._Element) -> str | None:
-    return first(_TILE_AD_ID, tile) or _id_from(first(_TILE_HREF, tile))
-
-
-def _tile(tile: etree._Element, url: str, scraped_at: datetime) -> dict[str, Any]:
-    href = first(_TILE_HREF, tile)
+def _tile(tile: LexborNode, url: str, scraped_at: datetime) -> dict[str, Any]:
+    links = tile.css("a.tile-title-text")
+    href = first_attribute(links, "href")
     if not href:
         raise ParseError("no a.tile-title-text link")
-    listing_id = _tile_id(tile)
+    listing_id = first_attribute(tile.css("[data-adid]"), "data-adid") or _id_from(href)
     if not listing_id:
         raise ParseError(f"no ad id in {href!r}")
-    price_text = _tile_text(tile, ".price-text")
+    price_text = _text(tile, ".price-text")
     price, currency = _price(price_text)
-    category, _, location = (_tile_text(tile, ".category-location") or "").rpartition(",")
-    created = _tile_text(tile, ".creation-date")
-    image = first(_TILE_IMAGE_DATA_SRC, tile) or first(_TILE_IMAGE_SRC, tile)
-    photos = re.match(r"\d+", _tile_text(tile, ".img-cnt") or "")
-    details = [normalise_title(t) for t in _TILE_DETAILS(tile)]
+    category, _, location = (_text(tile, ".category-location") or "").rpartition(",")
+    created = _text(tile, ".creation-date")
+    images = tile.css("img")
+    image = first_attribute(images, "data-src") or first_attribute(images, "src")
+    photos = re.match(r"\d+", _text(tile, ".img-cnt") or "")
+    details = [normalise_title(t) for t in text_pieces(tile.css(".attributes-container"))]
     attributes = {
-        "short_id": first(_TILE_SHORT_ID, tile),
+        "short_id": first_attribute(tile.css("[data-short-id]"), "data-short-id"),
         "price_text": price_text if price is None else None,
         "created_text": created,
         "photo_count": int(photos.group()) if photos else None,
@@ -119,7 +101,7 @@ def _tile(tile: etree._Element, url: str, scraped_at: datetime) -> dict[str, Any
         source=SOURCE,
         listing_id=listing_id,
         url=urljoin(url, href),
-        title=_tile_text(tile, "a.tile-title-text"),
+        title=nodes_text(links),
         price=price,
         currency=currency,
         condition="unknown",
@@ -133,13 +115,13 @@ def _tile(tile: etree._Element, url: str, scraped_at: datetime) -> dict[str, Any
     )
 
 
-def _detail(page: Selector, url: str) -> dict[str, Any]:
-    header = page.css("div.vip-content-header")
-    page_url = page.css('meta[property="og:url"]::attr(content)').get() or url
-    listing_id = page.css("input#adId::attr(value)").get() or _id_from(page_url)
+def _detail(page: LexborHTMLParser, url: str) -> dict[str, Any]:
+    headers = page.css("div.vip-content-header")
+    page_url = first_attribute(page.css('meta[property="og:url"]'), "content") or url
+    listing_id = first_attribute(page.css("input#adId"), "value") or _id_from(page_url)
     if not listing_id:
         raise ParseError("no ad id (input#adId / og:url)")
-    price_text = _text(header, ".price")
+    price_text = _headers_text(headers, ".price")
     price, currency = _price(price_text)
     fields = {}
     for row in page.css("div.vip-details .attribute"):
@@ -151,14 +133,15 @@ def _detail(page: Selector, url: str) -> dict[str, Any]:
         attributes.pop(key, None)
     if "size_m2" in attributes:
         attributes["size_m2"] = parse_price(attributes["size_m2"])
-    seller = re.search(r"/v1u(\d+)p", page.css(".vip-seller .username a::attr(href)").get() or "")
-    breadcrumb = (page.css(".breadcrumbs a.category .microdata::text").getall() or [""])[-1]
+    seller_link = first_attribute(page.css(".vip-seller .username a"), "href")
+    seller = re.search(r"/v1u(\d+)p", seller_link or "")
+    breadcrumb = (own_text_pieces(page.css(".breadcrumbs a.category .microdata")) or [""])[-1]
     description = "\n".join(
-        normalise_title(t) for t in page.css("div.vip-details .description ::text").getall()
+        normalise_title(t) for t in text_pieces(page.css("div.vip-details .description"))
     ).strip()
     attributes.update(
         price_text=price_text if price is None else None,
-        short_id=page.css("[data-short-id]::attr(data-short-id)").get(),
+        short_id=first_attribute(page.css("[data-short-id]"), "data-short-id"),
         seller_since=_text(page, ".vip-seller .usersince"),
         description=description or None,
     )
@@ -166,38 +149,43 @@ def _detail(page: Selector, url: str) -> dict[str, Any]:
         source=SOURCE,
         listing_id=listing_id,
         url=urljoin(url, page_url),
-        title=_text(header, "h1.item-title")
-        or page.css('meta[property="og:title"]::attr(content)').get(),
+        title=_headers_text(headers, "h1.item-title")
+        or first_attribute(page.css('meta[property="og:title"]'), "content"),
         price=price,
         currency=currency,
         condition="unknown",
         category_raw=breadcrumb.split("|")[0].strip() or None,
         location=(fields.get("Lokalizacja") or "").replace(" ,", ",") or None,
         seller_id=seller.group(1) if seller else None,
-        image_url=page.css('meta[property="og:image"]::attr(content)').get(),
+        image_url=first_attribute(page.css('meta[property="og:image"]'), "content"),
         listed_at=_date(fields.get("Data dodania")),
         status="active",
         attributes={key: value for key, value in attributes.items() if value is not None},
     )
 
 
-_DETAIL_MARKERS = compile_css("input#adId, div.vip-content-header h1.item-title")
-_LOGIN_MARKERS = compile_css("input[type=password], form[action*=login]")
-_SEARCH_MARKERS = compile_css('body[class*="SearchPage"], div.results, div#pagination')
+def _headers_text(headers: list[LexborNode], query: str) -> str | None:
+    """`_text` over each of the headers in turn (a header's matches counted once)."""
+    pieces = (node.text(separator=" ") for h in headers for node in outermost(h.css(query)))
+    return normalise_title(" ".join(pieces)) or None
 
 
-def _page(body: bytes, url: str) -> tuple[str, Selector]:
-    """Which page this is ('search' or 'detail') and its selector; raises when it is neither."""
-    text = body.decode("utf-8", "replace")
-    page = Selector(text=text or "<html></html>", type="html")
-    if _DETAIL_MARKERS(page.root):
+_DETAIL_MARKERS = "input#adId, div.vip-content-header h1.item-title"
+_LOGIN_MARKERS = "input[type=password], form[action*=login]"
+_SEARCH_MARKERS = 'body[class*="SearchPage"], div.results, div#pagination'
+
+
+def _page(body: bytes, url: str) -> tuple[str, LexborHTMLParser]:
+    """Which page this is ('search' or 'detail') and its tree; raises when it is neither."""
+    page = html_tree(body)
+    if page.css_matches(_DETAIL_MARKERS):
         return "detail", page
-    if _TILES(page.root):
+    if page.css_matches("div.tileV1"):
         return "search", page
     raise_if_blocked(body, url)
-    if _LOGIN_MARKERS(page.root):
+    if page.css_matches(_LOGIN_MARKERS):
         raise BlockedPageError(f"{url}: blocked page (login form)")
-    if _SEARCH_MARKERS(page.root):
+    if page.css_matches(_SEARCH_MARKERS):
         return "search", page
     raise ParseError(f"{url}: neither a gumtree search page (div.tileV1) nor an ad page (#adId)")
 
@@ -211,9 +199,9 @@ def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], li
             records.append(_detail(page, url))
         except (ParseError, ValueError) as exc:
             problems.append(f"{url}: ad skipped: {exc}")
-    featured_ids = {_tile_id(tile) for tile in _FEATURED_TILES(page.root)}
+    featured_ids = {_tile_id(tile) for tile in page.css(".topAdsContainer div.tileV1")}
     scraped_at = datetime.now(UTC)
-    for index, tile in enumerate(_TILES(page.root) if kind == "search" else []):
+    for index, tile in enumerate(page.css("div.tileV1") if kind == "search" else []):
         try:
             record = _tile(tile, url, scraped_at)
             if record["listing_id"] in seen:
@@ -235,5 +223,5 @@ def parse(body: bytes, url: str) -> list[dict[str, Any]]:
 def next_page(body: bytes, url: str) -> str | None:
     """The absolute URL of the pagination's next-page arrow, or None (last page, ad page)."""
     kind, page = _page(body, url)
-    href = page.css("div.pagination a.icon-right-arrow::attr(href)").get()
+    href = first_attribute(page.css("div.pagination a.icon-right-arrow"), "href")
     return urljoin(url, href) if kind == "search" and href else None
