@@ -1,4 +1,5 @@
-"""The canonical listing record shared by every parser, and the errors parsers raise."""
+"""The canonical listing record shared by every parser, the errors parsers raise, and the
+HTML helpers of the HTML parsers (selectolax's Lexbor engine)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,6 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from lxml import etree
-from parsel import Selector
-from parsel.csstranslator import HTMLTranslator
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 CONDITIONS = ("new", "like_new", "good", "fair", "for_parts", "unknown")
@@ -206,24 +204,6 @@ def make_record(**fields: Any) -> dict[str, Any]:
     return record
 
 
-_CSS_TRANSLATOR = HTMLTranslator()
-
-
-def compile_css(query: str) -> etree.XPath:
-    """A CSS query (with parsel's `::text` and `::attr(name)`) compiled once to an lxml XPath.
-
-    Called on an lxml element it returns what `Selector(root=element).css(query).getall()`
-    would, without parsel translating the query and wrapping every result on each call.
-    """
-    return etree.XPath(_CSS_TRANSLATOR.css_to_xpath(query), smart_strings=False)
-
-
-def first(query: etree.XPath, node: etree._Element) -> Any:
-    """The first result of a compiled query on a node (like parsel's `.get()`), or None."""
-    found = query(node)
-    return found[0] if found else None
-
-
 # A leading doctype keeps Lexbor out of quirks mode, where CSS class and id selectors would
 # match regardless of case (and a <table> would not close an open <p>); the page's own doctype
 # then only counts as a parse error.
@@ -240,22 +220,24 @@ def outermost(nodes: list[LexborNode]) -> list[LexborNode]:
     if len(nodes) < 2:
         return nodes
     kept: list[LexborNode] = []
+    kept_ids: set[int] = set()  # node identity; LexborNode's == compares serialised HTML
     for node in nodes:
         parent = node.parent
-        while parent is not None and not any(parent == outer for outer in kept):
+        while parent is not None and parent.mem_id not in kept_ids:
             parent = parent.parent
         if parent is None:
             kept.append(node)
+            kept_ids.add(node.mem_id)
     return kept
 
 
 def nodes_text(nodes: list[LexborNode]) -> str | None:
-    """The whitespace-normalised text under the nodes (a node inside another counted once)."""
-    return normalise_title(" ".join(node.text(separator=" ") for node in outermost(nodes))) or None
+    """The whitespace-normalised text under each of the nodes, or None when there is none."""
+    return normalise_title(" ".join(node.text(separator=" ") for node in nodes)) or None
 
 
 def text_pieces(nodes: list[LexborNode]) -> list[str]:
-    """Every text node under the nodes, in document order (like parsel's `q ::text`)."""
+    """Every text node under the nodes in document order, once (CSS `q ::text`)."""
     return [
         piece.text_content or ""
         for node in outermost(nodes)
@@ -265,7 +247,7 @@ def text_pieces(nodes: list[LexborNode]) -> list[str]:
 
 
 def own_text_pieces(nodes: list[LexborNode]) -> list[str]:
-    """The text nodes directly inside each node (like parsel's `q::text`)."""
+    """The text nodes directly inside each node (CSS `q::text`)."""
     return [
         piece.text_content or ""
         for node in nodes
@@ -274,12 +256,47 @@ def own_text_pieces(nodes: list[LexborNode]) -> list[str]:
     ]
 
 
+def text_pieces_outside(
+    node: LexborNode, hidden: Callable[[LexborNode], bool], shown: LexborNode | None = None
+) -> list[str]:
+    """The text nodes under a node, less those inside an element (the node and its ancestors
+    included) for which `hidden` is true. `shown`, an ancestor known to be neither hidden nor
+    inside a hidden element, ends the check of the ancestors early."""
+    ancestor: LexborNode | None = node
+    stop = shown.mem_id if shown is not None else None
+    while ancestor is not None and ancestor.mem_id != stop:
+        if ancestor.is_element_node and hidden(ancestor):
+            return []
+        ancestor = ancestor.parent
+    pieces: list[str] = []
+    _collect_text(node, hidden, pieces)
+    return pieces
+
+
+def _collect_text(node: LexborNode, hidden: Callable[[LexborNode], bool], out: list[str]) -> None:
+    child = node.first_child
+    while child is not None:
+        if child.is_text_node:
+            out.append(child.text_content or "")
+        elif child.is_element_node and not hidden(child):
+            _collect_text(child, hidden, out)
+        child = child.next
+
+
+def attribute(node: LexborNode, name: str) -> str | None:
+    """A node's attribute: None when absent, '' when it is written without a value."""
+    value = node.attributes.get(name, _MISSING)
+    if value is _MISSING:
+        return None
+    return "" if value is None else value
+
+
 def first_attribute(nodes: list[LexborNode], name: str) -> str | None:
-    """The first of the nodes' `name` attributes (like parsel's `q::attr(name)` then `.get()`)."""
+    """The first `name` attribute the nodes have (CSS `q::attr(name)`, first result)."""
     for node in nodes:
-        value = node.attributes.get(name, _MISSING)
-        if value is not _MISSING:
-            return value if value is not None else ""
+        value = attribute(node, name)
+        if value is not None:
+            return value
     return None
 
 
@@ -322,20 +339,19 @@ def html_results_page(
     block_markers: tuple[str, ...],
     empty_markers: tuple[str, ...],
     missing: str,
-) -> Selector:
-    """The page as a Selector when it holds results or says there are none; a block page
-    raises BlockedPageError, anything else ParseError(`missing`)."""
-    text = body.decode("utf-8", "replace")
-    selector = Selector(text=text or "<html></html>")
-    if selector.css(results_css):
-        return selector
+) -> LexborHTMLParser:
+    """The parsed page when it holds results or says there are none; a block page raises
+    BlockedPageError, anything else ParseError(`missing`)."""
+    page = html_tree(body)
+    if page.css_matches(results_css):
+        return page
     raise_if_blocked(body, url)
-    lowered = text.lower()
+    lowered = body.decode("utf-8", "replace").lower()
     for marker in block_markers:
         if marker in lowered:
             raise BlockedPageError(f"{url}: blocked page ({marker!r} found)")
     if any(marker in lowered for marker in empty_markers):
-        return selector
+        return page
     raise ParseError(f"{url}: {missing}")
 
 

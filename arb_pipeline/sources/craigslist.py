@@ -23,6 +23,7 @@ from arb_pipeline.sources.common import (
     parse_price,
     parse_timestamp,
     raise_if_blocked,
+    text_pieces_outside,
     truncation_problems,
 )
 
@@ -172,21 +173,16 @@ def _car_attributes(page: LexborHTMLParser) -> dict[str, Any]:
     return attributes
 
 
-def _in_print_information(node: LexborNode) -> bool:
-    """Whether the node is inside an element whose class mentions `print-information`."""
-    while (node := node.parent) is not None:
-        if node.is_element_node and "print-information" in (node.attributes.get("class") or ""):
-            return True
-    return False
+def _print_only(node: LexborNode) -> bool:
+    return "print-information" in (node.attributes.get("class") or "")
 
 
 def _body_text(page: LexborHTMLParser) -> list[str]:
     """The text of #postingbody, less its print-only notes."""
     return [
-        piece.text_content or ""
+        piece
         for body in outermost(page.css("[id=postingbody]"))
-        for piece in body.traverse(include_text=True)
-        if piece.is_text_node and not _in_print_information(piece)
+        for piece in text_pieces_outside(body, _print_only)
     ]
 
 

@@ -7,15 +7,18 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from parsel import Selector, SelectorList
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from arb_pipeline.sources.common import (
     ParseError,
+    attribute,
     canonical_condition,
+    first_attribute,
     html_results_page,
     make_record,
     normalise_title,
     parse_price,
+    text_pieces_outside,
 )
 
 SOURCE = "ebay"
@@ -24,87 +27,119 @@ _ITEM_ID = re.compile(r"/itm/(?:[^/?#]+/)?(\d+)")
 _EBAY_BLOCK_MARKERS = ("please verify yourself", "security measure", "splashui/challenge")
 _EMPTY_MARKERS = ("no exact matches found", "0 results found for")
 _EBAY_CONDITIONS = {"pre-owned": "good", "parts only": "for_parts"}
-_CURRENCIES = (
-    (r"\bUS\s?\$", "USD"),
-    (r"\bC\s?\$", "CAD"),
-    (r"\bAU\s?\$", "AUD"),
-    (r"£|\bGBP\b", "GBP"),
-    (r"€|\bEUR\b", "EUR"),
-    (r"\b(?!US\b)([A-Z]{3})\b", None),  # any other ISO code written out, e.g. "PLN 120,00"
+_CURRENCIES = tuple(
+    (re.compile(pattern), code)
+    for pattern, code in (
+        (r"\bUS\s?\$", "USD"),
+        (r"\bC\s?\$", "CAD"),
+        (r"\bAU\s?\$", "AUD"),
+        (r"£|\bGBP\b", "GBP"),
+        (r"€|\bEUR\b", "EUR"),
+        (r"\b(?!US\b)([A-Z]{3})\b", None),  # any other ISO code written out, e.g. "PLN 120,00"
+    )
 )
+_RANGE = re.compile(r"\s+(?:to|bis)\s+")
+_STATUS = re.compile(r"(sold|ended)\s+(.*)", re.IGNORECASE)
 _NOISE = re.compile(r"^New listing\s*|\s*Opens in a new window or tab\s*$", re.IGNORECASE)
-_ROW = ".//*[contains(concat(' ', @class, ' '), ' s-card__attribute-row ')]"
-_SKIP_TEXT = (
-    "[not(ancestor::*[contains(@class, 'clipped') or contains(@class, 'LIGHT_HIGHLIGHT')])]"
-)
+_ROW = ".s-card__attribute-row"
 
 
-def _text(nodes: SelectorList[Selector] | Selector) -> str | None:
-    """Whitespace-normalised text of the (first) node, without screen-reader and badge spans."""
-    if isinstance(nodes, SelectorList):
+def _hidden(node: LexborNode) -> bool:
+    """Screen-reader ("Opens in a new window") and badge ("New listing") elements."""
+    names = node.attributes.get("class") or ""
+    return "clipped" in names or "LIGHT_HIGHLIGHT" in names
+
+
+def _text(nodes: list[LexborNode] | LexborNode, card: LexborNode | None) -> str | None:
+    """Whitespace-normalised text of the (first) node, without screen-reader and badge spans.
+
+    `card` is the node's card when neither it nor an element around it is hidden, else None.
+    """
+    if isinstance(nodes, list):
         if not nodes:
             return None
         nodes = nodes[0]
-    return normalise_title(" ".join(nodes.xpath(f".//text(){_SKIP_TEXT}").getall())) or None
+    return normalise_title(" ".join(text_pieces_outside(nodes, _hidden, card))) or None
 
 
-def _image(nodes: SelectorList[Selector]) -> str | None:
-    attrib = nodes[0].attrib if nodes else {}
-    return attrib.get("data-defer-load") or attrib.get("data-src") or attrib.get("src")
+def _image(nodes: list[LexborNode]) -> str | None:
+    if not nodes:
+        return None
+    image = nodes[0]
+    return (
+        attribute(image, "data-defer-load")
+        or attribute(image, "data-src")
+        or attribute(image, "src")
+    )
 
 
-def _legacy(card: Selector) -> dict[str, Any]:
+def _legacy(card: LexborNode, shown: LexborNode | None) -> dict[str, Any]:
     """The raw fields of a legacy `li.s-item` card."""
-    seller = _text(card.css(".s-item__seller-info-text"))
+    seller = _text(card.css(".s-item__seller-info-text"), shown)
     return {
-        "href": card.css("a.s-item__link::attr(href)").get(),
-        "title": _text(card.css(".s-item__title")),
-        "price": _text(card.css(".s-item__price")),
-        "condition": _text(card.css(".s-item__subtitle .SECONDARY_INFO, .SECONDARY_INFO")),
-        "shipping": _text(card.css(".s-item__shipping, .s-item__logisticsCost")),
-        "location": _text(card.css(".s-item__location, .s-item__itemLocation")),
-        "bids": _text(card.css(".s-item__bids, .s-item__bidCount")),
-        "time_left": _text(card.css(".s-item__time-left")),
-        "options": _text(card.css(".s-item__purchase-options, .s-item__formatBestOfferEnabled")),
+        "href": first_attribute(card.css("a.s-item__link"), "href"),
+        "title": _text(card.css(".s-item__title"), shown),
+        "price": _text(card.css(".s-item__price"), shown),
+        "condition": _text(card.css(".s-item__subtitle .SECONDARY_INFO, .SECONDARY_INFO"), shown),
+        "shipping": _text(card.css(".s-item__shipping, .s-item__logisticsCost"), shown),
+        "location": _text(card.css(".s-item__location, .s-item__itemLocation"), shown),
+        "bids": _text(card.css(".s-item__bids, .s-item__bidCount"), shown),
+        "time_left": _text(card.css(".s-item__time-left"), shown),
+        "options": _text(
+            card.css(".s-item__purchase-options, .s-item__formatBestOfferEnabled"), shown
+        ),
         "caption": _text(
-            card.css(".s-item__caption--signal, .s-item__caption, .s-item__title--tagblock")
+            card.css(".s-item__caption--signal, .s-item__caption, .s-item__title--tagblock"), shown
         ),
         "image": _image(card.css("img.s-item__image-img, .s-item__image img")),
         "seller": seller.split()[0] if seller else None,
     }
 
 
-def _card(card: Selector) -> dict[str, Any]:
+def _has_price(row: LexborNode) -> bool:
+    """Whether an element inside the row has a class mentioning `s-card__price`."""
+    return any(node.mem_id != row.mem_id for node in row.css("[class*=s-card__price]"))
+
+
+_BIDS = re.compile(r"\d\s+bids?\b")
+_LEFT = re.compile(r"\bleft\b")
+_SHIPPING = re.compile(r"shipping|delivery|postage")
+_LOCATION = re.compile(r"(located in|from)\s")
+_SELLER = re.compile(r"(\S+)\s+[\d.]+%\s+positive")
+
+
+def _card(card: LexborNode, shown: LexborNode | None) -> dict[str, Any]:
     """The raw fields of a 2025 `li.s-card` card; attribute rows are recognised by their words."""
+    rows = [row for row in card.css(_ROW) if row.mem_id != card.mem_id]
+    texts = [_text(row, shown) for row in rows]
     fields: dict[str, Any] = {
-        "href": card.css("a.su-link::attr(href), a.s-card__link::attr(href)").get(),
-        "title": _text(card.css(".s-card__title")),
-        "price": _text(card.xpath(f"{_ROW}[.//*[contains(@class, 's-card__price')]]")),
-        "condition": (_text(card.css(".s-card__subtitle")) or "").split("·")[0].strip(),
-        "caption": _text(card.css(".s-card__caption")),
+        "href": first_attribute(card.css("a.su-link, a.s-card__link"), "href"),
+        "title": _text(card.css(".s-card__title"), shown),
+        "price": next((t for row, t in zip(rows, texts, strict=True) if _has_price(row)), None),
+        "condition": (_text(card.css(".s-card__subtitle"), shown) or "").split("·")[0].strip(),
+        "caption": _text(card.css(".s-card__caption"), shown),
         "image": _image(card.css("img.s-card__image")),
     }
-    rows = [_text(row) or "" for row in card.xpath(_ROW)]
-    for part in (p.strip() for row in rows for p in row.split("·")):
+    for part in (p.strip() for text in texts for p in (text or "").split("·")):
         low = part.lower()
-        if re.search(r"\d\s+bids?\b", low):
+        if _BIDS.search(low):
             fields["bids"] = part
-        elif re.search(r"\bleft\b", low):
+        elif _LEFT.search(low):
             fields["time_left"] = part
-        elif re.search(r"shipping|delivery|postage", low):
+        elif _SHIPPING.search(low):
             fields["shipping"] = part
-        elif re.match(r"(located in|from)\s", low):
+        elif _LOCATION.match(low):
             fields["location"] = part
         elif "best offer" in low or "buy it now" in low:
             fields["options"] = part
-        elif seller := re.match(r"(\S+)\s+[\d.]+%\s+positive", part):
+        elif seller := _SELLER.match(part):
             fields["seller"] = seller.group(1)
     return fields
 
 
 def _currency(text: str, url: str) -> str:
     for pattern, code in _CURRENCIES:
-        if found := re.search(pattern, text):
+        if found := pattern.search(text):
             return code or found.group(1)
     host = urlsplit(url).hostname or ""
     if "$" in text and (host == "ebay.com" or host.endswith(".ebay.com")):
@@ -116,7 +151,7 @@ def _price(text: str | None, url: str) -> tuple[float | None, str | None, list[f
     """Amount, currency and (for "$10.00 to $20.00") the range of a price text."""
     if not text:
         return None, None, None
-    parts = re.split(r"\s+(?:to|bis)\s+", text)
+    parts = _RANGE.split(text)
     amounts = [a for a in (parse_price(part) for part in parts) if a is not None]
     if len(amounts) != len(parts):
         raise ParseError(f"unreadable price {text!r}")
@@ -133,7 +168,7 @@ def _shipping(text: str | None) -> float | None:
 
 def _status(caption: str | None) -> tuple[str, dict[str, Any]]:
     """`sold`/`ended` with its date from a "Sold  Nov 3, 2025" caption, else `active`."""
-    found = re.match(r"(sold|ended)\s+(.*)", caption or "", re.IGNORECASE)
+    found = _STATUS.match(caption or "")
     if not found:
         return "active", {}
     status = found.group(1).lower()
@@ -179,7 +214,7 @@ def _record(fields: dict[str, Any], listing_id: str, url: str) -> dict[str, Any]
     )
 
 
-def _page(body: bytes, url: str) -> Selector:
+def _page(body: bytes, url: str) -> LexborHTMLParser:
     return html_results_page(
         body,
         url,
@@ -190,15 +225,43 @@ def _page(body: bytes, url: str) -> Selector:
     )
 
 
+_FEWER_WORDS = "li[class*=srp-river-answer--REWRITE_START]"
+
+
+def _inside_hidden(node: LexborNode | None) -> bool:
+    """Whether the node is a hidden element or inside one."""
+    while node is not None:
+        if node.is_element_node and _hidden(node):
+            return True
+        node = node.parent
+    return False
+
+
+def _after_fewer_words(card: LexborNode) -> bool:
+    """Whether the "Results matching fewer words" divider comes before the card in its list."""
+    sibling = card.prev
+    while sibling is not None:
+        if sibling.tag == "li" and "srp-river-answer--REWRITE_START" in (
+            sibling.attributes.get("class") or ""
+        ):
+            return True
+        sibling = sibling.prev
+    return False
+
+
 def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], list[str]]:
     """Parse a search page into records (placeholders and fewer-words matches left out)."""
     records, problems, seen = [], [], set()
-    for index, card in enumerate(_page(body, url).css("li.s-item, li.s-card")):
-        if card.xpath("preceding-sibling::li[contains(@class, 'srp-river-answer--REWRITE_START')]"):
+    page = _page(body, url)
+    fewer_words = page.css_matches(_FEWER_WORDS)
+    for index, card in enumerate(page.css("li.s-item, li.s-card")):
+        if fewer_words and _after_fewer_words(card):
             break  # "Results matching fewer words": not matches for the query
-        fields = _legacy(card) if "s-item" in card.attrib.get("class", "").split() else _card(card)
+        names = (card.attributes.get("class") or "").split()
+        shown = None if _inside_hidden(card) else card
+        fields = _legacy(card, shown) if "s-item" in names else _card(card, shown)
         found = _ITEM_ID.search(fields.get("href") or "")
-        listing_id = card.attrib.get("data-listingid") or (found.group(1) if found else None)
+        listing_id = attribute(card, "data-listingid") or (found.group(1) if found else None)
         if not listing_id or listing_id in _PLACEHOLDER_IDS or listing_id in seen:
             continue
         try:
@@ -218,8 +281,8 @@ def parse(body: bytes, url: str) -> list[dict[str, Any]]:
 
 def next_page(body: bytes, url: str) -> str | None:
     """The absolute URL of the `a.pagination__next` link, or None on the last page."""
-    link = _page(body, url).css("a.pagination__next")
-    href = (link.attrib.get("href") or "").strip() if link else ""
-    if not href or href == "#" or link.attrib.get("aria-disabled") == "true":
+    link = _page(body, url).css_first("a.pagination__next")
+    href = (attribute(link, "href") or "").strip() if link is not None else ""
+    if not href or href == "#" or attribute(link, "aria-disabled") == "true":
         return None
     return urljoin(url, href)

@@ -13,15 +13,20 @@ import re
 from typing import Any
 from urllib.parse import urljoin
 
-from parsel import Selector
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from arb_pipeline.sources.common import (
     BlockedPageError,
     ParseError,
+    attribute,
+    first_attribute,
+    html_tree,
     make_record,
     normalise_title,
     parse_price,
     raise_if_blocked,
+    text_pieces,
+    text_pieces_outside,
 )
 
 SOURCE = "facebook"
@@ -45,12 +50,16 @@ _SYMBOLS = {
 _FREE = ("free", "gratis", "kostenlos", "gratuit", "za darmo")
 _LOGIN_MARKERS = ("log in to facebook", "you must log in to continue")
 _NO_RESULTS = ("no listings found", "no results found", "we didn't find any results")
-_VISIBLE_TEXT = "//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+_INVISIBLE = frozenset({"script", "style", "noscript"})
 
 
-def _texts(node: Selector) -> list[str]:
+def _invisible(node: LexborNode) -> bool:
+    return node.tag in _INVISIBLE
+
+
+def _texts(node: LexborNode) -> list[str]:
     """The non-empty visible text pieces of a node, in document order."""
-    pieces = (normalise_title(text) for text in node.xpath(".//text()").getall())
+    pieces = (normalise_title(text) for text in text_pieces([node]))
     return [piece for piece in pieces if piece]
 
 
@@ -63,7 +72,7 @@ def _money(text: str) -> tuple[float, str | None] | None:
     return None if amount is None else (amount, _SYMBOLS.get(found["pre"] or found["post"]))
 
 
-def _item(link: Selector, listing_id: str, url: str) -> dict[str, Any]:
+def _item(link: LexborNode, listing_id: str, url: str) -> dict[str, Any]:
     texts = _texts(link)
     if not texts:
         raise ParseError("item link without text")
@@ -89,20 +98,22 @@ def _item(link: Selector, listing_id: str, url: str) -> dict[str, Any]:
         currency=currency,
         condition="unknown",
         location=rest[1] if len(rest) > 1 else None,
-        image_url=urljoin(url, src) if (src := link.css("img::attr(src)").get()) else None,
+        image_url=urljoin(url, src) if (src := first_attribute(link.css("img"), "src")) else None,
         status="active",
         attributes={key: value for key, value in attributes.items() if value is not None},
     )
 
 
-def _page(body: bytes, url: str) -> tuple[Selector, list[Selector]]:
+def _page(body: bytes, url: str) -> tuple[LexborHTMLParser, list[LexborNode]]:
     """The page and its item links; raises for a login wall, a block or an unrendered shell."""
-    page = Selector(text=body.decode("utf-8", "replace") or "<html></html>")
+    page = html_tree(body)
     links = page.css(ITEM_SELECTOR)
     if links:
         return page, links
-    text = normalise_title(" ".join(page.xpath(_VISIBLE_TEXT).getall())).lower()
-    if page.css("form#login_form") or any(marker in text for marker in _LOGIN_MARKERS):
+    root = page.root
+    visible = text_pieces_outside(root, _invisible) if root is not None else []
+    text = normalise_title(" ".join(visible)).lower()
+    if page.css_matches("form#login_form") or any(marker in text for marker in _LOGIN_MARKERS):
         raise BlockedPageError(f"{url}: blocked page (Facebook login wall)")
     raise_if_blocked(body, url)
     if any(marker in text for marker in _NO_RESULTS):
@@ -117,9 +128,9 @@ def _page(body: bytes, url: str) -> tuple[Selector, list[Selector]]:
 def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], list[str]]:
     """Parse a rendered search page into one record per item id, plus skipped-item messages."""
     _, links = _page(body, url)
-    by_id: dict[str, list[Selector]] = {}
+    by_id: dict[str, list[LexborNode]] = {}
     for link in links:
-        if found := _ITEM_ID.search(link.attrib.get("href", "")):
+        if found := _ITEM_ID.search(attribute(link, "href") or ""):
             by_id.setdefault(found.group(1), []).append(link)
     records, problems = [], []
     for listing_id, copies in by_id.items():

@@ -38,8 +38,8 @@ _DETAIL_NAMES = {
 
 
 def _text(node: LexborNode | LexborHTMLParser, query: str) -> str | None:
-    """The whitespace-normalised text under a CSS query, or None when empty."""
-    return nodes_text(node.css(query))
+    """The whitespace-normalised text under a CSS query (nested matches once), or None."""
+    return nodes_text(outermost(node.css(query)))
 
 
 def _id_from(href: str | None) -> str | None:
@@ -101,7 +101,7 @@ def _tile(tile: LexborNode, url: str, scraped_at: datetime) -> dict[str, Any]:
         source=SOURCE,
         listing_id=listing_id,
         url=urljoin(url, href),
-        title=nodes_text(links),
+        title=nodes_text(outermost(links)),
         price=price,
         currency=currency,
         condition="unknown",

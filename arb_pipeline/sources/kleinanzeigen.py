@@ -8,13 +8,17 @@ from typing import Any
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
-from parsel import Selector
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from arb_pipeline.sources.common import (
     ParseError,
+    attribute,
+    first_attribute,
     html_results_page,
     make_record,
+    nodes_text,
     normalise_title,
+    own_text_pieces,
 )
 
 SOURCE = "kleinanzeigen"
@@ -31,8 +35,9 @@ _SHIPPING = ".aditem-main--middle--price-shipping--shipping"
 _DATE = re.compile(r"(heute|gestern|\d{1,2}\.\d{1,2}\.\d{4})(?:,\s*(\d{1,2}):(\d{2}))?", re.I)
 
 
-def _text(node: Selector, css: str) -> str | None:
-    return normalise_title(" ".join(node.css(css)[:1].xpath(".//text()").getall())) or None
+def _text(node: LexborNode, css: str) -> str | None:
+    found = node.css_first(css)
+    return nodes_text([found]) if found is not None else None
 
 
 def _euro(text: str | None) -> tuple[float | None, bool, bool]:
@@ -62,8 +67,18 @@ def _listed_at(text: str | None, now: datetime) -> datetime | None:
     return datetime.combine(day, clock, tzinfo=BERLIN).astimezone(UTC)
 
 
-def _item(item: Selector, url: str, now: datetime) -> dict[str, Any]:
-    href = item.attrib.get("data-href") or item.css(".text-module-begin a::attr(href)").get()
+def _top_ad(item: LexborNode) -> bool:
+    """Whether the ad sits in a `li.is-topad` (a paid top ad)."""
+    node = item.parent
+    while node is not None:
+        if node.tag == "li" and "is-topad" in (node.attributes.get("class") or ""):
+            return True
+        node = node.parent
+    return False
+
+
+def _item(item: LexborNode, url: str, now: datetime) -> dict[str, Any]:
+    href = attribute(item, "data-href") or first_attribute(item.css(".text-module-begin a"), "href")
     if not href:
         raise ParseError("no data-href link")
     price_text = _text(item, _PRICE)
@@ -72,15 +87,15 @@ def _item(item: Selector, url: str, now: datetime) -> dict[str, Any]:
     zip_code = re.match(r"(\d{5})\s+", where)
     distance = re.search(r"\(\s*(\d+)\s*km\s*\)", where)
     location = re.sub(r"\s*\(\s*\d+\s*km\s*\)", "", where).strip()
-    tags = [normalise_title(t) for t in item.css(f"{_SHIPPING}::text, .simpletag::text").getall()]
+    tags = [normalise_title(t) for t in own_text_pieces(item.css(f"{_SHIPPING}, .simpletag"))]
     date_text = _text(item, ".aditem-main--top--right")
-    image = item.css(".aditem-image img")
+    image = item.css_first(".aditem-image img")
     attributes = {
         "negotiable": negotiable or None,
         "free": free or None,
         "shipping_possible": True if "Versand möglich" in tags else None,
         "direct_buy": True if "Direkt kaufen" in tags else None,
-        "top_ad": True if item.xpath("ancestor::li[contains(@class, 'is-topad')]") else None,
+        "top_ad": True if _top_ad(item) else None,
         "zip_code": zip_code.group(1) if zip_code else None,
         "distance_km": int(distance.group(1)) if distance else None,
         "listed_raw": date_text,
@@ -89,14 +104,16 @@ def _item(item: Selector, url: str, now: datetime) -> dict[str, Any]:
     }
     return make_record(
         source=SOURCE,
-        listing_id=item.attrib["data-adid"],
+        listing_id=attribute(item, "data-adid"),
         url=urljoin(url, href),
         title=_text(item, ".text-module-begin a") or _text(item, ".text-module-begin"),
         price=price,
         currency="EUR" if price is not None else None,
         condition="unknown",
         location=location or None,
-        image_url=(image.attrib.get("src") or image.attrib.get("data-imgsrc")) if image else None,
+        image_url=(attribute(image, "src") or attribute(image, "data-imgsrc"))
+        if image is not None
+        else None,
         listed_at=_listed_at(date_text, now),
         status="active",
         scraped_at=now,
@@ -104,7 +121,7 @@ def _item(item: Selector, url: str, now: datetime) -> dict[str, Any]:
     )
 
 
-def _page(body: bytes, url: str) -> Selector:
+def _page(body: bytes, url: str) -> LexborHTMLParser:
     return html_results_page(
         body,
         url,
@@ -122,7 +139,7 @@ def parse_with_problems(
     now = now or datetime.now(UTC)
     records, problems, seen = [], [], set()
     for index, item in enumerate(_page(body, url).css("article.aditem")):
-        adid = item.attrib.get("data-adid")
+        adid = attribute(item, "data-adid")
         if adid in seen:
             continue
         try:
@@ -144,5 +161,5 @@ def parse(body: bytes, url: str, *, now: datetime | None = None) -> list[dict[st
 
 def next_page(body: bytes, url: str) -> str | None:
     """The absolute URL of the `a.pagination-next` link, or None on the last page."""
-    href = _page(body, url).css("a.pagination-next::attr(href)").get()
+    href = first_attribute(_page(body, url).css("a.pagination-next"), "href")
     return urljoin(url, href) if href and href.strip() else None
