@@ -212,6 +212,13 @@ _NO_QUIRKS = "<!DOCTYPE html>"
 
 def html_tree(body: bytes) -> LexborHTMLParser:
     """The page parsed by Lexbor (HTML5 rules), undecodable bytes replaced and NULs dropped."""
+    if b"\x00" not in body:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:  # the common case: Lexbor reads the bytes as they are, saving a copy or two
+            return LexborHTMLParser(_NO_QUIRKS.encode() + body)
     return LexborHTMLParser(_NO_QUIRKS + body.decode("utf-8", "replace").replace("\x00", ""))
 
 
