@@ -1,4 +1,6 @@
-"""Shared record helpers: money, conditions, timestamps, block pages."""
+"""Shared record helpers: money, conditions, timestamps, block pages, HTML parsing."""
+
+import importlib
 
 import pytest
 
@@ -6,11 +8,15 @@ from arb_pipeline.sources.common import (
     BlockedPageError,
     ParseError,
     canonical_condition,
+    html_tree,
     make_record,
+    nodes_text,
     parse_price,
     parse_timestamp,
     raise_if_blocked,
 )
+
+HTML_PARSERS = ("craigslist", "ebay", "facebook", "gumtree", "kleinanzeigen")
 
 
 @pytest.mark.parametrize(
@@ -72,3 +78,20 @@ def test_block_pages_are_recognised() -> None:
     with pytest.raises(BlockedPageError, match="captcha"):
         raise_if_blocked(b"<html>Please solve this CAPTCHA</html>", "http://h/")
     raise_if_blocked(b"<html><ul class='rows'></ul></html>", "http://h/")
+
+
+def test_undecodable_bytes_and_nuls_do_not_stop_the_html_parse() -> None:
+    page = html_tree(b'<p class="t">caf\xe9 \x00au lait</p><p class="t">\xc3\xa9t\xc3\xa9</p>')
+    assert nodes_text(page.css("p.t")) == "caf\ufffd au lait \u00e9t\u00e9"
+
+
+def test_class_selectors_keep_their_case_on_a_page_without_doctype() -> None:
+    page = html_tree(b'<html><body><div class="TILEV1">x</div><div class="tileV1">y</div>')
+    assert nodes_text(page.css("div.tileV1")) == "y"
+
+
+@pytest.mark.parametrize("name", HTML_PARSERS)
+def test_a_json_body_is_a_parse_error_naming_the_url(name: str) -> None:
+    parser = importlib.import_module(f"arb_pipeline.sources.{name}")
+    with pytest.raises(ParseError, match="https://h/page"):
+        parser.parse_with_problems(b'{"items": [1, 2]}', "https://h/page")
