@@ -17,6 +17,12 @@ DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 OPPORTUNITIES = "tag:opportunities"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# Eager, except that never-scraped (date, source) partitions of raw_listings do not count as
+# missing inputs: the lake always has gaps, and plain eager() would then never rebuild.
+WAREHOUSE_AUTOMATION = dg.AutomationCondition.eager().replace(
+    "any_deps_missing",
+    dg.AutomationCondition.any_deps_missing().ignore(dg.AssetSelection.assets("raw_listings")),
+)
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -28,7 +34,7 @@ class WarehouseTranslator(DagsterDbtTranslator):
     def get_automation_condition(
         self, dbt_resource_props: dict[str, Any]
     ) -> dg.AutomationCondition | None:
-        return dg.AutomationCondition.eager()
+        return WAREHOUSE_AUTOMATION
 
 
 def dbt_resource() -> DbtCliResource:
