@@ -1,13 +1,16 @@
 """Warehouse: the dbt-duckdb project as Dagster assets; dbt tests become asset checks."""
 
+import json
 import os
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from pydantic import Field
 
 from arb_pipeline.defs.resources import ArbHomeResource
 from arb_pipeline.paths import DBT_PROJECT_DIR
@@ -45,9 +48,43 @@ def dbt_resource() -> DbtCliResource:
 
 
 class WarehouseBuildConfig(dg.Config):
-    """full_refresh rebuilds the incremental facts from the whole lake (after a re-parse)."""
+    """How a build reads the lake: its newest days (default), a range of dates again, or all."""
 
-    full_refresh: bool = False
+    full_refresh: bool = Field(
+        default=False, description="Rebuild the incremental facts from the whole lake."
+    )
+    rebuild_from: str | None = Field(
+        default=None,
+        description="First scrape date (YYYY-MM-DD) to re-read from the lake and replace, "
+        "e.g. after a re-parse backfill of those days; set rebuild_to too.",
+    )
+    rebuild_to: str | None = Field(
+        default=None, description="Last scrape date (YYYY-MM-DD, inclusive) to rebuild."
+    )
+
+    def dbt_args(self) -> list[str]:
+        """The `dbt build` arguments; ValueError naming the field when the dates are wrong."""
+        if self.rebuild_from is None and self.rebuild_to is None:
+            return ["build", "--full-refresh"] if self.full_refresh else ["build"]
+        if self.full_refresh:
+            raise ValueError("full_refresh rebuilds every date; leave rebuild_from/to unset")
+        if self.rebuild_from is None or self.rebuild_to is None:
+            raise ValueError(
+                "rebuild_from and rebuild_to go together (the same date rebuilds one day); "
+                f"got rebuild_from={self.rebuild_from}, rebuild_to={self.rebuild_to}"
+            )
+        start, end = _date("rebuild_from", self.rebuild_from), _date("rebuild_to", self.rebuild_to)
+        if start > end:
+            raise ValueError(f"rebuild_from {start} is after rebuild_to {end}")
+        window = {"rebuild_from": start.isoformat(), "rebuild_to": end.isoformat()}
+        return ["build", "--vars", json.dumps(window)]
+
+
+def _date(field: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{field} must be a date like 2026-11-18, not {value!r}") from None
 
 
 def _build(
@@ -56,11 +93,14 @@ def _build(
     arb_home: ArbHomeResource,
     config: WarehouseBuildConfig,
 ) -> Iterator[Any]:
+    try:
+        args = config.dbt_args()
+    except ValueError as error:
+        raise dg.Failure(description=f"warehouse build config: {error}") from error
     home = arb_home.home()
     os.environ["ARB_HOME"] = str(home.root)  # dbt's profile and sources read it
     with publishing(home.warehouse) as build_file:
         os.environ["ARB_WAREHOUSE_PATH"] = str(build_file)
-        args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
         yield from dbt.cli(args, context=context).stream()
 
 
