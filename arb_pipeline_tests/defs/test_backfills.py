@@ -177,8 +177,25 @@ def test_the_date_range_rebuild_equals_a_full_refresh(operated, table) -> None:
     assert differences(operated.home.warehouse, operated.full, table) == 0
 
 
-def test_a_date_range_that_ends_before_it_starts_fails_the_run_with_the_reason(arb_home) -> None:
-    config = {"rebuild_from": "2026-11-17", "rebuild_to": "2026-11-11"}
+@pytest.mark.parametrize(
+    ("config", "reason"),
+    [
+        (
+            {"rebuild_from": "2026-11-17", "rebuild_to": "2026-11-11"},
+            "rebuild_from 2026-11-17 is after rebuild_to 2026-11-11",
+        ),
+        ({"rebuild_from": "2026-11-17"}, "rebuild_from and rebuild_to go together"),
+        (
+            {"rebuild_from": "2026-11-17", "rebuild_to": "17/11/2026"},
+            "rebuild_to must be a date like 2026-11-18, not '17/11/2026'",
+        ),
+        (
+            {"rebuild_from": "2026-11-17", "rebuild_to": "2026-11-17", "full_refresh": True},
+            "full_refresh rebuilds every date",
+        ),
+    ],
+)
+def test_a_wrong_date_range_fails_the_run_with_the_reason(arb_home, config, reason) -> None:
     result = dg.materialize(
         [warehouse_models],
         run_config={"ops": {"warehouse_models": {"config": config}}},
@@ -187,7 +204,5 @@ def test_a_date_range_that_ends_before_it_starts_fails_the_run_with_the_reason(a
     )
     assert not result.success
     (failure,) = [event for event in result.all_events if event.is_step_failure]
-    assert "rebuild_from 2026-11-17 is after rebuild_to 2026-11-11" in (
-        failure.step_failure_data.user_failure_data.description
-    )
+    assert reason in failure.step_failure_data.user_failure_data.description
     assert not (arb_home / "warehouse.duckdb").exists()
