@@ -146,14 +146,16 @@ class Processes:
         """SIGTERM each group (the daemon, its code server and run workers), SIGKILL stragglers."""
         for process in self.started:
             _signal_group(process, signal.SIGTERM)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
         for process in self.started:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 pass
-            _signal_group(process, signal.SIGKILL)  # children left behind in the group
-            process.wait()
+            if not _group_gone(process.pid, deadline):
+                _signal_group(process, signal.SIGKILL)  # stragglers: code server, run workers
+                process.wait()
+                _group_gone(process.pid, time.monotonic() + 10)
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:
@@ -161,6 +163,17 @@ def _signal_group(process: subprocess.Popen, sig: int) -> None:
         os.killpg(process.pid, sig)
     except ProcessLookupError:
         pass
+
+
+def _group_gone(pgid: int, deadline: float) -> bool:
+    """Wait until no process of the group is left (or the deadline passes)."""
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def _raise_exit(signum: int, _frame: object) -> None:
@@ -311,7 +324,7 @@ def run_round(
     for lid in rnd.planted:
         if lid in rnd.latencies:
             print(
-                f"alert round={rnd.number} source={rnd.source} listing={lid} "
+                f"alert round={rnd.number} day={rnd.day} source={rnd.source} listing={lid} "
                 f"latency_s={rnd.latencies[lid]:.1f} email={rnd.emails[lid]}",
                 flush=True,
             )
@@ -348,7 +361,8 @@ def bench(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
     instance = dg.DagsterInstance.get()
     store = StateStore.from_env(home.root)
     log = workdir / "daemon.log"
-    processes.start([str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"], env, log)
+    daemon = processes.start([str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"], env, log)
+    print(f"daemon pid={daemon.pid} log={log}", flush=True)
     wait_until_idle(instance, args.timeout)
     print(f"daemon up and idle after {time.monotonic() - started:.0f} s", flush=True)
 

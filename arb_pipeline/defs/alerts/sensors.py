@@ -2,6 +2,7 @@
 
 import hashlib
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import dagster as dg
 
@@ -15,11 +16,23 @@ from arb_pipeline.defs.alerts.assets import (
     searches_partitions,
 )
 from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
+from arb_pipeline.paths import ArbHome
 
 
+def inputs_stamp(home: ArbHome, searches: Path) -> str:
+    """Changes whenever the warehouse is republished or the searches file is edited or moved."""
+    stamps = []
+    for path in (home.warehouse, searches):
+        stat = path.stat() if path.exists() else None
+        stamps.append(f"{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}" if stat else "-")
+    return "|".join([str(searches), *stamps])
+
+
+# Ticks on every sensor-daemon loop (about every 5 s), so a deal is mailed seconds after
+# fct_opportunities is republished; a tick whose inputs did not change only stats two files.
 @dg.sensor(
     job=search_alerts_job,
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=1,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Keeps one partition per saved search and runs a search when it has new deals.",
 )
@@ -30,6 +43,11 @@ def deal_alert_sensor(
 ) -> dg.SensorResult:
     """Sync search partitions with the searches file; request runs for searches with due deals."""
     home = arb_home.home()
+    stamp = inputs_stamp(home, alert_settings.searches_path(home))
+    if stamp == context.cursor:
+        return dg.SensorResult(
+            cursor=stamp, skip_reason="warehouse and searches unchanged since the last tick"
+        )
     searches = enabled_searches(alert_settings, home)
     known = set(context.instance.get_dynamic_partitions(searches_partitions.name))
     new = sorted({search.name for search in searches} - known)
@@ -37,6 +55,7 @@ def deal_alert_sensor(
     if not home.warehouse.exists():
         return dg.SensorResult(
             dynamic_partitions_requests=partitions,
+            cursor=stamp,
             skip_reason="no warehouse yet: build the warehouse assets first",
         )
     candidates = load_candidates(home.warehouse)
@@ -53,6 +72,7 @@ def deal_alert_sensor(
     return dg.SensorResult(
         run_requests=requests,
         dynamic_partitions_requests=partitions,
+        cursor=stamp,
         skip_reason=None if requests else "no new deals",
     )
 

@@ -1,4 +1,4 @@
-"""Digests: scheduled at each search's digest_time, listing that day's alerted deals."""
+"""Deal alerts when the warehouse changes; digests at each search's digest_time."""
 
 import email
 import email.policy
@@ -10,7 +10,7 @@ import duckdb
 from arb_pipeline.alerts.deals import Delivery, send_digest
 from arb_pipeline.alerts.searches import load_searches
 from arb_pipeline.alerts.store import StateStore
-from arb_pipeline.defs.alerts.sensors import daily_digests
+from arb_pipeline.defs.alerts.sensors import daily_digests, deal_alert_sensor
 from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
 
 SEARCHES = """
@@ -63,3 +63,55 @@ def test_digest_lists_the_deals_alerted_that_day(tmp_path) -> None:
     assert message["Subject"].startswith("Digest ") and "1 deal(s) for phones" in message["Subject"]
     text = message.get_body(("plain",)).get_content()
     assert "Phone two" in text and "Phone one" not in text
+
+
+def _publish_opportunities(warehouse, listing_ids: list[str]) -> None:
+    """Build a warehouse with these deals next to the published one and swap it in."""
+    build = warehouse.with_name("build.duckdb")
+    rows = ", ".join(
+        f"('ebay', '{lid}', 'ebay:{lid}', 'Phone {lid}', 100.0, 'USD', 50.0, 0.3, 20.0)"
+        for lid in listing_ids
+    )
+    with duckdb.connect(str(build)) as db:
+        db.execute(
+            f"create table fct_opportunities as select *, null as exclusion_reason from (values "
+            f"{rows}) t(source, listing_id, listing_key, title, price, currency, profit, margin, "
+            "profit_p10)"
+        )
+    build.replace(warehouse)
+
+
+def _deal_tick(home, searches, instance, cursor: str | None) -> dg.SensorResult:
+    context = dg.build_sensor_context(
+        instance=instance,
+        cursor=cursor,
+        resources={
+            "arb_home": ArbHomeResource(path=str(home)),
+            "alert_settings": AlertSettings(searches_file=str(searches)),
+        },
+    )
+    return deal_alert_sensor(context)
+
+
+def test_deal_sensor_requests_runs_only_when_the_warehouse_or_searches_change(tmp_path) -> None:
+    home, searches = tmp_path / "home", tmp_path / "searches.yaml"
+    searches.write_text(SEARCHES)
+    home.mkdir()
+    _publish_opportunities(home / "warehouse.duckdb", ["1"])
+    with dg.instance_for_test() as instance:
+        first = _deal_tick(home, searches, instance, None)
+        assert sorted(r.partition_key for r in first.run_requests) == ["phones", "quiet"]
+        assert first.dynamic_partitions_requests[0].partition_keys == ["phones", "quiet"]
+        instance.add_dynamic_partitions("searches", ["phones", "quiet"])
+
+        unchanged = _deal_tick(home, searches, instance, first.cursor)
+        assert not unchanged.run_requests and "unchanged" in unchanged.skip_reason.skip_message
+
+        _publish_opportunities(home / "warehouse.duckdb", ["1", "2"])
+        republished = _deal_tick(home, searches, instance, unchanged.cursor)
+        new_keys = {r.run_key for r in republished.run_requests}
+        assert len(new_keys) == 2 and not new_keys & {r.run_key for r in first.run_requests}
+
+        searches.write_text(SEARCHES.replace("name: quiet", "name: calm"))
+        edited = _deal_tick(home, searches, instance, republished.cursor)
+        assert edited.dynamic_partitions_requests[0].partition_keys == ["calm"]
