@@ -217,10 +217,11 @@ def _parse_archive(home: ArbHome, source: str, day: date) -> ParseReport:
         raise FileNotFoundError(f"{source} {day}: no archived pages; fetch the partition first")
     parser = parser_for(source)
     records, quarantined = [], []
-    for url, status, body in pages:
+    for page in pages:
+        url = page.url
         try:
-            check_not_blocked(body, url, status)
-            page_records, problems = parser.parse_with_problems(body, url)
+            check_not_blocked(page.body, url, page.status)
+            page_records, problems = parser.parse_with_problems(page.body, url)
         except (BlockedPageError, ParseError) as error:
             quarantined.append((url, str(error)))
             continue
@@ -228,7 +229,9 @@ def _parse_archive(home: ArbHome, source: str, day: date) -> ParseReport:
             quarantined.append((url, f"parser crashed: {error!r}"))
             continue
         quarantined.extend((url, problem) for problem in problems)
-        records.extend({**record, "source": source} for record in page_records)
+        # a re-parse keeps when the page was fetched, not when it was parsed again
+        fetched = {"scraped_at": page.fetched_at} if page.fetched_at else {}
+        records.extend({**record, "source": source, **fetched} for record in page_records)
     write_quarantine(home, source, day, quarantined)
     if not records and quarantined:
         raise ParseError(

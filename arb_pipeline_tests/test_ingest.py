@@ -23,7 +23,7 @@ from arb_pipeline.paths import ArbHome
 from arb_pipeline.sandbox.catalogue import generate_market
 from arb_pipeline.sandbox.server import CRAIGSLIST_PAGE_SIZE, SandboxMarketplace
 from arb_pipeline.sources.common import make_record
-from arb_pipeline.sources.crawl import CrawlSettings
+from arb_pipeline.sources.crawl import CrawlSettings, archived_pages
 from arb_pipeline.sources.marketplaces import MarketplaceAccess
 
 DAY = date(2026, 11, 20)
@@ -52,9 +52,15 @@ def test_fetch_archives_every_page_and_parse_writes_one_partition_file(home) -> 
 def test_reparse_replaces_the_partition_without_fetching(home) -> None:
     fetch_sandbox_partition(home, SOURCE, DAY)
     first = parse_archive(home, SOURCE, DAY)
+    scraped = pl.read_parquet(first.path)["scraped_at"]
     again = parse_archive(home, SOURCE, DAY)
     assert again.rows == first.rows
-    assert pl.read_parquet(again.path).height == first.rows
+    frame = pl.read_parquet(again.path)
+    assert frame.height == first.rows
+    # records keep when their page was fetched, so a re-parse does not move listing history
+    assert frame["scraped_at"].to_list() == scraped.to_list()
+    fetched = {page.fetched_at for page in archived_pages(archive_dir(home, SOURCE, DAY))}
+    assert set(frame["scraped_at"]) <= fetched and None not in fetched
 
 
 def test_malformed_page_is_quarantined_and_good_listings_are_kept(home) -> None:

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -249,13 +250,24 @@ def archive_page(archive_dir: Path, url: str, status: int, body: bytes) -> None:
     archive_dir.mkdir(parents=True, exist_ok=True)
     name = hashlib.sha1(url.encode()).hexdigest()[:20] + ".gz"
     (archive_dir / name).write_bytes(gzip.compress(body))
-    entry = {"url": url, "status": status, "file": name}
+    fetched_at = datetime.now(UTC).isoformat()
+    entry = {"url": url, "status": status, "file": name, "fetched_at": fetched_at}
     with open(archive_dir / INDEX_FILE, "a", encoding="utf-8") as index:
         index.write(json.dumps(entry) + "\n")
 
 
-def archived_pages(archive_dir: Path) -> list[tuple[str, int, bytes]]:
-    """(url, status, body) of every archived page, in fetch order."""
+@dataclass(frozen=True)
+class ArchivedPage:
+    """One archived response; `fetched_at` is None for archives written before it was kept."""
+
+    url: str
+    status: int
+    body: bytes
+    fetched_at: datetime | None
+
+
+def archived_pages(archive_dir: Path) -> list[ArchivedPage]:
+    """Every archived page of one folder, in fetch order."""
     index = archive_dir / INDEX_FILE
     if not index.exists():
         return []
@@ -263,7 +275,9 @@ def archived_pages(archive_dir: Path) -> list[tuple[str, int, bytes]]:
     for line in index.read_text(encoding="utf-8").splitlines():
         entry = json.loads(line)
         body = gzip.decompress((archive_dir / entry["file"]).read_bytes())
-        pages.append((entry["url"], entry["status"], body))
+        fetched_at = entry.get("fetched_at")
+        moment = datetime.fromisoformat(fetched_at) if fetched_at else None
+        pages.append(ArchivedPage(entry["url"], entry["status"], body, moment))
     return pages
 
 

@@ -229,4 +229,5 @@ reparse_job = dg.define_asset_job(
     "reparse_archive",
     selection=[raw_listings],
     description="Re-parse archived pages (backfill after a parser fix; fetches nothing).",
+    executor_def=dg.in_process_executor,  # one step: a step process per run only adds start-up
 )
