@@ -29,7 +29,12 @@ SOURCE = "sandbox_ebay_api"
 DAYS = [date(2026, 11, 10) + timedelta(days=n) for n in range(8)]
 BACKFILLED = DAYS[1:]  # 7 days; the first one keeps its old parse
 WAREHOUSE = "group:warehouse and not tag:opportunities"
-FACTS = ("int_listing_snapshots", "fct_listings", "fct_listing_price_changes", "int_listings_matched")
+FACTS = (
+    "int_listing_snapshots",
+    "fct_listings",
+    "fct_listing_price_changes",
+    "int_listings_matched",
+)
 INSTANCE_YAML = """\
 # runs start as soon as they are submitted, without a daemon dequeuing them
 run_coordinator:
