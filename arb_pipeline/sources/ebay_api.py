@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -20,10 +21,12 @@ from arb_pipeline.sources.common import (
 SOURCE = "ebay_api"
 
 
-def load_json(body: bytes, url: str) -> dict[str, Any]:
+def load_json(
+    body: bytes, url: str, object_hook: Callable[[dict], Any] | None = None
+) -> dict[str, Any]:
     """Decode a JSON object body; an HTML block page raises BlockedPageError, else ParseError."""
     try:
-        data = json.loads(body)
+        data = json.loads(body, object_hook=object_hook)
     except ValueError as exc:
         if body.lstrip()[:1] == b"<":
             raise_if_blocked(body, url)

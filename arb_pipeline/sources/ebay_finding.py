@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -14,9 +13,8 @@ from arb_pipeline.sources.common import (
     make_record,
     parse_price,
     parse_timestamp,
-    raise_if_blocked,
 )
-from arb_pipeline.sources.ebay_api import money
+from arb_pipeline.sources.ebay_api import load_json, money
 
 SOURCE = "ebay_finding"
 PAGE_PARAM = "paginationInput.pageNumber"
@@ -58,14 +56,7 @@ def _object(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _response(body: bytes, url: str) -> dict[str, Any]:
-    try:
-        data = json.loads(body, object_hook=_object)
-    except ValueError as exc:
-        if body.lstrip()[:1] == b"<":
-            raise_if_blocked(body, url)
-        raise ParseError(f"{url}: body is not valid JSON ({exc})") from exc
-    if not isinstance(data, dict):
-        raise ParseError(f"{url}: expected a JSON object, got {type(data).__name__}")
+    data = load_json(body, url, object_hook=_object)
     wrapped = [key for key in data if key.endswith("Response")]
     if len(wrapped) == 1 and isinstance(data[wrapped[0]], dict):
         data = data[wrapped[0]]
