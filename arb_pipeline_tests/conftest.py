@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from arb_pipeline.sources.crawl import CHROMIUM
+from arb_pipeline_tests.requirements import skip_or_fail
+
 SHARED_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 
 
@@ -14,10 +17,7 @@ SHARED_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtu
 def shared_fixtures() -> Path:
     """The folder of real saved pages; skipped when absent, a failure under CI=true."""
     if not SHARED_FIXTURES.is_dir():
-        message = f"real marketplace fixtures not found at {SHARED_FIXTURES}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{message} (CI=true: fixture tests must not be skipped)")
-        pytest.skip(message)
+        skip_or_fail(f"real marketplace fixtures not found at {SHARED_FIXTURES}")
     return SHARED_FIXTURES
 
 
@@ -30,3 +30,12 @@ def arb_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("SENDGRID_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     return home
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The system Chromium the browser tests drive (`$ARB_CHROMIUM` or Debian's)."""
+    path = os.environ.get("ARB_CHROMIUM") or CHROMIUM
+    if not Path(path).is_file():
+        skip_or_fail(f"Chromium not found at {path} (apt-get install chromium)")
+    return path

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from arb_pipeline.ingest import archive_dir, fetch_sandbox_partition, fetch_sear
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.sandbox.server import FACEBOOK_API_PATH, SandboxMarketplace, facebook_listings
 from arb_pipeline.sources.common import ParseError
-from arb_pipeline.sources.crawl import CHROMIUM, CrawlSettings, crawl
+from arb_pipeline.sources.crawl import CrawlSettings, crawl
 from arb_pipeline.sources.marketplaces import MarketplaceAccess
 
 DAY = date(2026, 11, 20)
@@ -25,18 +24,6 @@ SOURCE = "sandbox_facebook"
 @pytest.fixture
 def home(arb_home: Path) -> ArbHome:
     return ArbHome.from_env().ensure()
-
-
-@pytest.fixture
-def chromium() -> str:
-    """The system Chromium; skipped when absent, a failure under CI=true."""
-    path = os.environ.get("ARB_CHROMIUM") or CHROMIUM
-    if not Path(path).is_file():
-        message = f"Chromium not found at {path} (apt-get install chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{message}; CI=true: the browser crawl must not be skipped")
-        pytest.skip(message)
-    return path
 
 
 def test_browser_crawl_archives_the_rendered_listings(home: ArbHome, chromium: str) -> None:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from arb_pipeline.alerts import store as store_module
 from arb_pipeline.alerts.store import BudgetExceeded, Budgets, ProposalNotPending, StateStore
 from arb_pipeline_tests.alerts.test_email import make_opportunity
+from arb_pipeline_tests.requirements import skip_or_fail
 
 POSTGRES_URL = os.environ.get(
     "ARB_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
@@ -37,9 +38,7 @@ def postgres_schema_url() -> Iterator[str]:
         message = (
             f"PostgreSQL unreachable at {POSTGRES_URL}: {str(error.orig).strip().splitlines()[0]}"
         )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{message} (CI=true: PostgreSQL tests must not be skipped)")
-        pytest.skip(message)
+        skip_or_fail(message)
     try:
         yield (
             sa.make_url(POSTGRES_URL)

@@ -17,6 +17,7 @@ import pytest
 import redis
 
 from arb_pipeline_tests.deploy.celery_jobs import SOURCES, parallel_ingest
+from arb_pipeline_tests.requirements import skip_or_fail
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).parent / "celery"
@@ -40,10 +41,7 @@ def redis_url() -> Iterator[str]:
     try:
         _redis().ping()
     except redis.ConnectionError as error:
-        message = f"Redis is not reachable on 127.0.0.1:6379: {error}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{message} (CI=true: the celery test must not be skipped)")
-        pytest.skip(message)
+        skip_or_fail(f"Redis is not reachable on 127.0.0.1:6379: {error}")
     empty = [db for db in range(1, 16) if _redis(db).dbsize() == 0]
     if not empty:
         pytest.skip("no empty Redis database (1-15) to run the celery test in")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ import psycopg2
 import pytest
 
 from arb_pipeline.definitions import defs
+from arb_pipeline_tests.requirements import skip_or_fail
 
 DAGSTER_YAML = Path(__file__).resolve().parents[2] / "arb_pipeline" / "deploy" / "dagster.yaml"
 SERVER = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "connect_timeout": 3}
@@ -31,10 +31,7 @@ def pg_database() -> Iterator[str]:
     try:
         admin = _admin()
     except psycopg2.OperationalError as error:
-        message = f"PostgreSQL is not reachable on 127.0.0.1:5432: {error}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{message} (CI=true: the PostgreSQL instance test must not be skipped)")
-        pytest.skip(message)
+        skip_or_fail(f"PostgreSQL is not reachable on 127.0.0.1:5432: {error}")
     name = f"arb_dagster_{uuid.uuid4().hex[:12]}"
     with admin.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')

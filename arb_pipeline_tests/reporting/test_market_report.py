@@ -1,6 +1,5 @@
 """Market report: a self-contained, escaped HTML page whose Plotly charts draw in Chromium."""
 
-import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +11,6 @@ from arb_pipeline.alerts import store as store_module
 from arb_pipeline.alerts.store import Budgets, StateStore
 from arb_pipeline.reporting.market_report import build_report
 
-CHROMIUM = Path("/usr/bin/chromium")
 EVIL = 'Evil <script>alert("x")</script><img src=x onerror=alert(1)> bike'
 CHART_TITLES = [
     "Profit by category",
@@ -116,18 +114,7 @@ def test_empty_warehouse_and_store_show_no_data_notes(
     assert "Plotly.newPlot" not in page
 
 
-@pytest.fixture
-def chromium() -> Path:
-    """Debian's Chromium; skipped when absent, a failure under CI=true."""
-    if not CHROMIUM.exists():
-        message = f"no Chromium at {CHROMIUM}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{message} (CI=true: the browser test must not be skipped)")
-        pytest.skip(message)
-    return CHROMIUM
-
-
-def test_charts_draw_in_chromium(report: tuple[Path, dict[str, int]], chromium: Path) -> None:
+def test_charts_draw_in_chromium(report: tuple[Path, dict[str, int]], chromium: str) -> None:
     from playwright.sync_api import sync_playwright
 
     out, _ = report
