@@ -116,14 +116,14 @@ def _with_proposals(args: argparse.Namespace, action: Callable[[StateStore], int
     """Run `action` on the store ($ARB_STATE_URL, else ARB_HOME's state.db); errors: one line."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from arb_pipeline.alerts.store import BudgetExceeded, ProposalNotPending, StateStore
+    from arb_pipeline.alerts.store import BudgetExceeded, StateStore, WrongStatus
 
     try:
         return action(StateStore.from_env(ArbHome.from_env(args.home).root))
     except KeyError as error:
         print(f"error: {error.args[0]}", file=sys.stderr)
         return EXIT_USAGE
-    except (BudgetExceeded, ProposalNotPending) as error:
+    except (BudgetExceeded, WrongStatus) as error:
         print(f"refused: {error}", file=sys.stderr)
         return 1
     except SQLAlchemyError as error:
@@ -185,6 +185,19 @@ def cmd_proposals_reject(args: argparse.Namespace) -> int:
     return _with_proposals(args, reject)
 
 
+def cmd_proposals_purchased(args: argparse.Namespace) -> int:
+    """Record that an approved proposal was bought (by the user; nothing buys automatically)."""
+
+    def purchased(store: StateStore) -> int:
+        p = store.mark_purchased(args.id, args.note)
+        print(
+            f"proposal {p['id']} marked purchased: {p['currency'] or ''} {p['approved_amount']:.2f}"
+        )
+        return 0
+
+    return _with_proposals(args, purchased)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="arb-pipeline", description=__doc__)
@@ -228,6 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     reject.add_argument("id", type=int)
     reject.add_argument("--reason")
     reject.set_defaults(handler=cmd_proposals_reject)
+    purchased = proposals.add_parser("purchased", help="record that you bought an approved one")
+    purchased.add_argument("id", type=int)
+    purchased.add_argument("--note", help="e.g. what you paid or where")
+    purchased.set_defaults(handler=cmd_proposals_purchased)
     return parser
 
 

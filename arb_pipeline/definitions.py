@@ -7,6 +7,8 @@ from arb_pipeline.defs.alerts.sensors import (
     daily_digests,
     deal_alert_sensor,
     digest_job,
+    expire_proposals_job,
+    expire_proposals_schedule,
     operator_failure_email,
 )
 from arb_pipeline.defs.ingest.assets import (
@@ -86,6 +88,7 @@ defs = dg.Definitions(
         refresh_prices_job,
         search_alerts_job,
         digest_job,
+        expire_proposals_job,
         prune_archive_job,
         source_freshness_job,
     ],
@@ -94,6 +97,7 @@ defs = dg.Definitions(
         prune_archive_daily,
         source_freshness_every_15_minutes,
         daily_digests,
+        expire_proposals_schedule,
         # one per saved search on real marketplaces, read from the searches file at load time
         *search_schedules(resources["alert_settings"].searches_path(ArbHome.from_env())),
     ],

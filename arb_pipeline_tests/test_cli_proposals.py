@@ -91,7 +91,7 @@ def test_approve_and_reject(store: StateStore, capsys: pytest.CaptureFixture[str
 
 
 def test_unknown_id_exits_non_zero(store: StateStore, capsys: pytest.CaptureFixture[str]) -> None:
-    for command in ("approve", "reject"):
+    for command in ("approve", "reject", "purchased"):
         code, out, err = run(capsys, "proposals", command, "99")
         assert (code, out, err) == (2, "", "error: no proposal with id 99\n")
 
@@ -108,3 +108,23 @@ def test_refused_approval_says_which_budget(
         " this approval 150.00\n"
     )
     assert [p["status"] for p in store.list_proposals()] == ["approved", "pending"]
+
+
+def test_purchased_records_a_bought_approved_proposal(
+    store: StateStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "proposals", "purchased", "1")
+    assert (code, err) == (
+        1,
+        "refused: proposal 1 is pending; only approved proposals can be marked purchased\n",
+    )
+    assert run(capsys, "proposals", "approve", "1")[0] == 0
+    assert run(capsys, "proposals", "purchased", "1", "--note", "paid cash") == (
+        0,
+        "proposal 1 marked purchased: USD 210.00\n",
+        "",
+    )
+    code, out, _ = run(capsys, "proposals", "list", "--status", "purchased", "--format", "json")
+    [bought] = json.loads(out)
+    assert (bought["id"], bought["status"], bought["reason"]) == (1, "purchased", "paid cash")
+    assert run(capsys, "proposals", "purchased", "99")[0] == 2

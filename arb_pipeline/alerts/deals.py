@@ -106,6 +106,13 @@ def send_alert(
     return "; ".join(destinations)
 
 
+def expire_proposals(store: StateStore, warehouse: Path, max_age: timedelta) -> int:
+    """Expire pending proposals whose listing left fct_opportunities (sold, ended, removed,
+    no longer seen) or that waited longer than `max_age`; an empty table expires by age only."""
+    rows = query(warehouse, "select source, listing_id from fct_opportunities").rows()
+    return store.expire(max_age, {(source, str(lid)) for source, lid in rows} or None)
+
+
 def send_digest(
     search: Search, day: date, store: StateStore, warehouse: Path, delivery: Delivery
 ) -> str:

@@ -1,6 +1,8 @@
-"""Alert state (at-most-once) and purchase proposals with budgets, on SQLite or PostgreSQL.
+"""Alert state (one alert per search and listing) and purchase proposals with budgets, on
+SQLite or PostgreSQL.
 
-Nothing here buys anything: approving a proposal only records the decision and its amount.
+Proposals go pending -> approved / rejected / expired, and approved -> purchased. Nothing here
+buys anything: approving or marking purchased only records what the user decided or did.
 """
 
 from __future__ import annotations
@@ -66,8 +68,8 @@ class BudgetExceeded(ValueError):
         super().__init__(f"{budget} exceeded: limit {limit:.2f}{spent}, this approval {amount:.2f}")
 
 
-class ProposalNotPending(ValueError):
-    """A decision asked of a proposal that is no longer pending."""
+class WrongStatus(ValueError):
+    """A step asked of a proposal whose status does not allow it."""
 
 
 @dataclass(frozen=True)
@@ -268,27 +270,47 @@ class StateStore:
             )
             return previous if result.rowcount == 1 else None
 
+    def release_alert(
+        self, search: str, source: str, listing_id: str, previous_price: float | None = None
+    ) -> None:
+        """Undo a claim whose delivery failed, so a later run sends it: forget a first alert,
+        or restore the price alerted before a re-alert."""
+        key = (
+            (alerts.c.search == search)
+            & (alerts.c.source == source)
+            & (alerts.c.listing_id == listing_id)
+        )
+        with self._transaction(write=True) as conn:
+            if previous_price is None:
+                conn.execute(alerts.delete().where(key))
+            else:
+                conn.execute(alerts.update().where(key).values(price=previous_price))
+
     def create_proposal(self, opportunity: dict[str, Any]) -> int:
-        """Create a pending purchase proposal for an opportunity (idempotent); return its id."""
+        """Create a pending purchase proposal for an opportunity and return its id; a proposal
+        still pending takes the opportunity's new figures (a re-alert after a price drop)."""
         key = {
             "search": opportunity["search"],
             "source": opportunity["source"],
             "listing_id": str(opportunity["listing_id"]),
         }
+        figures = {
+            "title": opportunity.get("title"),
+            "url": opportunity.get("url"),
+            "price": opportunity.get("price"),
+            "currency": opportunity.get("currency"),
+            "max_offer": opportunity.get("max_offer"),
+            "expected_profit": opportunity.get("profit"),
+        }
+        insert = (sqlite if self._sqlite else postgresql).insert(proposals)
+        upsert = insert.values(**key, **figures, status="pending", created_at=_now())
+        upsert = upsert.on_conflict_do_update(
+            index_elements=list(key),
+            set_={name: insert.excluded[name] for name in figures},
+            where=proposals.c.status == "pending",
+        )
         with self._transaction(write=True) as conn:
-            conn.execute(
-                self._insert_ignore(proposals).values(
-                    **key,
-                    title=opportunity.get("title"),
-                    url=opportunity.get("url"),
-                    price=opportunity.get("price"),
-                    currency=opportunity.get("currency"),
-                    max_offer=opportunity.get("max_offer"),
-                    expected_profit=opportunity.get("profit"),
-                    status="pending",
-                    created_at=_now(),
-                )
-            )
+            conn.execute(upsert)
             where = [proposals.c[name] == value for name, value in key.items()]
             return int(conn.execute(sa.select(proposals.c.id).where(*where)).scalar_one())
 
@@ -306,23 +328,6 @@ class StateStore:
         with self._transaction() as conn:
             return self._get(conn, proposal_id)
 
-    def set_status(
-        self, proposal_id: int, status: str, reason: str | None = None
-    ) -> dict[str, Any]:
-        """Change a proposal's status and reason (e.g. `purchased`); approving needs approve()."""
-        _check_status(status)
-        if status == "approved":
-            raise ValueError("use approve() to approve a proposal, so that budgets are checked")
-        decided_at = None if status == "pending" else _now()
-        with self._transaction(write=True) as conn:
-            self._get(conn, proposal_id, lock=True)
-            conn.execute(
-                proposals.update()
-                .where(proposals.c.id == proposal_id)
-                .values(status=status, reason=reason, decided_at=decided_at)
-            )
-            return self._get(conn, proposal_id)
-
     def approve(
         self, proposal_id: int, budgets: Budgets, amount: float | None = None
     ) -> dict[str, Any]:
@@ -333,7 +338,7 @@ class StateStore:
                 conn.execute(
                     sa.select(locks.c.name).where(locks.c.name == BUDGET_LOCK).with_for_update()
                 )
-            proposal = self._pending(conn, proposal_id, "approved")
+            proposal = self._in_status(conn, proposal_id, "pending", "approved")
             amount = proposal["price"] if amount is None else float(amount)
             if amount is None or amount <= 0:
                 raise ValueError(f"proposal {proposal_id} has no price; give a positive amount")
@@ -347,21 +352,46 @@ class StateStore:
     def reject(self, proposal_id: int, reason: str | None = None) -> dict[str, Any]:
         """Reject a pending proposal, with an optional reason."""
         with self._transaction(write=True) as conn:
-            self._pending(conn, proposal_id, "rejected")
+            self._in_status(conn, proposal_id, "pending", "rejected")
             return self._decide(
                 conn, proposal_id, status="rejected", reason=reason, decided_at=_now()
             )
 
-    def expire(self, older_than: timedelta) -> int:
-        """Mark pending proposals created more than `older_than` ago as expired; return how many."""
-        now = _now()
+    def mark_purchased(self, proposal_id: int, note: str | None = None) -> dict[str, Any]:
+        """Record that the user bought an approved proposal (its approval day keeps the spend)."""
         with self._transaction(write=True) as conn:
-            result = conn.execute(
-                proposals.update()
-                .where(proposals.c.status == "pending", proposals.c.created_at < now - older_than)
-                .values(status="expired", decided_at=now, reason=f"no decision within {older_than}")
+            self._in_status(conn, proposal_id, "approved", "marked purchased")
+            return self._decide(conn, proposal_id, status="purchased", reason=note)
+
+    def expire(self, older_than: timedelta, live: set[tuple[str, str]] | None) -> int:
+        """Expire pending proposals whose listing is not in `live` (source, listing_id; None:
+        unknown, skip that check) or that are older than `older_than`; return how many."""
+        now = _now()
+        expired = 0
+        with self._transaction(write=True) as conn:
+            pending = conn.execute(
+                sa.select(
+                    proposals.c.id,
+                    proposals.c.source,
+                    proposals.c.listing_id,
+                    proposals.c.created_at,
+                )
+                .where(proposals.c.status == "pending")
+                .with_for_update()
             )
-            return result.rowcount
+            for row in pending.all():
+                created = (
+                    row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+                )
+                if live is not None and (row.source, row.listing_id) not in live:
+                    reason = "listing no longer active"
+                elif now - created > older_than:
+                    reason = f"stale: pending more than {older_than / timedelta(days=1):g} day(s)"
+                else:
+                    continue
+                self._decide(conn, row.id, status="expired", reason=reason, decided_at=now)
+                expired += 1
+        return expired
 
     def _get(self, conn: sa.Connection, proposal_id: int, lock: bool = False) -> dict[str, Any]:
         """One proposal (row-locked on PostgreSQL when `lock`); KeyError if unknown."""
@@ -371,13 +401,15 @@ class StateStore:
             raise KeyError(f"no proposal with id {proposal_id}")
         return _plain(row)
 
-    def _pending(self, conn: sa.Connection, proposal_id: int, action: str) -> dict[str, Any]:
-        """The locked proposal, or ProposalNotPending if it was already decided."""
+    def _in_status(
+        self, conn: sa.Connection, proposal_id: int, status: str, action: str
+    ) -> dict[str, Any]:
+        """The locked proposal, or WrongStatus unless it has `status`."""
         proposal = self._get(conn, proposal_id, lock=True)
-        if proposal["status"] != "pending":
-            raise ProposalNotPending(
+        if proposal["status"] != status:
+            raise WrongStatus(
                 f"proposal {proposal_id} is {proposal['status']}; "
-                f"only pending proposals can be {action}"
+                f"only {status} proposals can be {action}"
             )
         return proposal
 

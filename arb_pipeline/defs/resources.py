@@ -100,6 +100,7 @@ class AlertSettings(dg.ConfigurableResource):
     searches_file: str | None = None
     sender: str = "arb-pipeline@localhost"
     sendgrid_host: str | None = None
+    proposal_max_age_days: float = 3.0
 
     def searches_path(self, home: ArbHome) -> Path:
         """The configured file, else ARB_HOME/searches.yaml, else the sandbox's searches."""

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from arb_pipeline.alerts import store as store_module
-from arb_pipeline.alerts.store import BudgetExceeded, Budgets, ProposalNotPending, StateStore
+from arb_pipeline.alerts.store import BudgetExceeded, Budgets, StateStore, WrongStatus
 from arb_pipeline_tests.alerts.test_email import make_opportunity
 from arb_pipeline_tests.requirements import skip_or_fail
 
@@ -166,39 +166,49 @@ def test_proposals_lifecycle(make_store: MakeStore) -> None:
 
     approved = store.approve(other_id, Budgets(), amount=199.0)
     assert approved["status"] == "approved" and approved["approved_amount"] == 199.0
-    assert store.set_status(other_id, "purchased")["status"] == "purchased"
+    purchased = store.mark_purchased(other_id, note="paid cash")
+    assert (purchased["status"], purchased["approved_amount"]) == ("purchased", 199.0)
+    assert purchased["decided_at"] == approved["decided_at"]  # the spend stays on its day
+    assert purchased["reason"] == "paid cash"
+
+
+def test_only_approved_proposals_can_be_marked_purchased(make_store: MakeStore) -> None:
+    store = make_store()
+    proposal_id = store.create_proposal(make_opportunity())
+    with pytest.raises(WrongStatus, match="is pending; only approved proposals can be marked"):
+        store.mark_purchased(proposal_id)
+    store.approve(proposal_id, Budgets())
+    store.mark_purchased(proposal_id)
+    with pytest.raises(WrongStatus, match="is purchased"):
+        store.mark_purchased(proposal_id)
 
 
 def test_only_pending_proposals_can_be_decided(make_store: MakeStore) -> None:
     store = make_store()
     proposal_id = store.create_proposal(make_opportunity())
     store.reject(proposal_id)
-    with pytest.raises(ProposalNotPending, match="is rejected; only pending .* approved"):
+    with pytest.raises(WrongStatus, match="is rejected; only pending .* approved"):
         store.approve(proposal_id, Budgets())
-    with pytest.raises(ProposalNotPending, match="only pending proposals can be rejected"):
+    with pytest.raises(WrongStatus, match="only pending proposals can be rejected"):
         store.reject(proposal_id)
 
 
 def test_unknown_ids_and_statuses_are_refused(make_store: MakeStore) -> None:
     store = make_store()
-    proposal_id = store.create_proposal(make_opportunity())
+    store.create_proposal(make_opportunity())
     for call in (
         lambda: store.approve(999, Budgets()),
         lambda: store.reject(999),
-        lambda: store.set_status(999, "purchased"),
+        lambda: store.mark_purchased(999),
     ):
         with pytest.raises(KeyError, match="no proposal with id 999"):
             call()
-    with pytest.raises(ValueError, match="unknown status"):
-        store.set_status(proposal_id, "bought")
-    with pytest.raises(ValueError, match="use approve"):
-        store.set_status(proposal_id, "approved")
     with pytest.raises(ValueError, match="unknown status"):
         store.list_proposals("maybe")
     assert store.list_proposals()[0]["status"] == "pending"
 
 
-def test_expire_only_touches_old_pending_proposals(
+def test_expire_gone_listings_and_stale_pending_proposals(
     make_store: MakeStore, clock: list[datetime]
 ) -> None:
     store = make_store()
@@ -208,10 +218,18 @@ def test_expire_only_touches_old_pending_proposals(
     store.reject(decided)
     clock[0] += timedelta(days=3)
     fresh = store.create_proposal(make_opportunity(listing_id="fresh"))
-    assert store.expire(timedelta(days=2)) == 1
-    status = {p["id"]: p["status"] for p in store.list_proposals()}
-    assert status == {old: "expired", decided: "rejected", fresh: "pending"}
-    with pytest.raises(ProposalNotPending):
+    gone = store.create_proposal(make_opportunity(listing_id="gone"))
+    live = {("sandbox_market", lid) for lid in ("old", "decided", "fresh")}
+    assert store.expire(timedelta(days=2), live) == 2
+    assert store.expire(timedelta(days=2), live) == 0
+    status = {p["id"]: (p["status"], p["reason"]) for p in store.list_proposals()}
+    assert status == {
+        old: ("expired", "stale: pending more than 2 day(s)"),
+        decided: ("rejected", None),
+        fresh: ("pending", None),
+        gone: ("expired", "listing no longer active"),
+    }
+    with pytest.raises(WrongStatus, match="is expired"):
         store.approve(old, Budgets())
 
 
@@ -243,8 +261,8 @@ def test_daily_limit_counts_only_todays_approvals(
         "daily budget exceeded: limit 500.00, already committed 300.00, this approval 250.00"
     )
     assert store.approve(ids[2], budgets, amount=200.0)["approved_amount"] == 200.0
-    store.set_status(ids[1], "rejected", reason="seller vanished")  # frees its 300
-    assert store.approve(ids[3], budgets, amount=300.0)["status"] == "approved"
+    with pytest.raises(BudgetExceeded):
+        store.approve(ids[3], budgets, amount=0.01)
 
 
 def test_total_limit_counts_approved_and_purchased(make_store: MakeStore) -> None:
@@ -252,7 +270,7 @@ def test_total_limit_counts_approved_and_purchased(make_store: MakeStore) -> Non
     ids = [store.create_proposal(make_opportunity(listing_id=f"L{i}")) for i in range(3)]
     budgets = Budgets(daily=10_000.0, total=450.0)
     store.approve(ids[0], budgets)  # 210 at the listing price
-    store.set_status(ids[0], "purchased")
+    store.mark_purchased(ids[0])
     store.approve(ids[1], budgets, amount=240.0)  # exactly at the limit
     with pytest.raises(BudgetExceeded, match="total budget exceeded: .* committed 450.00"):
         store.approve(ids[2], budgets, amount=0.01)
@@ -292,3 +310,30 @@ def test_realert_only_after_the_drop_and_only_once(make_store: MakeStore) -> Non
     assert store.claim_realert("s", "src", "1", 90.0, drop_pct=10) is None  # already re-alerted
     assert store.alerted_prices("s") == {("src", "1"): 90.0}
     assert store.claim_realert("s", "src", "2", 1.0, drop_pct=10) is None  # never alerted
+
+
+def test_a_re_alert_refreshes_a_pending_proposal_only(make_store: MakeStore) -> None:
+    store = make_store()
+    first = store.create_proposal(make_opportunity())
+    again = store.create_proposal(make_opportunity(price=180.0, max_offer=250.0, profit=210.0))
+    assert again == first
+    proposal = store.get_proposal(first)
+    assert (proposal["price"], proposal["max_offer"], proposal["expected_profit"]) == (
+        180.0,
+        250.0,
+        210.0,
+    )
+    store.reject(first)
+    store.create_proposal(make_opportunity(price=150.0))
+    assert store.get_proposal(first)["price"] == 180.0  # a decision is never rewritten
+
+
+def test_a_released_claim_can_be_claimed_again(make_store: MakeStore) -> None:
+    store = make_store()
+    assert store.claim_alert("s", "src", "1", 100.0)
+    store.release_alert("s", "src", "1")
+    assert store.alerted("s") == set()
+    assert store.claim_alert("s", "src", "1", 100.0)
+    assert store.claim_realert("s", "src", "1", 80.0, drop_pct=10) == 100.0
+    store.release_alert("s", "src", "1", previous_price=100.0)
+    assert store.claim_realert("s", "src", "1", 80.0, drop_pct=10) == 100.0

@@ -1,4 +1,5 @@
-"""Alert sensors and schedules: new deals per search, daily digests, failed-run emails."""
+"""Alert sensors and schedules: new deals per search, daily digests, proposal expiry,
+failed-run emails."""
 
 import hashlib
 from datetime import UTC, date, datetime, time, timedelta
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from arb_pipeline.alerts.deals import due_alerts, load_candidates, send_digest
+from arb_pipeline.alerts.deals import due_alerts, expire_proposals, load_candidates, send_digest
 from arb_pipeline.alerts.operator import email_sender, notify_failure
 from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.defs.alerts.assets import (
@@ -140,6 +141,31 @@ def daily_digests(
                 )
             )
     return requests
+
+
+@dg.op
+def expire_stale_proposals(
+    context: dg.OpExecutionContext, arb_home: ArbHomeResource, alert_settings: AlertSettings
+) -> None:
+    """Expire pending proposals whose listing is gone or that waited too long."""
+    home = arb_home.home()
+    max_age = timedelta(days=alert_settings.proposal_max_age_days)
+    expired = expire_proposals(StateStore.from_env(home.root), home.warehouse, max_age)
+    context.log.info(f"expired {expired} pending proposal(s)")
+
+
+@dg.job(description="Expire pending proposals whose listing is gone or that waited too long.")
+def expire_proposals_job() -> None:
+    expire_stale_proposals()
+
+
+expire_proposals_schedule = dg.ScheduleDefinition(
+    job=expire_proposals_job,
+    cron_schedule="7 * * * *",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Hourly: pending proposals of sold/removed listings or older than "
+    "proposal_max_age_days become expired.",
+)
 
 
 @dg.run_failure_sensor(

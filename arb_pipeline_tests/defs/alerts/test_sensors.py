@@ -10,7 +10,11 @@ import duckdb
 from arb_pipeline.alerts.deals import Delivery, send_digest
 from arb_pipeline.alerts.searches import load_searches
 from arb_pipeline.alerts.store import StateStore
-from arb_pipeline.defs.alerts.sensors import daily_digests, deal_alert_sensor
+from arb_pipeline.defs.alerts.sensors import (
+    daily_digests,
+    deal_alert_sensor,
+    expire_proposals_job,
+)
 from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
 
 SEARCHES = """
@@ -115,3 +119,24 @@ def test_deal_sensor_requests_runs_only_when_the_warehouse_or_searches_change(tm
         searches.write_text(SEARCHES.replace("name: quiet", "name: calm"))
         edited = _deal_tick(home, searches, instance, republished.cursor)
         assert edited.dynamic_partitions_requests[0].partition_keys == ["calm"]
+
+
+def test_expiry_job_expires_proposals_of_listings_gone_from_the_warehouse(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.delenv("ARB_STATE_URL", raising=False)
+    home = tmp_path / "home"
+    home.mkdir()
+    _publish_opportunities(home / "warehouse.duckdb", ["1"])
+    store = StateStore(home)
+    for lid in ("1", "2"):
+        store.create_proposal({"search": "phones", "source": "ebay", "listing_id": lid})
+    result = expire_proposals_job.execute_in_process(
+        resources={
+            "arb_home": ArbHomeResource(path=str(home)),
+            "alert_settings": AlertSettings(searches_file=str(tmp_path / "none.yaml")),
+        }
+    )
+    assert result.success
+    status = {p["listing_id"]: (p["status"], p["reason"]) for p in store.list_proposals()}
+    assert status == {"1": ("pending", None), "2": ("expired", "listing no longer active")}
