@@ -1,12 +1,14 @@
 """Which opportunities each saved search alerts, and sending each alert once.
 
-Each (search, listing) is alerted at most once: the state store claims it before anything is
-sent. A later price drop of the search's `realert_drop_pct` claims one more alert, saying so.
-Every candidate is vetted first (OpenAI when configured, rules otherwise).
+Each (search, listing) is alerted once: the state store claims it before anything is sent and
+releases the claim if delivery fails, so that a retry sends it. A later price drop of the
+search's `realert_drop_pct` claims one more alert, saying so. Every candidate is vetted first
+(OpenAI when configured, rules otherwise).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -63,6 +65,23 @@ def due_alerts(
     return due
 
 
+def search_max_offer(deal: dict[str, Any], search: Search) -> float | None:
+    """Highest asking price at which the p10 profit still meets the search's min_profit.
+
+    fct_opportunities' max_offer is where the p10 profit is zero; each unit of price costs
+    (1 + buyer fee rate) of profit, a rate read from the row (profit_p10 at the asking price
+    over its distance to max_offer), else taken as 1, which errs low. Rounded down to cents.
+    """
+    break_even = deal.get("max_offer")
+    if break_even is None or not search.min_profit:
+        return break_even
+    price, profit_p10 = deal.get("price"), deal.get("profit_p10")
+    slope = 1.0
+    if price is not None and profit_p10 is not None and break_even - price >= 1:
+        slope = max(1.0, profit_p10 / (break_even - price))
+    return max(math.floor((break_even - search.min_profit / slope) * 100 + 1e-6) / 100, 0.0)
+
+
 def send_alert(
     deal: dict[str, Any],
     search: Search,
@@ -75,6 +94,7 @@ def send_alert(
     if not verdict.ok:
         return f"vetted out by {verdict.vetter}: {'; '.join(verdict.reasons)}"
     key = (search.name, deal["source"], deal["listing_id"])
+    previous = None
     if "previous_price" in deal:
         previous = store.claim_realert(*key, deal["price"], search.realert_drop_pct)
         if previous is None:
@@ -84,9 +104,29 @@ def send_alert(
     opportunity = {
         **deal,
         "search": search.name,
+        "max_offer": search_max_offer(deal, search),
         "vetted_by": verdict.vetter,
         "vetting_note": "; ".join(verdict.reasons) or None,
     }
+    try:
+        destinations = _deliver(opportunity, search, delivery)
+    except Exception:
+        store.release_alert(*key, previous)
+        raise
+    store.record_destination(*key, "; ".join(destinations) or "no channel")
+    store.create_proposal(opportunity)
+    return "; ".join(destinations)
+
+
+def expire_proposals(store: StateStore, warehouse: Path, max_age: timedelta) -> int:
+    """Expire pending proposals whose listing left fct_opportunities (sold, ended, removed,
+    no longer seen) or that waited longer than `max_age`; an empty table expires by age only."""
+    rows = query(warehouse, "select source, listing_id from fct_opportunities").rows()
+    return store.expire(max_age, {(source, str(lid)) for source, lid in rows} or None)
+
+
+def _deliver(opportunity: dict[str, Any], search: Search, delivery: Delivery) -> list[str]:
+    """Send one alert on each of the search's channels; return where it went."""
     destinations = []
     if "email" in search.channels:
         message = render_alert(opportunity, delivery.sender, list(search.recipients))
@@ -101,16 +141,7 @@ def send_alert(
             dead_letter=delivery.dead_letter or delivery.outbox / "webhook_dead_letter.jsonl",
         )
         destinations.append(f"webhook {'ok' if result.ok else 'failed'} ({search.webhook_url})")
-    store.record_destination(*key, "; ".join(destinations) or "no channel")
-    store.create_proposal(opportunity)
-    return "; ".join(destinations)
-
-
-def expire_proposals(store: StateStore, warehouse: Path, max_age: timedelta) -> int:
-    """Expire pending proposals whose listing left fct_opportunities (sold, ended, removed,
-    no longer seen) or that waited longer than `max_age`; an empty table expires by age only."""
-    rows = query(warehouse, "select source, listing_id from fct_opportunities").rows()
-    return store.expire(max_age, {(source, str(lid)) for source, lid in rows} or None)
+    return destinations
 
 
 def send_digest(

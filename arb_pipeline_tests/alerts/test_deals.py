@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from arb_pipeline.alerts.deals import Delivery, due_alerts, send_alert
+from arb_pipeline.alerts.deals import Delivery, due_alerts, search_max_offer, send_alert
+from arb_pipeline.alerts.delivery import DeliveryError
 from arb_pipeline.alerts.searches import Search
 from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.alerts.webhook import verify_signature
+from arb_pipeline_tests.alerts.test_delivery import StubSendGrid
 
 SECRET = "test-secret"
 
@@ -96,3 +98,54 @@ def test_thresholds_of_the_search_decide(tmp_path, receiver) -> None:
     url, _ = receiver
     search, store, _ = _setup(tmp_path, url)
     assert due_alerts(search, [_deal(price=270.0)], store) == []  # margin too thin
+
+
+def test_a_failed_delivery_is_retried_and_then_sent_exactly_once(tmp_path) -> None:
+    stub = StubSendGrid(503, b'{"errors":[{"message":"try later"}]}')
+    try:
+        search = Search(name="phones", min_profit=40, recipients=["me@example.com"])
+        delivery = Delivery(
+            outbox=tmp_path / "outbox",
+            sender="a@b.c",
+            sendgrid_api_key="SG.k",
+            sendgrid_host=stub.host,
+        )
+        (deal,) = due_alerts(search, [_deal()], StateStore(tmp_path))
+        with pytest.raises(DeliveryError, match="HTTP 503"):
+            send_alert(deal, search, StateStore(tmp_path), delivery)
+        store = StateStore(tmp_path)  # as after a restart
+        assert store.alerted("phones") == set() and store.list_proposals() == []
+
+        stub.status = 202
+        (retry,) = due_alerts(search, [_deal()], store)
+        assert send_alert(retry, search, store, delivery) == "sendgrid (202)"
+        assert send_alert(retry, search, StateStore(tmp_path), delivery) is None  # a re-run
+        assert due_alerts(search, [_deal()], StateStore(tmp_path)) == []
+        assert len(stub.requests) == 2  # the refused attempt and the one delivery
+        assert len(StateStore(tmp_path).list_proposals()) == 1
+    finally:
+        stub.close()
+
+
+def test_suggested_max_offer_keeps_the_p10_profit_at_the_search_minimum(tmp_path) -> None:
+    # a marketplace with buyer fees of 5 % + 0.70; p10 resale 200, its fees 20, shipping 8 out
+    def p10_profit(price: float) -> float:
+        return 200.0 - 20.0 - 8.0 - (price * 1.05 + 0.70 + 5.0)
+
+    break_even = round((200.0 - 20.0 - 8.0 - 5.0 - 0.70) / 1.05, 2)  # fct_opportunities' max_offer
+    deal = {
+        **_deal(price=100.0), "shipping_price": 5.0, "landed_cost": 110.7,
+        "profit_p10": round(p10_profit(100.0), 2), "max_offer": break_even,
+    }  # fmt: skip
+    search = Search(name="phones", min_profit=40, recipients=["me@example.com"])
+    offer = search_max_offer(deal, search)
+    assert offer == 120.28  # (200 - 20 - 8 - 5 - 0.70 - 40) / 1.05 = 120.2857, rounded down
+    assert p10_profit(offer) >= 40.0 > p10_profit(offer + 0.01)
+    assert search_max_offer(deal, search.model_copy(update={"min_profit": 0})) == break_even
+
+    store = StateStore(tmp_path)
+    delivery = Delivery(outbox=tmp_path / "outbox", sender="a@b.c")
+    send_alert(deal, search, store, delivery)
+    (eml,) = delivery.outbox.glob("*.eml")
+    assert "Suggested max offer: USD 120.28" in eml.read_text()
+    assert store.list_proposals()[0]["max_offer"] == 120.28

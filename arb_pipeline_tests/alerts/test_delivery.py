@@ -26,9 +26,11 @@ def make_message(**overrides: Any) -> email.message.EmailMessage:
 
 
 class StubSendGrid:
-    """A local HTTP server standing in for api.sendgrid.com; records every request."""
+    """A local HTTP server standing in for api.sendgrid.com; records every request and
+    answers with `status` (change it to script an outage)."""
 
     def __init__(self, status: int, body: bytes = b"") -> None:
+        self.status = status
         self.requests: list[dict[str, Any]] = []
         stub = self
 
@@ -42,7 +44,7 @@ class StubSendGrid:
                         "json": json.loads(self.rfile.read(length)),
                     }
                 )
-                self.send_response(status)
+                self.send_response(stub.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from arb_pipeline.alerts.deals import Delivery, due_alerts, load_candidates, send_alert
+from arb_pipeline.alerts.delivery import DeliveryError
 from arb_pipeline.alerts.searches import Search, load_searches
 from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.alerts.vetting import vetter_from_env
@@ -34,6 +35,8 @@ searches_partitions = dg.DynamicPartitionsDefinition(name="searches")
     group_name="alerts",
     kinds={"email"},
     deps=[dg.AssetKey("fct_opportunities")],
+    # a failed delivery releases its claim and fails the step; the retry sends what is left
+    retry_policy=dg.RetryPolicy(max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL),
 )
 def search_alerts(
     context: dg.AssetExecutionContext,
@@ -50,14 +53,25 @@ def search_alerts(
     store = StateStore.from_env(home.root)
     openai = vetter_from_env(home.root / "vetting_cache.db")
     delivery = delivery_for(home, alert_settings)
-    sent, vetted_out = [], []
+    sent, vetted_out, failed = [], [], []
     for deal in due_alerts(search, load_candidates(home.warehouse), store):
-        outcome = send_alert(deal, search, store, delivery, openai)
+        try:
+            outcome = send_alert(deal, search, store, delivery, openai)
+        except DeliveryError as error:
+            failed.append(f"{deal['title']}: {error}")
+            context.log.error(f"{name} {deal['listing_key']}: not delivered: {error}")
+            continue
         if outcome and outcome.startswith("vetted out"):
             vetted_out.append(f"{deal['title']}: {outcome}")
         elif outcome:
             sent.append(f"{deal['title']} at {deal['price']} {deal['currency']}: {outcome}")
         context.log.info(f"{name} {deal['listing_key']}: {outcome or 'already sent'}")
+    if failed:
+        raise dg.Failure(
+            f"{len(failed)} alert(s) of {name!r} not delivered ({len(sent)} sent); "
+            "they stay due and are retried",
+            metadata={"not delivered": dg.MetadataValue.md("\n".join(f"- {f}" for f in failed))},
+        )
     return dg.MaterializeResult(
         metadata={
             "sent": len(sent),
