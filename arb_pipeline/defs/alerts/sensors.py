@@ -4,6 +4,7 @@ failed-run emails."""
 import hashlib
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -178,13 +179,41 @@ def operator_failure_email(
     arb_home: ArbHomeResource,
     alert_settings: AlertSettings,
 ) -> None:
-    """Mail the failing assets (or the job) of a failed run."""
+    """Mail the assets a failed run did not materialize (or its job, if it has no assets)."""
     home = arb_home.home()
     run = context.dagster_run
-    failing = sorted(key.to_user_string() for key in run.asset_selection or []) or [run.job_name]
-    error = context.failure_event.message or "no error message"
+    failing = failed_assets(context.instance, run.run_id) or [run.job_name]
+    errors = [
+        _error_text(event.step_failure_data.error)
+        for event in context.get_step_failure_events()
+        if event.step_failure_data and event.step_failure_data.error
+    ]
+    error = "\n\n".join(errors) or context.failure_event.message or "no error message"
     settings = alert_settings
     send = email_sender(home.outbox, settings.sender, settings.api_key(), settings.sendgrid_host)
     notify_failure(
         home.root / "operator_alerts.json", failing, run.run_id, error, datetime.now(UTC), send
     )
+
+
+def _error_text(error: Any) -> str:
+    """A step's error with the causes Dagster wraps it around, one message per line."""
+    lines = []
+    while error is not None:
+        lines.append(error.message.strip())
+        error = error.cause
+    return "\n".join(lines)
+
+
+def failed_assets(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """Assets the run planned to materialize but did not (failed, or skipped after a failure)."""
+
+    def keys(event_type: dg.DagsterEventType) -> set[str]:
+        return {
+            entry.dagster_event.asset_key.to_user_string()
+            for entry in instance.all_logs(run_id, of_type=event_type)
+            if entry.dagster_event and entry.dagster_event.asset_key
+        }
+
+    planned = keys(dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
+    return sorted(planned - keys(dg.DagsterEventType.ASSET_MATERIALIZATION))

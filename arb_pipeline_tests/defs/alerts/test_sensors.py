@@ -14,6 +14,7 @@ from arb_pipeline.defs.alerts.sensors import (
     daily_digests,
     deal_alert_sensor,
     expire_proposals_job,
+    operator_failure_email,
 )
 from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
 
@@ -140,3 +141,61 @@ def test_expiry_job_expires_proposals_of_listings_gone_from_the_warehouse(
     assert result.success
     status = {p["listing_id"]: (p["status"], p["reason"]) for p in store.list_proposals()}
     assert status == {"1": ("pending", None), "2": ("expired", "listing no longer active")}
+
+
+@dg.asset
+def scraped() -> None:
+    """Materializes."""
+
+
+@dg.asset
+def broken() -> None:
+    """Fails."""
+    raise RuntimeError("the parser choked on page 3")
+
+
+@dg.asset(deps=[broken])
+def downstream() -> None:
+    """Skipped after broken fails."""
+
+
+def _failed_run_emails(instance, home, job_name: str) -> list[str]:
+    """Run a job that fails, evaluate the failure sensor on it, return the outbox subjects."""
+    defs = dg.Definitions(
+        assets=[scraped, broken, downstream],
+        jobs=[dg.define_asset_job(job_name, selection=[scraped, broken, downstream])],
+    )
+    result = defs.resolve_job_def(job_name).execute_in_process(
+        instance=instance, raise_on_error=False
+    )
+    run = instance.get_run_by_id(result.run_id)
+    failure = result.get_run_failure_event()
+    context = dg.build_run_status_sensor_context(
+        sensor_name="operator_failure_email",
+        dagster_event=failure,
+        dagster_instance=instance,
+        dagster_run=run,
+        resources={
+            "arb_home": ArbHomeResource(path=str(home)),
+            "alert_settings": AlertSettings(searches_file=str(home / "none.yaml")),
+        },
+    ).for_run_failure()
+    operator_failure_email(context)
+    return sorted(
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["Subject"]
+        for p in (home / "outbox").glob("*.eml")
+    )
+
+
+def test_a_failed_run_emails_the_operator_once_per_failing_asset_per_hour(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.delenv("SENDGRID_API_KEY", raising=False)
+    home = tmp_path / "home"
+    with dg.instance_for_test() as instance:
+        assert _failed_run_emails(instance, home, "nightly") == ["Run failed: broken, downstream"]
+        (eml,) = (home / "outbox").glob("*.eml")
+        assert "the parser choked on page 3" in eml.read_text()
+        assert _failed_run_emails(instance, home, "nightly_again") == [
+            "Run failed: broken, downstream"
+        ]  # the same assets failing again within the hour: no second email
