@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from arb_pipeline.alerts.delivery import deliver
+from arb_pipeline.alerts.delivery import DeliveryError, deliver
 from arb_pipeline.alerts.email import render_alert, render_digest
 from arb_pipeline.alerts.searches import Search
 from arb_pipeline.alerts.store import StateStore
@@ -127,6 +127,11 @@ def expire_proposals(store: StateStore, warehouse: Path, max_age: timedelta) -> 
 
 def _deliver(opportunity: dict[str, Any], search: Search, delivery: Delivery) -> list[str]:
     """Send one alert on each of the search's channels; return where it went."""
+    if "webhook" in search.channels and not delivery.webhook_secret:
+        raise DeliveryError(
+            f"search {search.name!r} posts webhooks but ARB_WEBHOOK_SECRET is not set: "
+            "set the secret receivers verify the signature with"
+        )
     destinations = []
     if "email" in search.channels:
         message = render_alert(opportunity, delivery.sender, list(search.recipients))
@@ -137,7 +142,7 @@ def _deliver(opportunity: dict[str, Any], search: Search, delivery: Delivery) ->
         result = post_webhook(
             search.webhook_url,
             opportunity,
-            delivery.webhook_secret or "",
+            delivery.webhook_secret,
             dead_letter=delivery.dead_letter or delivery.outbox / "webhook_dead_letter.jsonl",
         )
         destinations.append(f"webhook {'ok' if result.ok else 'failed'} ({search.webhook_url})")

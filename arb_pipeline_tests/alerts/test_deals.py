@@ -13,8 +13,10 @@ from arb_pipeline.alerts.deals import Delivery, due_alerts, search_max_offer, se
 from arb_pipeline.alerts.delivery import DeliveryError
 from arb_pipeline.alerts.searches import Search
 from arb_pipeline.alerts.store import StateStore
+from arb_pipeline.alerts.vetting import OpenAIVetter
 from arb_pipeline.alerts.webhook import verify_signature
 from arb_pipeline_tests.alerts.test_delivery import StubSendGrid
+from arb_pipeline_tests.alerts.test_vetting import StubOpenAI
 
 SECRET = "test-secret"
 
@@ -149,3 +151,46 @@ def test_suggested_max_offer_keeps_the_p10_profit_at_the_search_minimum(tmp_path
     (eml,) = delivery.outbox.glob("*.eml")
     assert "Suggested max offer: USD 120.28" in eml.read_text()
     assert store.list_proposals()[0]["max_offer"] == 120.28
+
+
+def test_webhooks_without_a_secret_send_nothing_and_say_why(tmp_path, receiver) -> None:
+    url, received = receiver
+    search, store, delivery = _setup(tmp_path, url)
+    unsigned = Delivery(outbox=delivery.outbox, sender=delivery.sender)
+    with pytest.raises(DeliveryError, match="ARB_WEBHOOK_SECRET is not set"):
+        send_alert(_deal(), search, store, unsigned)
+    assert received == [] and not delivery.outbox.exists() and store.alerted("phones") == set()
+
+
+def test_the_alert_says_which_vetter_decided(tmp_path, receiver) -> None:
+    url, received = receiver
+    search, _, delivery = _setup(tmp_path, url)
+
+    def vetted_by(folder: str, openai=None) -> str:
+        store = StateStore(tmp_path / folder)
+        outbox = Delivery(tmp_path / folder / "outbox", delivery.sender, webhook_secret=SECRET)
+        send_alert(_deal(), search, store, outbox, openai)
+        (eml,) = outbox.outbox.glob("*.eml")
+        message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        text = message.get_body(("plain",)).get_content()
+        return next(line for line in text.splitlines() if line.startswith("Vetted by: "))
+
+    assert vetted_by("rules") == "Vetted by: rules: looks genuine"
+    stub = StubOpenAI('{"ok": true, "reasons": ["the phone itself, price plausible"]}')
+    try:
+        vetter = OpenAIVetter("sk-test", "gpt-test", stub.base_url, cache_path=tmp_path / "v.db")
+        assert vetted_by("openai", vetter) == (
+            "Vetted by: openai:gpt-test: the phone itself, price plausible"
+        )
+        stub.status = 500
+        fallback = OpenAIVetter("sk-test", "gpt-test", stub.base_url, cache_path=tmp_path / "w.db")
+        assert vetted_by("fallback", fallback) == (
+            "Vetted by: rules: openai unavailable: HTTP 500; decided by rules"
+        )
+    finally:
+        stub.close()
+    assert [payload["vetted_by"] for _, payload in received] == [
+        "rules",
+        "openai:gpt-test",
+        "rules",
+    ]
