@@ -99,7 +99,6 @@ class AlertSettings(dg.ConfigurableResource):
 
     searches_file: str | None = None
     sender: str = "arb-pipeline@localhost"
-    sendgrid_host: str | None = None
     proposal_max_age_days: float = 3.0
 
     def searches_path(self, home: ArbHome) -> Path:
@@ -112,6 +111,10 @@ class AlertSettings(dg.ConfigurableResource):
     def api_key(self) -> str | None:
         """SENDGRID_API_KEY at run time; None means .eml files in the outbox."""
         return os.environ.get("SENDGRID_API_KEY") or None
+
+    def sendgrid_host(self) -> str | None:
+        """ARB_SENDGRID_HOST at run time (e.g. a regional endpoint or a test server)."""
+        return os.environ.get("ARB_SENDGRID_HOST") or None
 
     def webhook_secret(self) -> str | None:
         """ARB_WEBHOOK_SECRET at run time (webhooks are signed with it)."""

@@ -22,7 +22,7 @@ def delivery_for(home: ArbHome, settings: AlertSettings) -> Delivery:
         outbox=home.outbox,
         sender=settings.sender,
         sendgrid_api_key=settings.api_key(),
-        sendgrid_host=settings.sendgrid_host,
+        sendgrid_host=settings.sendgrid_host(),
         webhook_secret=settings.webhook_secret(),
     )
 

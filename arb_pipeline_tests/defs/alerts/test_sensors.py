@@ -17,6 +17,7 @@ from arb_pipeline.defs.alerts.sensors import (
     operator_failure_email,
 )
 from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
+from arb_pipeline_tests.alerts.test_delivery import StubSendGrid
 
 SEARCHES = """
 searches:
@@ -199,3 +200,20 @@ def test_a_failed_run_emails_the_operator_once_per_failing_asset_per_hour(
         assert _failed_run_emails(instance, home, "nightly_again") == [
             "Run failed: broken, downstream"
         ]  # the same assets failing again within the hour: no second email
+
+
+def test_with_a_sendgrid_key_the_operator_email_goes_to_the_configured_host(
+    tmp_path, monkeypatch
+) -> None:
+    stub = StubSendGrid(202)
+    monkeypatch.setenv("SENDGRID_API_KEY", "SG.test")
+    monkeypatch.setenv("ARB_SENDGRID_HOST", stub.host)
+    monkeypatch.setenv("ARB_OPERATOR_EMAIL", "ops@example.com")
+    try:
+        with dg.instance_for_test() as instance:
+            assert _failed_run_emails(instance, tmp_path / "home", "nightly") == []
+    finally:
+        stub.close()
+    (request,) = stub.requests
+    assert request["json"]["subject"] == "Run failed: broken, downstream"
+    assert request["json"]["personalizations"][0]["to"] == [{"email": "ops@example.com"}]
