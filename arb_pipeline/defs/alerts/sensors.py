@@ -20,6 +20,8 @@ from arb_pipeline.defs.alerts.assets import (
 from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
 from arb_pipeline.paths import ArbHome
 
+BATCH_TAG = "arb/alert_batch"
+
 
 def inputs_stamp(home: ArbHome, searches: Path) -> str:
     """Changes whenever the warehouse is republished or the searches file is edited or moved."""
@@ -67,9 +69,17 @@ def deal_alert_sensor(
         due = due_alerts(search, candidates, store)
         if due:
             fingerprint = ",".join(sorted(f"{d['listing_key']}@{d['price']}" for d in due))
-            digest = hashlib.sha1(fingerprint.encode()).hexdigest()[:12]
+            batch = f"{search.name}:{hashlib.sha1(fingerprint.encode()).hexdigest()[:12]}"
+            # the same deals again after a failed run (delivery outage): a new key retries them
+            failed = context.instance.get_runs_count(
+                dg.RunsFilter(tags={BATCH_TAG: batch}, statuses=[dg.DagsterRunStatus.FAILURE])
+            )
             requests.append(
-                dg.RunRequest(run_key=f"{search.name}:{digest}", partition_key=search.name)
+                dg.RunRequest(
+                    run_key=f"{batch}:retry{failed}" if failed else batch,
+                    partition_key=search.name,
+                    tags={BATCH_TAG: batch},
+                )
             )
     return dg.SensorResult(
         run_requests=requests,

@@ -217,3 +217,34 @@ def test_with_a_sendgrid_key_the_operator_email_goes_to_the_configured_host(
     (request,) = stub.requests
     assert request["json"]["subject"] == "Run failed: broken, downstream"
     assert request["json"]["personalizations"][0]["to"] == [{"email": "ops@example.com"}]
+
+
+@dg.op
+def undeliverable() -> None:
+    """Stands in for an alert run whose deliveries all failed."""
+    raise RuntimeError("SendGrid is down")
+
+
+@dg.job
+def failing_alert_run() -> None:
+    undeliverable()
+
+
+def test_deals_of_a_failed_alert_run_get_a_new_run_on_the_next_republish(tmp_path) -> None:
+    home, searches = tmp_path / "home", tmp_path / "searches.yaml"
+    searches.write_text(SEARCHES)
+    home.mkdir()
+    _publish_opportunities(home / "warehouse.duckdb", ["1"])
+    with dg.instance_for_test() as instance:
+        first = _deal_tick(home, searches, instance, None)
+        phones = next(r for r in first.run_requests if r.partition_key == "phones")
+        republished = _deal_tick(home, searches, instance, "another stamp")
+        assert phones.run_key in {r.run_key for r in republished.run_requests}  # deduplicated
+
+        failing_alert_run.execute_in_process(
+            instance=instance, tags=phones.tags, raise_on_error=False
+        )
+        _publish_opportunities(home / "warehouse.duckdb", ["1"])
+        retried = _deal_tick(home, searches, instance, first.cursor)
+        retry = next(r for r in retried.run_requests if r.partition_key == "phones")
+        assert retry.run_key == f"{phones.run_key}:retry1"
