@@ -17,6 +17,16 @@
 -- Incremental: only listings seen in new snapshots are recomputed. A rebuild of a window
 -- recomputes every listing seen in it before or after, and drops those no longer seen at all.
 
+{#- The exclusion rules (seed listing_exclusion_rules) become constant patterns: a join on
+    the pattern column compiled each regex again for every title. -#}
+{%- set exclusion_rules_relation = ref('listing_exclusion_rules') -%}
+{%- set exclusion_rules = [] -%}
+{%- if execute -%}
+    {%- set exclusion_rules = run_query(
+        'select reason, pattern from ' ~ exclusion_rules_relation ~ ' order by reason'
+    ).rows -%}
+{%- endif %}
+
 with
 
 snapshots as (select * from {{ ref('int_listing_snapshots') }}),
@@ -24,8 +34,6 @@ snapshots as (select * from {{ ref('int_listing_snapshots') }}),
 fx_rates as (select * from {{ ref('fx_rates') }}),
 
 stop_words as (select list(word) as words from {{ ref('title_stop_words') }}),
-
-exclusion_rules as (select * from {{ ref('listing_exclusion_rules') }}),
 
 {% if is_rebuild() %}
 touched as (
@@ -66,53 +74,82 @@ history as (
 
 ),
 
-status_runs as (
+latest as (
 
-    -- number the runs of equal status per listing, so a change starts a new run
+    -- aggregates, not windows: one hash pass per listing instead of a sort per window
     select
-        *,
-        sum(case when status is distinct from previous_status then 1 else 0 end) over (
-            partition by listing_key order by scrape_date
-        ) as status_run
-    from (
-        select
-            *,
-            lag(status) over (partition by listing_key order by scrape_date) as previous_status
-        from history
-    )
+        listing_key,
+        arg_max(history, scrape_date) as snapshot,
+        min(scraped_at) as first_seen_at,
+        max(scraped_at) as last_seen_at,
+        min(scrape_date) as first_seen_on,
+        max(scrape_date) as last_seen_on,
+        count(*) as times_seen,
+        arg_min_null(price, scrape_date) as first_price
+    from history
+    group by listing_key
 
 ),
 
-latest as (
+other_status as (
+
+    -- the last day each listing had a status other than its latest one
+    select
+        history.listing_key,
+        max(history.scrape_date) filter (
+            where history.status is distinct from latest.snapshot.status
+        ) as other_status_on
+    from history
+    inner join latest using (listing_key)
+    group by history.listing_key
+
+),
+
+status_changes as (
+
+    -- the current status began with the first scrape after that day
+    select
+        history.listing_key,
+        min(history.scraped_at) as status_changed_at
+    from history
+    inner join other_status using (listing_key)
+    where other_status.other_status_on is null
+        or history.scrape_date > other_status.other_status_on
+    group by history.listing_key
+
+),
+
+current_state as (
 
     select
-        * exclude (previous_status, status_run),
-        min(scraped_at) over (partition by listing_key, status_run) as status_changed_at,
-        min(scraped_at) over listing as first_seen_at,
-        max(scraped_at) over listing as last_seen_at,
-        min(scrape_date) over listing as first_seen_on,
-        max(scrape_date) over listing as last_seen_on,
-        count(*) over listing as times_seen,
-        first_value(price) over (listing order by scrape_date) as first_price
-    from status_runs
-    window listing as (partition by listing_key)
-    qualify row_number() over (listing order by scrape_date desc) = 1
+        unnest(latest.snapshot),
+        status_changes.status_changed_at,
+        latest.first_seen_at,
+        latest.last_seen_at,
+        latest.first_seen_on,
+        latest.last_seen_on,
+        latest.times_seen,
+        latest.first_price
+    from latest
+    inner join status_changes using (listing_key)
 
 ),
 
 converted as (
 
     select
-        latest.*,
+        current_state.*,
         '{{ var("reporting_currency") }}' as reporting_currency,
         latest_rate.usd_per_unit / reporting_rate.usd_per_unit as fx_to_reporting
-    from latest
+    from current_state
     asof left join fx_rates as latest_rate
-        on latest.currency = latest_rate.currency
-        and coalesce(latest.listed_at, latest.scraped_at)::date >= latest_rate.valid_from
+        on current_state.currency = latest_rate.currency
+        and coalesce(current_state.listed_at, current_state.scraped_at)::date
+            >= latest_rate.valid_from
     asof left join fx_rates as reporting_rate
         on reporting_rate.currency = '{{ var("reporting_currency") }}'
-        and coalesce(latest.listed_at, latest.scraped_at)::date >= reporting_rate.valid_from
+        and coalesce(current_state.listed_at, current_state.scraped_at)::date
+            >= reporting_rate.valid_from
 
 ),
 
@@ -137,18 +174,6 @@ identified as (
         ), 1, 12), ' ') as title_signature
     from converted
     cross join stop_words
-
-),
-
-excluded as (
-
-    select
-        identified.listing_key,
-        min(exclusion_rules.reason) as exclusion_rule
-    from identified
-    inner join exclusion_rules
-        on regexp_matches(lower(identified.title), exclusion_rules.pattern)
-    group by identified.listing_key
 
 ),
 
@@ -198,10 +223,19 @@ final as (
             when identifier is not null then 'id:' || identifier
             else 'sig:' || title_signature
         end as product_id,
-        excluded.exclusion_rule,
+        -- the first exclusion rule, by reason, whose pattern the title matches
+        {% if exclusion_rules %}
+        case
+            {% for reason, pattern in exclusion_rules %}
+            when regexp_matches(lower(title), '{{ pattern | replace("'", "''") }}')
+                then '{{ reason }}'
+            {% endfor %}
+        end
+        {% else %}
+        cast(null as varchar)
+        {% endif %} as exclusion_rule,
         attributes
     from identified
-    left join excluded using (listing_key)
 
 )
 
