@@ -120,8 +120,11 @@ def send_alert(
 
 def expire_proposals(store: StateStore, warehouse: Path, max_age: timedelta) -> int:
     """Expire pending proposals whose listing left fct_opportunities (sold, ended, removed,
-    no longer seen) or that waited longer than `max_age`; an empty table expires by age only."""
-    rows = query(warehouse, "select source, listing_id from fct_opportunities").rows()
+    no longer seen) or that waited longer than `max_age`; without a warehouse or with an empty
+    table, by age only."""
+    rows = []
+    if warehouse.exists():
+        rows = query(warehouse, "select source, listing_id from fct_opportunities").rows()
     return store.expire(max_age, {(source, str(lid)) for source, lid in rows} or None)
 
 

@@ -4,12 +4,19 @@ import email
 import email.policy
 import json
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from arb_pipeline.alerts.deals import Delivery, due_alerts, search_max_offer, send_alert
+from arb_pipeline.alerts.deals import (
+    Delivery,
+    due_alerts,
+    expire_proposals,
+    search_max_offer,
+    send_alert,
+)
 from arb_pipeline.alerts.delivery import DeliveryError
 from arb_pipeline.alerts.searches import Search
 from arb_pipeline.alerts.store import StateStore
@@ -194,3 +201,11 @@ def test_the_alert_says_which_vetter_decided(tmp_path, receiver) -> None:
         "openai:gpt-test",
         "rules",
     ]
+
+
+def test_without_a_warehouse_proposals_expire_by_age_only(tmp_path) -> None:
+    store = StateStore(tmp_path)
+    store.create_proposal({**_deal(), "search": "phones"})
+    assert expire_proposals(store, tmp_path / "missing.duckdb", timedelta(days=3)) == 0
+    assert expire_proposals(store, tmp_path / "missing.duckdb", timedelta(0)) == 1
+    assert store.list_proposals()[0]["reason"] == "stale: pending more than 0 day(s)"
