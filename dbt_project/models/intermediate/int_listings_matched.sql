@@ -1,44 +1,158 @@
--- a table, not a view: dim_products, comps, price stats, opportunities and tests all read it
-{{ config(materialized="table") }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='listing_key',
+        on_schema_change='append_new_columns',
+        post_hook="{% if is_rebuild() %}delete from {{ this }}
+            where last_seen_on >= {{ rebuild_from() }}
+                and listing_key not in (select listing_key from {{ ref('fct_listings') }})
+            {% endif %}"
+    )
+}}
 
--- Listings with what needs all listings at once: whether a listing is still live (seen in
--- its source's latest scrape), the earlier listing a repost or cross-post duplicates, and
--- why a listing can never be a deal. Product identity comes from fct_listings.
+-- Listings with what needs other listings: whether a listing is still live (seen in its
+-- source's latest scrape), the earlier listing a repost or cross-post duplicates, and why a
+-- listing can never be a deal. Product identity comes from fct_listings.
+-- Incremental: recomputes the listings seen since the day before the newest one (in a
+-- rebuild, since its first day), those entering or leaving the live set, and every listing
+-- of the duplicate groups they leave or join; a rebuild drops listings no longer seen.
 
 with
 
-listings as (select * from {{ ref('fct_listings') }}),
+listings as (
 
-matched as (
+    -- duplicate groups: the same title at the same price, or the same seller with the same
+    -- photo at the same price (stock photos of different sellers are not duplicates)
+    select
+        *,
+        {'status': status, 'title': lower(title), 'price': price, 'currency': currency}
+            as title_group,
+        case when image_url is not null then {
+            'status': status,
+            'seller_id': seller_id,
+            'image_url': image_url,
+            'price': price,
+            'currency': currency
+        } end as photo_group
+    from {{ ref('fct_listings') }}
+
+),
+
+source_latest as (
+
+    select source, max(last_seen_on) as latest_on
+    from listings
+    group by source
+
+),
+
+{% if is_incremental() %}
+previous as (
 
     select
         *,
-        last_seen_on = max(last_seen_on) over (partition by source) as is_live,
-        -- the same item listed twice (a repost or a cross-post): the same title at the same
-        -- price, or the same seller with the same photo at the same price (stock photos of
-        -- different sellers are not duplicates)
-        first_value(listing_key) over (
-            partition by status, lower(title), price, currency
-            order by listed_at nulls last, listing_key
-        ) as first_by_title,
-        case when image_url is not null then first_value(listing_key) over (
-            partition by status, seller_id, image_url, price, currency
-            order by listed_at nulls last, listing_key
-        ) end as first_by_photo
+        {'status': status, 'title': lower(title), 'price': price, 'currency': currency}
+            as title_group,
+        case when image_url is not null then {
+            'status': status,
+            'seller_id': seller_id,
+            'image_url': image_url,
+            'price': price,
+            'currency': currency
+        } end as photo_group
+    from {{ this }}
+
+),
+
+since as (
+
+    {% if is_rebuild() %}
+    select {{ rebuild_from() }} as day
+    {% else %}
+    select coalesce(max(last_seen_on) - 1, date '1900-01-01') as day from previous
+    {% endif %}
+
+),
+
+changed as (
+
+    select listing_key from listings where last_seen_on >= (select day from since)
+    union
+    select listings.listing_key
     from listings
+    inner join source_latest
+        on listings.source = source_latest.source
+        and listings.last_seen_on = source_latest.latest_on
+    union
+    select listing_key from previous
+    where is_live or last_seen_on >= (select day from since)
+
+),
+
+affected_groups as (
+
+    select title_group, photo_group from listings where listing_key in (select * from changed)
+    union all
+    select title_group, photo_group from previous where listing_key in (select * from changed)
+
+),
+{% endif %}
+
+recomputed as (
+
+    select * from listings
+    {% if is_incremental() %}
+    where listing_key in (select * from changed)
+        or title_group in (select title_group from affected_groups)
+        or photo_group in (select photo_group from affected_groups)
+    {% endif %}
+
+),
+
+title_firsts as (
+
+    select
+        title_group,
+        first(listing_key order by listed_at nulls last, listing_key) as first_by_title
+    from listings
+    {% if is_incremental() %}
+    where title_group in (select title_group from recomputed)
+    {% endif %}
+    group by title_group
+
+),
+
+photo_firsts as (
+
+    select
+        photo_group,
+        first(listing_key order by listed_at nulls last, listing_key) as first_by_photo
+    from listings
+    where photo_group is not null
+    {% if is_incremental() %}
+        and photo_group in (select photo_group from recomputed)
+    {% endif %}
+    group by photo_group
 
 ),
 
 first_listings as (
 
     select
-        * exclude (first_by_title, first_by_photo),
+        recomputed.* exclude (title_group, photo_group),
+        recomputed.last_seen_on = source_latest.latest_on as is_live,
         case
-            when first_by_title <> listing_key then first_by_title
-            when first_by_photo <> listing_key then first_by_photo
-            else listing_key
+            when title_firsts.first_by_title <> recomputed.listing_key
+                then title_firsts.first_by_title
+            when photo_firsts.first_by_photo <> recomputed.listing_key
+                then photo_firsts.first_by_photo
+            else recomputed.listing_key
         end as first_listing_key
-    from matched
+    from recomputed
+    inner join source_latest on recomputed.source = source_latest.source
+    inner join title_firsts on recomputed.title_group = title_firsts.title_group
+    left join photo_firsts on recomputed.photo_group = photo_firsts.photo_group
 
 ),
 
