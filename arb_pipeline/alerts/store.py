@@ -24,6 +24,9 @@ BUSY_TIMEOUT_SECONDS = 30.0
 SCHEMA_LOCK_KEY = 0x417262  # PostgreSQL advisory lock serialising table creation
 BUDGET_LOCK = "budget"
 CENT_TOLERANCE = 1e-6
+# longer than any delivery takes (SendGrid's 30 s timeout, webhook retries), so a claim still
+# undelivered after it belongs to a run that crashed, and its alert is sent again
+CLAIM_LEASE = timedelta(minutes=15)
 
 metadata = sa.MetaData()
 alerts = sa.Table(
@@ -185,16 +188,24 @@ class StateStore:
         return (sqlite if self._sqlite else postgresql).insert(table).on_conflict_do_nothing()
 
     def claim_alert(self, search: str, source: str, listing_id: str, price: float | None) -> bool:
-        """Record that this listing is being alerted for `search`; True only the first time."""
+        """Record that this listing is being alerted for `search`; True only the first time,
+        or when an earlier claim was never delivered within CLAIM_LEASE (its run crashed)."""
+        key = (
+            (alerts.c.search == search)
+            & (alerts.c.source == source)
+            & (alerts.c.listing_id == listing_id)
+        )
+        now = _now()
         with self._transaction(write=True) as conn:
             result = conn.execute(
                 self._insert_ignore(alerts).values(
-                    search=search,
-                    source=source,
-                    listing_id=listing_id,
-                    price=price,
-                    alerted_at=_now(),
+                    search=search, source=source, listing_id=listing_id, price=price, alerted_at=now
                 )
+            )
+            if result.rowcount == 1:
+                return True
+            result = conn.execute(
+                alerts.update().where(key & _abandoned(now)).values(price=price, alerted_at=now)
             )
             return result.rowcount == 1
 
@@ -225,9 +236,9 @@ class StateStore:
             return {(row.source, row.listing_id): row.destination for row in conn.execute(query)}
 
     def alerted_prices(self, search: str) -> dict[tuple[str, str], float | None]:
-        """The price each listing had when `search` last alerted it."""
+        """The price each listing had when `search` last alerted it (abandoned claims left out)."""
         query = sa.select(alerts.c.source, alerts.c.listing_id, alerts.c.price).where(
-            alerts.c.search == search
+            (alerts.c.search == search) & ~_abandoned(_now())
         )
         with self._transaction() as conn:
             return {(row.source, row.listing_id): row.price for row in conn.execute(query)}
@@ -426,6 +437,11 @@ class StateStore:
         if since is not None:
             query = query.where(proposals.c.decided_at >= since)
         return float(conn.execute(query).scalar_one())
+
+
+def _abandoned(now: datetime) -> sa.ColumnElement[bool]:
+    """Claims never marked delivered, older than CLAIM_LEASE: their run died mid-delivery."""
+    return alerts.c.destination.is_(None) & (alerts.c.alerted_at < now - CLAIM_LEASE)
 
 
 def _adopt_legacy_tables(conn: sa.Connection) -> None:

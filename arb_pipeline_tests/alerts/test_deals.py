@@ -3,13 +3,17 @@
 import email
 import email.policy
 import json
+import subprocess
+import sys
 import threading
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from arb_pipeline.alerts import store as store_module
 from arb_pipeline.alerts.deals import (
     Delivery,
     due_alerts,
@@ -19,7 +23,7 @@ from arb_pipeline.alerts.deals import (
 )
 from arb_pipeline.alerts.delivery import DeliveryError
 from arb_pipeline.alerts.searches import Search
-from arb_pipeline.alerts.store import StateStore
+from arb_pipeline.alerts.store import CLAIM_LEASE, StateStore
 from arb_pipeline.alerts.vetting import OpenAIVetter
 from arb_pipeline.alerts.webhook import verify_signature
 from arb_pipeline_tests.alerts.test_delivery import StubSendGrid
@@ -209,3 +213,63 @@ def test_without_a_warehouse_proposals_expire_by_age_only(tmp_path) -> None:
     assert expire_proposals(store, tmp_path / "missing.duckdb", timedelta(days=3)) == 0
     assert expire_proposals(store, tmp_path / "missing.duckdb", timedelta(0)) == 1
     assert store.list_proposals()[0]["reason"] == "stale: pending more than 0 day(s)"
+
+
+CRASHING_SENDER = """
+import sys
+from pathlib import Path
+from arb_pipeline.alerts.deals import Delivery, send_alert
+from arb_pipeline.alerts.searches import Search
+from arb_pipeline.alerts import store as store_module
+from arb_pipeline.alerts.store import CLAIM_LEASE, StateStore
+from arb_pipeline_tests.alerts.test_deals import _deal
+folder, host = Path(sys.argv[1]), sys.argv[2]
+search = Search(name="phones", min_profit=40, recipients=["me@example.com"])
+delivery = Delivery(folder / "outbox", "a@b.c", sendgrid_api_key="SG.k", sendgrid_host=host)
+send_alert(_deal(), search, StateStore(folder), delivery)
+"""
+
+
+def test_an_alert_whose_run_was_killed_mid_delivery_is_sent_once_later(
+    tmp_path, monkeypatch
+) -> None:
+    stub = StubSendGrid(202)
+    hang = threading.Event()
+    original = stub.server.RequestHandlerClass.do_POST
+
+    def first_request_hangs(handler) -> None:
+        if not stub.requests:
+            stub.requests.append({"hung": True})
+            hang.wait(30)
+            return
+        original(handler)
+
+    stub.server.RequestHandlerClass.do_POST = first_request_hangs
+    search = Search(name="phones", min_profit=40, recipients=["me@example.com"])
+    try:
+        child = subprocess.Popen([sys.executable, "-c", CRASHING_SENDER, str(tmp_path), stub.host])
+        deadline = time.monotonic() + 60
+        while not stub.requests and time.monotonic() < deadline and child.poll() is None:
+            time.sleep(0.05)
+        assert stub.requests, "the child never reached SendGrid"
+        child.kill()  # the run dies while SendGrid has not answered
+        child.wait()
+        hang.set()
+
+        store = StateStore(tmp_path)
+        assert store.destinations("phones") == {("ebay", "1"): None}
+        assert due_alerts(search, [_deal()], store) == []  # it may still be in flight
+
+        later = datetime.now(UTC) + CLAIM_LEASE + timedelta(minutes=1)
+        monkeypatch.setattr(store_module, "_now", lambda: later)
+        (due,) = due_alerts(search, [_deal()], store)
+        delivery = Delivery(
+            tmp_path / "outbox", "a@b.c", sendgrid_api_key="SG.k", sendgrid_host=stub.host
+        )
+        assert send_alert(due, search, store, delivery) == "sendgrid (202)"
+        assert send_alert(due, search, StateStore(tmp_path), delivery) is None
+        assert due_alerts(search, [_deal()], store) == []
+        assert len(stub.requests) == 2 and len(store.list_proposals()) == 1
+    finally:
+        hang.set()
+        stub.close()

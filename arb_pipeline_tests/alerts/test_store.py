@@ -337,3 +337,19 @@ def test_a_released_claim_can_be_claimed_again(make_store: MakeStore) -> None:
     assert store.claim_realert("s", "src", "1", 80.0, drop_pct=10) == 100.0
     store.release_alert("s", "src", "1", previous_price=100.0)
     assert store.claim_realert("s", "src", "1", 80.0, drop_pct=10) == 100.0
+
+
+def test_a_claim_never_delivered_is_given_up_after_the_lease(
+    make_store: MakeStore, clock: list[datetime]
+) -> None:
+    store = make_store()
+    assert store.claim_alert("s", "src", "1", 100.0)  # then the run dies: no destination
+    assert store.alerted_prices("s") == {("src", "1"): 100.0}
+    assert not store.claim_alert("s", "src", "1", 100.0)
+    clock[0] += store_module.CLAIM_LEASE + timedelta(seconds=1)
+    assert store.alerted_prices("s") == {}
+    results = run_in_threads(4, lambda _: make_store().claim_alert("s", "src", "1", 95.0))
+    assert sorted(results) == [False, False, False, True]  # type: ignore[type-var]
+    store.record_destination("s", "src", "1", "outbox/x.eml")
+    clock[0] += store_module.CLAIM_LEASE * 10
+    assert store.alerted_prices("s") == {("src", "1"): 95.0}  # delivered claims never lapse
