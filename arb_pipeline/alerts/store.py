@@ -298,8 +298,9 @@ class StateStore:
                 conn.execute(alerts.update().where(key).values(price=previous_price))
 
     def create_proposal(self, opportunity: dict[str, Any]) -> int:
-        """Create a pending purchase proposal for an opportunity and return its id; a proposal
-        still pending takes the opportunity's new figures (a re-alert after a price drop)."""
+        """Create a pending purchase proposal for an opportunity and return its id; a re-alert
+        (price drop) renews a pending or expired proposal with the new figures, pending again
+        from now; approved, rejected and purchased ones stay as they are."""
         key = {
             "search": opportunity["search"],
             "source": opportunity["source"],
@@ -314,11 +315,11 @@ class StateStore:
             "expected_profit": opportunity.get("profit"),
         }
         insert = (sqlite if self._sqlite else postgresql).insert(proposals)
-        upsert = insert.values(**key, **figures, status="pending", created_at=_now())
-        upsert = upsert.on_conflict_do_update(
+        fresh = {**figures, "status": "pending", "created_at": _now()}
+        upsert = insert.values(**key, **fresh).on_conflict_do_update(
             index_elements=list(key),
-            set_={name: insert.excluded[name] for name in figures},
-            where=proposals.c.status == "pending",
+            set_={**fresh, "decided_at": None, "reason": None},
+            where=proposals.c.status.in_(("pending", "expired")),
         )
         with self._transaction(write=True) as conn:
             conn.execute(upsert)

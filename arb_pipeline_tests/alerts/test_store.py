@@ -312,20 +312,28 @@ def test_realert_only_after_the_drop_and_only_once(make_store: MakeStore) -> Non
     assert store.claim_realert("s", "src", "2", 1.0, drop_pct=10) is None  # never alerted
 
 
-def test_a_re_alert_refreshes_a_pending_proposal_only(make_store: MakeStore) -> None:
+def test_a_re_alert_renews_a_pending_or_expired_proposal_only(
+    make_store: MakeStore, clock: list[datetime]
+) -> None:
     store = make_store()
     first = store.create_proposal(make_opportunity())
+    store.expire(timedelta(days=3), live=None)
+    clock[0] += timedelta(days=4)
+    assert store.expire(timedelta(days=3), live=None) == 1
     again = store.create_proposal(make_opportunity(price=180.0, max_offer=250.0, profit=210.0))
     assert again == first
-    proposal = store.get_proposal(first)
-    assert (proposal["price"], proposal["max_offer"], proposal["expected_profit"]) == (
+    renewed = store.get_proposal(first)
+    assert (renewed["status"], renewed["reason"], renewed["decided_at"]) == ("pending", None, None)
+    assert (renewed["price"], renewed["max_offer"], renewed["expected_profit"]) == (
         180.0,
         250.0,
         210.0,
     )
+    assert store.expire(timedelta(days=3), live=None) == 0  # its age counts from the re-alert
     store.reject(first)
     store.create_proposal(make_opportunity(price=150.0))
     assert store.get_proposal(first)["price"] == 180.0  # a decision is never rewritten
+    assert store.get_proposal(first)["status"] == "rejected"
 
 
 def test_a_released_claim_can_be_claimed_again(make_store: MakeStore) -> None:
