@@ -14,9 +14,9 @@
 -- Listings with what needs other listings: whether a listing is still live (seen in its
 -- source's latest scrape), the earlier listing a repost or cross-post duplicates, and why a
 -- listing can never be a deal. Product identity comes from fct_listings.
--- Incremental: recomputes the listings seen since the day before the newest one (in a
--- rebuild, since its first day), those entering or leaving the live set, and every listing
--- of the duplicate groups they leave or join; a rebuild drops listings no longer seen.
+-- Incremental: recomputes new listings and those seen again (in a rebuild, every listing
+-- seen since its first day), those entering or leaving the live set, and every listing of
+-- the duplicate groups they leave or join; a rebuild drops listings no longer seen.
 
 with
 
@@ -65,28 +65,50 @@ previous as (
 
 ),
 
-since as (
+previous_latest as (
 
-    {% if is_rebuild() %}
-    select {{ rebuild_from() }} as day
-    {% else %}
-    select coalesce(max(last_seen_on) - 1, date '1900-01-01') as day from previous
-    {% endif %}
+    select source, max(last_seen_on) as latest_on
+    from previous
+    group by source
 
 ),
 
 changed as (
 
-    select listing_key from listings where last_seen_on >= (select day from since)
+    {% if is_rebuild() %}
+    -- a rebuild may change any listing seen since its first day
+    select listing_key from listings where last_seen_on >= {{ rebuild_from() }}
     union
+    select listing_key from previous where last_seen_on >= {{ rebuild_from() }}
+    {% else %}
+    -- new listings, and listings seen again (their last scrape moved); only listings seen
+    -- since the day before the newest one can be either
     select listings.listing_key
     from listings
-    inner join source_latest
-        on listings.source = source_latest.source
-        and listings.last_seen_on = source_latest.latest_on
+    left join previous
+        on listings.listing_key = previous.listing_key
+        and listings.last_seen_on = previous.last_seen_on
+        and listings.last_seen_at = previous.last_seen_at
+    where listings.last_seen_on >= (
+        select coalesce(max(latest_on) - 1, date '1900-01-01') from previous_latest
+    )
+        and previous.listing_key is null
+    {% endif %}
     union
-    select listing_key from previous
-    where is_live or last_seen_on >= (select day from since)
+    -- listings entering or leaving the live set of a source whose latest scrape moved
+    select listings.listing_key
+    from listings
+    inner join source_latest on listings.source = source_latest.source
+    left join previous_latest on listings.source = previous_latest.source
+    where listings.last_seen_on = source_latest.latest_on
+        and source_latest.latest_on is distinct from previous_latest.latest_on
+    union
+    select previous.listing_key
+    from previous
+    inner join previous_latest on previous.source = previous_latest.source
+    left join source_latest on previous.source = source_latest.source
+    where previous.is_live
+        and previous_latest.latest_on is distinct from source_latest.latest_on
 
 ),
 

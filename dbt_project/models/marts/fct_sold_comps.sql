@@ -1,4 +1,18 @@
--- Sold listings usable as price comparables, one row per sold listing.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='listing_key',
+        on_schema_change='append_new_columns',
+        post_hook="{% if is_incremental() %}delete from {{ this }}
+            where listing_key not in (select listing_key from {{ ref('int_listings_matched') }}
+                where status = 'sold' and price > 0 and exclusion_reason is null){% endif %}"
+    )
+}}
+
+-- Sold listings usable as price comparables, one row per sold listing. Incremental: writes
+-- only the comps that are new or changed (a listing sold, repriced, or now a duplicate) and
+-- drops those that stopped qualifying, instead of rewriting the table.
 
 with
 
@@ -27,6 +41,16 @@ final as (
         and price > 0
         and exclusion_reason is null
 
+),
+
+changed as (
+
+    select * from final
+    {% if is_incremental() %}
+    except
+    select * from {{ this }}
+    {% endif %}
+
 )
 
-select * from final
+select * from changed
