@@ -295,7 +295,9 @@ class StateStore:
             if previous_price is None:
                 conn.execute(alerts.delete().where(key))
             else:
-                conn.execute(alerts.update().where(key).values(price=previous_price))
+                # the first alert was delivered: its claim must not lapse like a crashed one
+                restored = {"price": previous_price, "destination": "re-alert not delivered"}
+                conn.execute(alerts.update().where(key).values(**restored))
 
     def create_proposal(self, opportunity: dict[str, Any]) -> int:
         """Create a pending purchase proposal for an opportunity and return its id; a re-alert

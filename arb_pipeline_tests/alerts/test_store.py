@@ -336,7 +336,9 @@ def test_a_re_alert_renews_a_pending_or_expired_proposal_only(
     assert store.get_proposal(first)["status"] == "rejected"
 
 
-def test_a_released_claim_can_be_claimed_again(make_store: MakeStore) -> None:
+def test_a_released_claim_can_be_claimed_again(
+    make_store: MakeStore, clock: list[datetime]
+) -> None:
     store = make_store()
     assert store.claim_alert("s", "src", "1", 100.0)
     store.release_alert("s", "src", "1")
@@ -344,6 +346,8 @@ def test_a_released_claim_can_be_claimed_again(make_store: MakeStore) -> None:
     assert store.claim_alert("s", "src", "1", 100.0)
     assert store.claim_realert("s", "src", "1", 80.0, drop_pct=10) == 100.0
     store.release_alert("s", "src", "1", previous_price=100.0)
+    clock[0] += store_module.CLAIM_LEASE * 2
+    assert store.alerted_prices("s") == {("src", "1"): 100.0}  # still alerted once, at 100
     assert store.claim_realert("s", "src", "1", 80.0, drop_pct=10) == 100.0
 
 
