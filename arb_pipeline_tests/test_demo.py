@@ -69,12 +69,27 @@ def test_each_deal_email_is_in_the_outbox_with_text_and_html(two_demo_runs) -> N
     assert {Path(deal["destination"]) for deal in first.deals} == set(outbox)
 
 
-def test_each_alert_records_one_pending_proposal(two_demo_runs) -> None:
+def test_each_alert_records_one_pending_proposal_with_the_emailed_numbers(two_demo_runs) -> None:
     home, _, first, _, _, _ = two_demo_runs
     proposals = StateStore.from_env(home.root).list_proposals()
     assert len(proposals) == len(first.deals)
     assert {p["status"] for p in proposals} == {"pending"}
-    assert all(p["max_offer"] > p["price"] for p in proposals)
+    deals = {(d["source"], d["listing_id"]): d for d in first.deals}
+    for proposal in proposals:
+        deal = deals[(proposal["source"], proposal["listing_id"])]
+        price, profit, cur = float(deal["price"]), float(deal["profit"]), deal["currency"]
+        assert (proposal["price"], proposal["expected_profit"]) == (price, profit)
+        # sandbox buyers pay no fee, so each unit of offer above the price is a unit of p10
+        # profit: the suggested max offer leaves exactly the search's min_profit (40) at p10
+        at_offer = float(deal["profit_p10"]) - (proposal["max_offer"] - price)
+        assert at_offer == pytest.approx(40.0, abs=0.015)
+        message = email.message_from_bytes(
+            Path(deal["destination"]).read_bytes(), policy=email.policy.default
+        )
+        assert message["Subject"].endswith(f" at {cur} {price:.2f}, profit ~{cur} {profit:.2f}")
+        text = message.get_body(("plain",)).get_content()
+        assert f"Suggested max offer: {cur} {proposal['max_offer']:.2f}" in text
+        assert "Vetted by: rules" in text
 
 
 def test_second_run_sends_nothing_new_and_does_not_grow_the_lake(two_demo_runs) -> None:
