@@ -171,6 +171,7 @@ def expire_proposals_job() -> None:
 
 
 expire_proposals_schedule = dg.ScheduleDefinition(
+    name="expire_proposals_hourly",
     job=expire_proposals_job,
     cron_schedule="7 * * * *",
     default_status=dg.DefaultScheduleStatus.RUNNING,
