@@ -10,9 +10,10 @@
 }}
 
 -- Every observed change of a listing's asking price, with the drop in percent (negative for
--- a rise). Incremental: only listings with new snapshots are looked at again. A rebuild of a
--- window recomputes every change from its first day on (a change after the window compares
--- with the listing's last price in it).
+-- a rise). Incremental: only the changes on the days whose snapshots a build can re-read (the
+-- newest `snapshot_lookback_days` before the last change) are recomputed, against each
+-- listing's earlier price. A rebuild of a window recomputes every change from its first day
+-- on (a change after the window compares with the listing's last price in it).
 
 with
 
@@ -27,11 +28,19 @@ touched as (
 
 ),
 {% elif is_incremental() %}
+since as (
+
+    select coalesce(max(changed_on), date '1900-01-01') - {{ var('snapshot_lookback_days', 1) }}
+        as day
+    from {{ this }}
+
+),
+
 touched as (
 
     select distinct listing_key
     from snapshots
-    where scrape_date >= (select coalesce(max(changed_on), date '1900-01-01') - 1 from {{ this }})
+    where scrape_date >= (select day from since)
 
 ),
 {% endif %}
@@ -71,6 +80,8 @@ final as (
         and price <> previous_price
         {% if is_rebuild() %}
         and scrape_date >= {{ rebuild_from() }}
+        {% elif is_incremental() %}
+        and scrape_date >= (select day from since)
         {% endif %}
 
 )
