@@ -170,6 +170,10 @@ def cmd_proposals_approve(args: argparse.Namespace) -> int:
     def approve(store: StateStore) -> int:
         p = store.approve(args.id, Budgets.from_env(), args.amount)
         print(f"approved proposal {p['id']}: {p['currency'] or ''} {p['approved_amount']:.2f}")
+        print(
+            "nothing was bought: buy it yourself, then "
+            f"`arb-pipeline proposals purchased {p['id']}`"
+        )
         return 0
 
     return _with_proposals(args, approve)

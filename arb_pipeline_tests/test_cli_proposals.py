@@ -78,7 +78,8 @@ def test_list_csv_and_status_filter(store: StateStore, capsys: pytest.CaptureFix
 def test_approve_and_reject(store: StateStore, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "proposals", "approve", "1", "--amount", "200") == (
         0,
-        "approved proposal 1: USD 200.00\n",
+        "approved proposal 1: USD 200.00\n"
+        "nothing was bought: buy it yourself, then `arb-pipeline proposals purchased 1`\n",
         "",
     )
     assert run(capsys, "proposals", "reject", "2", "--reason", "too far away")[0] == 0
