@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from arb_pipeline.pricing.model import evaluate, fit_model, read_table
+from arb_pipeline.pricing.model import evaluate, fit_model, format_report, read_table
 
 DEFAULT_CSV = (
     Path(__file__).resolve().parents[2]
@@ -32,15 +32,7 @@ def main() -> None:
     frame = sold_listings(args.csv)
     for time_column in ("listed_at", None):
         report = evaluate(frame, time_column=time_column, test_fraction=args.test_fraction)
-        print(
-            f"split={report['split']}  train={report['train_rows']}  test={report['test_rows']}  "
-            f"model fit (5-fold CV + final) {report['fit_seconds']:.1f}s"
-        )
-        print(f"  {'':24} {'RMSLE':>7} {'MAE':>8} {'medAPE':>7} {'cov80':>6}")
-        for name in ("model", "baseline_global_median", "baseline_tfidf_ridge"):
-            m = report[name]
-            cov = "-" if m["coverage_p10_p90"] is None else f"{m['coverage_p10_p90']:.3f}"
-            print(f"  {name:24} {m['rmsle']:7.4f} {m['mae']:8.2f} {m['median_ape']:7.3f} {cov:>6}")
+        print(format_report(report))
     started = time.perf_counter()
     model = fit_model(frame)
     print(

@@ -14,7 +14,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from arb_pipeline.pricing.model import evaluate  # noqa: E402
+from arb_pipeline.pricing.model import evaluate, format_report  # noqa: E402
 from arb_pipeline.sources import craigslist  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
@@ -50,14 +50,8 @@ def main() -> None:
         ("mercari_clothing", mercari_clothing()),
         ("craigslist_cars", craigslist_cars()),
     ):
-        result = evaluate(frame, time_column=None)
-        model, ridge = result["model"], result["baseline_tfidf_ridge"]
-        print(f"{name}: train={result['train_rows']} test={result['test_rows']}")
-        for label in ("model", "baseline_global_median", "baseline_tfidf_ridge"):
-            m = result[label]
-            coverage = "-" if m["coverage_p10_p90"] is None else f"{m['coverage_p10_p90']:.3f}"
-            print(f"  {label:<24} rmsle={m['rmsle']:.4f} coverage={coverage}")
-        print(f"  model vs ridge: {100 * (1 - model['rmsle'] / ridge['rmsle']):.1f}% lower RMSLE")
+        print(f"{name}:")
+        print(format_report(evaluate(frame, time_column=None)))
 
 
 if __name__ == "__main__":

@@ -26,8 +26,37 @@ TITLE_NUMBERS: dict[str, str] = {
     "title_inch": rf"\b{_NUM}\s*(?:\"|''|”|-?\s*inch(?:es)?\b|-?\s*in\b)",
     "title_ghz": rf"{_NUM}\s*ghz\b",
     "title_year": r"\b((?:19[89]|20[0-4])\d)\b",
+    "title_size": r"\b(?:size|sz|gr\.?|taille|talla)\s*:?\s*(\d+(?:\.\d+)?)\b",
 }
-TITLE_FEATURES = ("title_storage_gb", "title_memory_gb", "title_inch", "title_ghz", "title_year")
+MILEAGE = r"\b(\d+(?:[.,]\d{3})*(?:\.\d+)?)\s*(k)?\s*(?:miles|mi|km|kms|tkm)\b"
+LETTER_SIZES = {
+    "xxs": 1,
+    "xs": 2,
+    "s": 3,
+    "m": 4,
+    "l": 5,
+    "xl": 6,
+    "xxl": 7,
+    "2xl": 7,
+    "xxxl": 8,
+    "3xl": 8,
+}
+LETTER_SIZE = r"\b(?:size|sz)\s*:?\s*(" + "|".join(LETTER_SIZES) + r")\b"
+FOR_PARTS = (
+    r"\b(?:for parts|parts only|spares|not working|doesn'?t work|broken|cracked|as[- ]is|"
+    r"untested|defekt|damaged|faulty|read description|no power)\b"
+)
+TITLE_FEATURES = (
+    "title_storage_gb",
+    "title_memory_gb",
+    "title_inch",
+    "title_ghz",
+    "title_year",
+    "title_size",
+    "title_letter_size",
+    "title_mileage",
+    "title_for_parts",
+)
 
 
 @dataclass
@@ -148,7 +177,20 @@ def _title_numbers(title: pl.Expr) -> list[pl.Expr]:
         inch.list.first().alias("title_inch"),
         ghz.list.first().alias("title_ghz"),
         _all_numbers(title, "title_year").list.max().alias("title_year"),
+        _all_numbers(title, "title_size").list.first().alias("title_size"),
+        title.str.extract(LETTER_SIZE, 1)
+        .replace_strict(LETTER_SIZES, default=None, return_dtype=pl.Float64)
+        .alias("title_letter_size"),
+        _mileage(title).alias("title_mileage"),
+        title.str.contains(FOR_PARTS).cast(pl.Float64).alias("title_for_parts"),
     ]
+
+
+def _mileage(title: pl.Expr) -> pl.Expr:
+    """Miles or kilometres written in the title ("120k miles", "85,000 km"), log1p."""
+    number = title.str.extract(MILEAGE, 1).str.replace_all(",", "").cast(pl.Float64, strict=False)
+    thousands = title.str.extract(MILEAGE, 2).is_not_null()
+    return pl.when(thousands).then(number * 1000).otherwise(number).log1p()
 
 
 class NgramTfidf(TransformerMixin, BaseEstimator):
@@ -208,7 +250,8 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
                 "row", pl.col("text").str.replace_all(r"\s+", " ").str.split(" ").alias("word")
             ).explode("word")
             words = words.filter(pl.col("word").is_not_null() & (pl.col("word") != ""))
-            distinct = words.select(pl.col("word").unique()).with_row_index("word_id")
+            distinct = words.select(pl.col("word").unique(maintain_order=True))
+            distinct = distinct.with_row_index("word_id")
             grams = distinct.with_columns(
                 pl.col("word")
                 .map_elements(self._char_grams, return_dtype=pl.List(pl.String))
@@ -219,7 +262,8 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
             per_word, names = self._lookup(
                 grams.select(row="word_id", gram="gram"), distinct.height
             )
-            return (per_doc @ per_word).tocsr(), names
+            # sorted column indices: the same sums in the same order, so refits are reproducible
+            return (per_doc @ per_word).tocsr().sorted_indices(), names
         tokens = rows.select("row", pl.col("text").str.extract_all(r"\b\w+\b").alias("gram"))
         tokens = tokens.explode("gram").drop_nulls("gram")
         low, high = self.ngram_range

@@ -1,4 +1,6 @@
-"""Resale-value model: TF-IDF + one-hot + numeric features into a ridge on log1p(price)."""
+"""Resale-value model on log1p(price): a ridge over TF-IDF, one-hot and numeric features, then
+gradient-boosted trees over the ridge's output and the structured columns, blended by
+out-of-fold error; p10/p90 from the blend's out-of-fold residual quantiles."""
 
 from __future__ import annotations
 
@@ -20,7 +22,9 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
 
+from arb_pipeline.pricing import trees as tree_stage
 from arb_pipeline.pricing.artifacts import load_artifact, save_artifact
 from arb_pipeline.pricing.features import (
     TITLE_FEATURES,
@@ -34,6 +38,9 @@ from arb_pipeline.pricing.features import (
 PREDICTION_COLUMNS = ("pred_p10", "pred_p50", "pred_p90", "no_title")
 DEFAULT_CURRENCY = "USD"
 RIDGE_ALPHA = 3.0
+GROUP_KEYS = ("product_id", "category", "brand")  # the group-median baseline's key, first present
+RIDGE_BASELINES = ("baseline_tfidf_ridge", "baseline_ridge_all_columns")
+BLEND_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # share of the trees in the centre prediction
 CV_FOLDS = 5
 CV_FOLDS_MANY_ROWS = 3  # above MANY_ROWS training rows, 3 folds give plenty of residuals
 MANY_ROWS = 20_000
@@ -58,22 +65,23 @@ class ResaleModel:
     residual_p10: float
     residual_p90: float
     card: dict[str, Any] = field(default_factory=dict)
+    trees: tree_stage.TreeStage | None = None
+    tree_weight: float = 0.0
+    blank_residuals: tuple[float, float] | None = None  # p10/p90 for rows without categoricals
 
     def predict(self, frame: pl.DataFrame) -> pl.DataFrame:
         """One row per input row, in order: pred_p10/p50/p90, no_title, currency."""
-        chunks = range(0, frame.height, PREDICT_CHUNK_ROWS)
-        center = np.concatenate(
-            [np.empty(0)]
-            + [
-                self.pipeline.predict(prepare(frame[i : i + PREDICT_CHUNK_ROWS], self.spec))
-                for i in chunks
-            ]
-        )
+        center, low, high = np.empty(0), np.empty(0), np.empty(0)
+        for start in range(0, frame.height, PREDICT_CHUNK_ROWS):
+            prepared = prepare(frame[start : start + PREDICT_CHUNK_ROWS], self.spec)
+            center = np.concatenate([center, self._center(prepared)])
+            chunk_low, chunk_high = self._residuals(prepared)
+            low, high = np.concatenate([low, chunk_low]), np.concatenate([high, chunk_high])
         return pl.DataFrame(
             {
-                "pred_p10": _to_price(center + self.residual_p10),
+                "pred_p10": _to_price(center + low),
                 "pred_p50": _to_price(center),
-                "pred_p90": _to_price(center + self.residual_p90),
+                "pred_p90": _to_price(center + high),
                 "no_title": missing_title(frame),
                 "currency": [self.currency] * frame.height,
             },
@@ -85,6 +93,28 @@ class ResaleModel:
                 "currency": pl.String,
             },
         )
+
+    def ridge_log_price(self, frame: pl.DataFrame) -> np.ndarray:
+        """The first stage alone (a ridge over every column), for comparison."""
+        return self.pipeline.predict(prepare(frame, self.spec))
+
+    def _residuals(self, prepared: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Interval offsets: wider for rows whose marketplace gave no categorical column."""
+        low = np.full(prepared.height, self.residual_p10)
+        high = np.full(prepared.height, self.residual_p90)
+        if self.blank_residuals and self.spec.categorical:
+            blank = prepared.select(
+                pl.all_horizontal(pl.col(c) == "" for c in self.spec.categorical)
+            ).to_series()
+            low[blank.to_numpy()], high[blank.to_numpy()] = self.blank_residuals
+        return low, high
+
+    def _center(self, prepared: pl.DataFrame) -> np.ndarray:
+        ridge = self.pipeline.predict(prepared)
+        if self.trees is None or self.trees.trees is None:
+            return ridge
+        boosted = self.trees.predict(ridge, prepared)
+        return self.tree_weight * boosted + (1 - self.tree_weight) * ridge
 
     def save(self, directory: Path) -> None:
         """Write the model (joblib) and its model_card.json into directory."""
@@ -161,9 +191,41 @@ def evaluate_holdout(
             np.full(test.height, low),
             np.full(test.height, high),
         ),
+        "baseline_group_median": _metrics(y_test, _group_median(train, test, median)),
         "baseline_tfidf_ridge": _metrics(y_test, ridge_pred),
+        "baseline_ridge_all_columns": _metrics(y_test, _to_price(model.ridge_log_price(test))),
     }
     return report, test.hstack(pred.select("pred_p10", "pred_p50", "pred_p90"))
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """evaluate()'s report as a table, with the model's gain over the better ridge baseline."""
+    lines = [
+        f"split={report['split']} train={report['train_rows']} test={report['test_rows']} "
+        f"fit={report['fit_seconds']:.1f}s",
+        f"  {'':26} {'RMSLE':>7} {'MAE':>9} {'medAPE':>7} {'cov80':>6}",
+    ]
+    for name, m in report.items():
+        if isinstance(m, dict):
+            cov = "-" if m["coverage_p10_p90"] is None else f"{m['coverage_p10_p90']:.3f}"
+            lines.append(
+                f"  {name:26} {m['rmsle']:7.4f} {m['mae']:9.2f} {m['median_ape']:7.3f} {cov:>6}"
+            )
+    ridge = min(report[name]["rmsle"] for name in RIDGE_BASELINES)
+    gain = 100 * (1 - report["model"]["rmsle"] / ridge)
+    lines.append(f"  model vs the better ridge baseline: {gain:.1f}% lower RMSLE")
+    return "\n".join(lines)
+
+
+def _group_median(train: pl.DataFrame, test: pl.DataFrame, fallback: float) -> np.ndarray:
+    """Median training price of the test row's product key (else category, else brand)."""
+    key = next((c for c in GROUP_KEYS if c in train.columns and c in test.columns), None)
+    if key is None:
+        return np.full(test.height, fallback)
+    medians = train.group_by(pl.col(key).cast(pl.String)).agg(pl.col("price").median())
+    keys = test.select(pl.col(key).cast(pl.String))
+    joined = keys.join(medians, on=key, how="left", maintain_order="left")
+    return joined["price"].fill_null(fallback).to_numpy()
 
 
 def fit_file(train: Path, out: Path) -> dict[str, Any]:
@@ -202,18 +264,27 @@ def _fit(frame: pl.DataFrame) -> ResaleModel:
     # Vectorise once (text features are unsupervised); only the ridge is refitted per fold.
     columns = _columns(spec, data.height * (2 if spec.categorical else 1))
     matrix, blank = _augmented_matrices(columns, features, spec)
-    residuals, coefs = np.zeros(1), []
+    copies = 2 if spec.categorical else 1
+    residuals, coefs, splits = np.zeros(1), [], []
+    oof = oof_blank = np.empty(0)
     folds = min(CV_FOLDS if data.height <= MANY_ROWS else CV_FOLDS_MANY_ROWS, data.height)
     if folds >= 2:
-        oof = np.empty(data.height)
-        oof_blank = np.empty(data.height)
-        for train_idx, test_idx in KFold(folds, shuffle=True, random_state=SEED).split(matrix):
+        oof, oof_blank = np.empty(data.height), np.empty(data.height)
+        splits = list(KFold(folds, shuffle=True, random_state=SEED).split(matrix))
+        for train_idx, test_idx in splits:
             fold = _fit_augmented(matrix[train_idx], blank[train_idx], target[train_idx])
             oof[test_idx] = fold.predict(matrix[test_idx])
             oof_blank[test_idx] = fold.predict(blank[test_idx])
             coefs.append(fold.coef_)
-        residuals = np.concatenate([target - oof, target - oof_blank])
-    low, high = (float(q) for q in np.quantile(residuals, [0.1, 0.9]))
+    trees, weight = None, 0.0
+    if splits and data.height >= tree_stage.MIN_ROWS:
+        trees, weight, oof, oof_blank = _fit_trees(features, spec, target, oof, oof_blank, splits)
+    blank_low = blank_high = None
+    if splits:
+        residuals = target - oof
+        if copies == 2:
+            blank_low, blank_high = _interval(target - oof_blank)
+    low, high = _interval(residuals)
     start = np.mean(coefs, axis=0) if coefs else None  # warm start from the folds
     ridge = _fit_augmented(matrix, blank, target, start)
     pipeline = Pipeline([("features", columns), ("ridge", ridge)])
@@ -221,7 +292,8 @@ def _fit(frame: pl.DataFrame) -> ResaleModel:
         "training_rows": data.height,
         "currency": currency,
         "target": "log1p(price)",
-        "regressor": f"Ridge(alpha={RIDGE_ALPHA})",
+        "regressor": f"Ridge(alpha={RIDGE_ALPHA})"
+        + (f" blended with gradient-boosted trees (weight {weight})" if trees else ""),
         "feature_columns": {
             "text": ["title"] + (["description"] if spec.has_description else []),
             "categorical": spec.categorical,
@@ -232,11 +304,68 @@ def _fit(frame: pl.DataFrame) -> ResaleModel:
             "method": f"{folds}-fold out-of-fold residual quantiles",
             "log_residual_p10": low,
             "log_residual_p90": high,
+            "log_residual_p10_without_categoricals": blank_low,
+            "log_residual_p90_without_categoricals": blank_high,
         },
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "sklearn_version": sklearn.__version__,
     }
-    return ResaleModel(pipeline, spec, currency, min(low, 0.0), max(high, 0.0), card)
+    blank = None if blank_low is None else (blank_low, blank_high)
+    return ResaleModel(pipeline, spec, currency, low, high, card, trees, weight, blank)
+
+
+def _interval(residuals: np.ndarray) -> tuple[float, float]:
+    """Log-price offsets of p10 and p90 (p10 <= p50 <= p90 always)."""
+    low, high = np.quantile(residuals, [0.1, 0.9])
+    return min(float(low), 0.0), max(float(high), 0.0)
+
+
+def _fit_trees(
+    features: pl.DataFrame,
+    spec: FeatureSpec,
+    target: np.ndarray,
+    oof: np.ndarray,
+    oof_blank: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+) -> tuple[tree_stage.TreeStage | None, float, np.ndarray, np.ndarray]:
+    """Trees over the ridge's out-of-fold log-prices, on the ridge's folds; the blend weight
+    with the lowest out-of-fold error; the blend's out-of-fold centres (rows, blanked rows)."""
+    stage = tree_stage.TreeStage.learn_columns(features, spec)
+    inputs = stage.matrix(oof, features)
+    inputs_blank = stage.matrix(oof_blank, _blank_categoricals(features, spec))
+    boosted, boosted_blank = np.empty(len(target)), np.empty(len(target))
+    both = spec.categorical != []
+    for train_idx, test_idx in splits:
+        fitted = stage.fit(*_rows_and_blanked(inputs, inputs_blank, target, train_idx, both))
+        with threadpool_limits(1, user_api="openmp"):
+            boosted[test_idx] = fitted.predict(inputs[test_idx])
+            boosted_blank[test_idx] = fitted.predict(inputs_blank[test_idx])
+
+    def blend(weight: float) -> tuple[np.ndarray, np.ndarray]:
+        return (
+            weight * boosted + (1 - weight) * oof,
+            weight * boosted_blank + (1 - weight) * oof_blank,
+        )
+
+    def error(weight: float) -> float:
+        centre, centre_blank = blend(weight)
+        return float(np.mean((target - centre) ** 2) + both * np.mean((target - centre_blank) ** 2))
+
+    weight = min(BLEND_WEIGHTS, key=error)
+    if weight == 0:
+        return None, 0.0, oof, oof_blank
+    everything = np.arange(len(target))
+    stage.trees = stage.fit(*_rows_and_blanked(inputs, inputs_blank, target, everything, both))
+    return (stage, weight, *blend(weight))
+
+
+def _rows_and_blanked(
+    inputs: np.ndarray, inputs_blank: np.ndarray, target: np.ndarray, rows: np.ndarray, both: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Training rows, plus their categorical-blanked copies when there are categoricals."""
+    if not both:
+        return inputs[rows], target[rows]
+    return np.vstack([inputs[rows], inputs_blank[rows]]), np.concatenate([target[rows]] * 2)
 
 
 def _blank_categoricals(features: pl.DataFrame, spec: FeatureSpec) -> pl.DataFrame:

@@ -76,6 +76,19 @@ def test_evaluate_splits_by_time_and_reports_baselines(sold: pl.DataFrame) -> No
     assert 0.7 <= report["model"]["coverage_p10_p90"] <= 0.9
     assert report["model"]["rmsle"] < report["baseline_global_median"]["rmsle"]
     assert set(report["baseline_tfidf_ridge"]) == {"rmsle", "mae", "median_ape", "coverage_p10_p90"}
+    assert report["baseline_group_median"]["rmsle"] > report["model"]["rmsle"]
+    # the trees must earn their place: clearly better than a ridge over the same columns
+    assert report["model"]["rmsle"] <= 0.97 * report["baseline_ridge_all_columns"]["rmsle"]
+
+
+def test_rows_without_categoricals_get_their_own_wider_interval(
+    model: ResaleModel, split: tuple[pl.DataFrame, pl.DataFrame]
+) -> None:
+    test = split[1].head(50)
+    bare = test.select("title", "price")  # a marketplace that shows only a title
+    full, title_only = model.predict(test), model.predict(bare)
+    width = (pl.col("pred_p90") / pl.col("pred_p10")).log()
+    assert title_only.select(width).min().item() > full.select(width).max().item()
 
 
 def test_predict_keeps_row_order_and_count(
