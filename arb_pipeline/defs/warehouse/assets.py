@@ -104,9 +104,24 @@ def _build(
         yield from dbt.cli(args, context=context).stream()
 
 
+def _manifest_is_current() -> bool:
+    """The manifest exists and no file of the dbt project changed after it was written."""
+    manifest = dbt_project.manifest_path
+    if not manifest.exists():
+        return False
+    written = manifest.stat().st_mtime
+    generated = (manifest.parent, DBT_PROJECT_DIR / "logs")
+    return not any(
+        path.stat().st_mtime > written
+        for path in DBT_PROJECT_DIR.rglob("*")
+        if path.is_file() and not any(path.is_relative_to(folder) for folder in generated)
+    )
+
+
 def ensure_manifest() -> None:
-    """Parse the dbt project when the manifest is missing (fresh clone) or under `dagster dev`."""
-    if dbt_project.manifest_path.exists() and not os.environ.get("DAGSTER_IS_DEV_CLI"):
+    """Parse the dbt project when the manifest is missing or older than the project's files
+    (a fresh clone, a pull of new models), and always under `dagster dev`."""
+    if _manifest_is_current() and not os.environ.get("DAGSTER_IS_DEV_CLI"):
         return
     dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
 
