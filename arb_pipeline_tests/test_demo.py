@@ -11,6 +11,7 @@ import pytest
 from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.demo import run_demo
 from arb_pipeline.paths import ArbHome
+from arb_pipeline.pricing.versions import load_current
 from arb_pipeline.sandbox.catalogue import generate_market
 from arb_pipeline.sources.registry import SANDBOX_SOURCES
 
@@ -99,3 +100,11 @@ def test_second_run_sends_nothing_new_and_does_not_grow_the_lake(two_demo_runs) 
     assert _partitions(home) == partitions
     assert len(partitions) == len(SANDBOX_SOURCES)  # one file per (source, date)
     assert [d["listing_id"] for d in second.deals] == [d["listing_id"] for d in first.deals]
+
+
+def test_the_pipeline_model_knows_the_product_key_and_beats_the_median(two_demo_runs) -> None:
+    home = two_demo_runs[0]
+    _, model = load_current(home.models)
+    assert "product_id" in model.card["feature_columns"]["categorical"]
+    metrics = model.card["metrics"]
+    assert metrics["model"]["rmsle"] < metrics["baseline_group_median"]["rmsle"]

@@ -11,17 +11,29 @@ from arb_pipeline.pricing.sell_through import fit_sell_through
 from arb_pipeline.pricing.versions import load_current, load_sell_through, train_version
 from arb_pipeline.warehouse import query
 
-COMPS_SQL = """
-select title, cast(price as double) as price, currency, condition,
-       category_raw as category, brand, sold_at as listed_at
-from fct_sold_comps
+# Model columns beyond the canonical ones: the warehouse's product key and the few marketplace
+# attributes that describe the item itself. Attributes tied to the listing's own price (fees,
+# totals, current bids, pre-conversion prices) would leak the asking price and stay out.
+ATTRIBUTE_COLUMNS = """
+    l.product_id,
+    json_extract_string(l.attributes, '$.description') as description,
+    json_extract_string(l.attributes, '$.size') as size,
+    json_extract_string(l.attributes, '$.listing_type') as listing_type,
+    try_cast(json_extract_string(l.attributes, '$.year') as double) as year,
+    try_cast(json_extract_string(l.attributes, '$.odometer') as double) as odometer
 """
-ACTIVE_SQL = """
-select source, listing_id, title, cast(price as double) as price, currency, condition,
-       category_raw as category, brand
-from fct_listings
-where status = 'active'
-order by listing_key
+COMPS_SQL = f"""
+select c.title, cast(c.price as double) as price, c.currency, c.condition,
+       c.category_raw as category, c.brand, c.sold_at as listed_at, {ATTRIBUTE_COLUMNS}
+from fct_sold_comps c
+left join fct_listings l using (listing_key)
+"""
+ACTIVE_SQL = f"""
+select l.source, l.listing_id, l.title, cast(l.price as double) as price, l.currency,
+       l.condition, l.category_raw as category, l.brand, {ATTRIBUTE_COLUMNS}
+from fct_listings l
+where l.status = 'active'
+order by l.listing_key
 """
 ENDED_SQL = """
 select title, cast(price as double) as price, currency, condition,
