@@ -74,18 +74,20 @@ history as (
 
 ),
 
-latest as (
+seen as (
 
-    -- aggregates, not windows: one hash pass per listing instead of a sort per window
+    -- aggregates, not windows: one hash pass per listing instead of a sort per window, and
+    -- small per-listing state (the latest row is joined back below), so big builds stay
+    -- in memory
     select
         listing_key,
-        arg_max(history, scrape_date) as snapshot,
         min(scraped_at) as first_seen_at,
         max(scraped_at) as last_seen_at,
         min(scrape_date) as first_seen_on,
         max(scrape_date) as last_seen_on,
         count(*) as times_seen,
-        arg_min_null(price, scrape_date) as first_price
+        arg_min_null(price, scrape_date) as first_price,
+        arg_max_null(status, scrape_date) as latest_status
     from history
     group by listing_key
 
@@ -97,10 +99,10 @@ other_status as (
     select
         history.listing_key,
         max(history.scrape_date) filter (
-            where history.status is distinct from latest.snapshot.status
+            where history.status is distinct from seen.latest_status
         ) as other_status_on
     from history
-    inner join latest using (listing_key)
+    inner join seen using (listing_key)
     group by history.listing_key
 
 ),
@@ -121,17 +123,21 @@ status_changes as (
 
 current_state as (
 
+    -- each listing's latest snapshot
     select
-        unnest(latest.snapshot),
+        history.*,
         status_changes.status_changed_at,
-        latest.first_seen_at,
-        latest.last_seen_at,
-        latest.first_seen_on,
-        latest.last_seen_on,
-        latest.times_seen,
-        latest.first_price
-    from latest
-    inner join status_changes using (listing_key)
+        seen.first_seen_at,
+        seen.last_seen_at,
+        seen.first_seen_on,
+        seen.last_seen_on,
+        seen.times_seen,
+        seen.first_price
+    from history
+    inner join seen
+        on history.listing_key = seen.listing_key
+        and history.scrape_date = seen.last_seen_on
+    inner join status_changes on history.listing_key = status_changes.listing_key
 
 ),
 
