@@ -14,7 +14,7 @@ from threadpoolctl import threadpool_limits
 from arb_pipeline.pricing.features import FeatureSpec
 
 MIN_ROWS = 200  # fewer training rows: the ridge alone (trees would only add variance)
-MAX_ROWS = 60_000  # trees learn from a seeded sample of at most this many rows
+MAX_ROWS = 30_000  # trees learn from a seeded sample of at most this many rows
 MAX_CATEGORIES = 250  # HistGradientBoosting takes at most 255 category codes a column
 MIN_CATEGORY_ROWS = 5
 SEED = 0
@@ -22,8 +22,8 @@ SEED = 0
 
 def _booster(categorical: list[bool]) -> HistGradientBoostingRegressor:
     return HistGradientBoostingRegressor(
-        learning_rate=0.05,
-        max_iter=300,
+        learning_rate=0.08,
+        max_iter=200,
         min_samples_leaf=40,
         l2_regularization=1.0,
         early_stopping=False,  # the rows and their blanked copies would share a validation split
