@@ -262,8 +262,9 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
             per_word, names = self._lookup(
                 grams.select(row="word_id", gram="gram"), distinct.height
             )
-            # sorted column indices: the same sums in the same order, so refits are reproducible
-            return (per_doc @ per_word).tocsr().sorted_indices(), names
+            counts = (per_doc @ per_word).tocsr()
+            counts.sort_indices()  # the same sums in the same order: refits are reproducible
+            return counts, names
         tokens = rows.select("row", pl.col("text").str.extract_all(r"\b\w+\b").alias("gram"))
         tokens = tokens.explode("gram").drop_nulls("gram")
         low, high = self.ngram_range

@@ -350,7 +350,7 @@ def _fit_trees(
     both = spec.categorical != []
     for train_idx, test_idx in splits:
         fitted = stage.fit(*_rows_and_blanked(inputs, inputs_blank, target, train_idx, both))
-        with threadpool_limits(1, user_api="openmp"):
+        with threadpool_limits(tree_stage.threads(), user_api="openmp"):
             boosted[test_idx] = fitted.predict(inputs[test_idx])
             boosted_blank[test_idx] = fitted.predict(inputs_blank[test_idx])
 

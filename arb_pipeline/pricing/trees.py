@@ -3,6 +3,7 @@ structured columns (years, mileages, sizes, conditions...), where effects are no
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,13 +82,20 @@ class TreeStage:
         if len(target) > MAX_ROWS:
             rows = np.sort(np.random.default_rng(SEED).choice(len(target), MAX_ROWS, replace=False))
             inputs, target = inputs[rows], target[rows]
-        with threadpool_limits(1, user_api="openmp"):  # OpenMP threads thrash on a busy host
+        with threadpool_limits(threads(), user_api="openmp"):
             return _booster(self.categorical_mask()).fit(inputs, target)
 
     def predict(self, ridge_log_price: np.ndarray, features: pl.DataFrame) -> np.ndarray:
         """The fitted trees' log-price for prepared rows, given the ridge's."""
-        with threadpool_limits(1, user_api="openmp"):
+        with threadpool_limits(threads(), user_api="openmp"):
             return self.trees.predict(self.matrix(ridge_log_price, features))
+
+
+def threads() -> int:
+    """Every core on an idle host; one when other work keeps the cores busy (OpenMP threads
+    that wait for each other on an oversubscribed host run several times slower than one)."""
+    cores = os.cpu_count() or 1
+    return cores if os.getloadavg()[0] < cores - 0.5 else 1
 
 
 def _blank_to_null(values: pl.Series) -> pl.Series:
