@@ -14,6 +14,7 @@ from arb_pipeline.paths import ArbHome
 from arb_pipeline.pricing.versions import load_current
 from arb_pipeline.sandbox.catalogue import generate_market
 from arb_pipeline.sources.registry import SANDBOX_SOURCES
+from arb_pipeline.warehouse import query
 
 SOURCE_OF = {"ebay": "sandbox_ebay_api", "craigslist": "sandbox_craigslist"}
 
@@ -108,3 +109,9 @@ def test_the_pipeline_model_knows_the_product_key_and_beats_the_median(two_demo_
     assert "product_id" in model.card["feature_columns"]["categorical"]
     metrics = model.card["metrics"]
     assert metrics["model"]["rmsle"] < metrics["baseline_group_median"]["rmsle"]
+
+
+def test_opportunities_carry_the_sellers_text_for_vetting(two_demo_runs) -> None:
+    home = two_demo_runs[0]
+    columns = query(home.warehouse, "select * from fct_opportunities limit 0").columns
+    assert "description" in columns

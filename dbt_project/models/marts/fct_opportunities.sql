@@ -39,6 +39,8 @@ priced as (
         listings.marketplace,
         listings.listing_id,
         listings.title,
+        -- the seller's own text, for vetting (scam signals, accessories, copied text)
+        json_extract_string(listings.attributes, '$.description') as description,
         listings.url,
         listings.image_url,
         listings.condition,
@@ -135,6 +137,7 @@ final as (
         source,
         listing_id,
         title,
+        description,
         url,
         image_url,
         condition,
