@@ -17,6 +17,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+# Pipeline builds run the data tests (the asset checks) but not dbt's unit tests: those test
+# the SQL's logic, not the data, so they run in CI (arb_pipeline_tests/test_demo.py), as dbt
+# advises; a build costs ~2.5 s less.
+BUILD_OPTIONS = ["--exclude-resource-type", "unit_test"]
+
 
 def query(warehouse: Path, sql: str, parameters: list | None = None) -> pl.DataFrame:
     """Run a read-only query against the warehouse file and return a polars frame."""

@@ -2,6 +2,11 @@
 
 import email
 import email.policy
+import json
+import os
+import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +15,7 @@ import pytest
 
 from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.demo import run_demo
-from arb_pipeline.paths import ArbHome
+from arb_pipeline.paths import DBT_PROJECT_DIR, ArbHome
 from arb_pipeline.pricing.versions import load_current
 from arb_pipeline.sandbox.catalogue import generate_market
 from arb_pipeline.sources.registry import SANDBOX_SOURCES
@@ -115,3 +120,22 @@ def test_opportunities_carry_the_sellers_text_for_vetting(two_demo_runs) -> None
     home = two_demo_runs[0]
     columns = query(home.warehouse, "select * from fct_opportunities limit 0").columns
     assert "description" in columns
+
+
+def test_dbt_unit_tests_pass_on_the_built_warehouse(two_demo_runs, tmp_path: Path) -> None:
+    """The fee and profit logic's unit tests (pipeline builds leave them to CI)."""
+    home = two_demo_runs[0]
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(home.warehouse, warehouse)
+    env = {**os.environ, "ARB_HOME": str(home.root), "ARB_WAREHOUSE_PATH": str(warehouse)}
+    completed = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "test", "--select", "test_type:unit",
+         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path)],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-4000:]
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    names = {r["unique_id"].split(".")[-1] for r in results if r["status"] == "pass"}
+    assert len(names) == len(results) >= 4
+    assert "opportunity_profit_matches_a_hand_computed_example" in names

@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from arb_pipeline.lake import RAW_SCHEMA, write_partition  # noqa: E402
 from arb_pipeline.paths import DBT_PROJECT_DIR, ArbHome  # noqa: E402
 from arb_pipeline.sandbox.catalogue import CATALOGUE, CONDITION_FACTORS  # noqa: E402
+from arb_pipeline.warehouse import BUILD_OPTIONS  # noqa: E402
 
 SOURCES = ("sandbox_ebay_api", "sandbox_craigslist", "sandbox_ebay_finding")
 # dbt runs under this small launcher, which reports its child's peak RSS: a child forked
@@ -110,7 +111,7 @@ def dbt_build(home: ArbHome, *args: str) -> tuple[float, float, float]:
     env = {**os.environ, "ARB_HOME": str(home.root), "ARB_WAREHOUSE_PATH": str(home.warehouse)}
     command = [
         sys.executable, "-c", LAUNCHER, str(Path(sys.executable).with_name("dbt")),
-        "build", "--quiet",
+        "build", "--quiet", *BUILD_OPTIONS,
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(home.root / "dbt_target"), "--log-path", str(home.root), *args,
     ]  # fmt: skip

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from arb_pipeline.defs.resources import ArbHomeResource
 from arb_pipeline.paths import DBT_PROJECT_DIR
-from arb_pipeline.warehouse import publishing
+from arb_pipeline.warehouse import BUILD_OPTIONS, publishing
 
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 OPPORTUNITIES = "tag:opportunities"
@@ -101,7 +101,7 @@ def _build(
     os.environ["ARB_HOME"] = str(home.root)  # dbt's profile and sources read it
     with publishing(home.warehouse) as build_file:
         os.environ["ARB_WAREHOUSE_PATH"] = str(build_file)
-        yield from dbt.cli(args, context=context).stream()
+        yield from dbt.cli([*args, *BUILD_OPTIONS], context=context).stream()
 
 
 def _manifest_is_current() -> bool:
