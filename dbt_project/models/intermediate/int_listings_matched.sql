@@ -22,19 +22,9 @@ with
 
 listings as (
 
-    -- duplicate groups: the same title at the same price, or the same seller with the same
-    -- photo at the same price (stock photos of different sellers are not duplicates)
     select
         *,
-        {'status': status, 'title': lower(title), 'price': price, 'currency': currency}
-            as title_group,
-        case when image_url is not null then {
-            'status': status,
-            'seller_id': seller_id,
-            'image_url': image_url,
-            'price': price,
-            'currency': currency
-        } end as photo_group
+        {{ duplicate_groups() }}
     from {{ ref('fct_listings') }}
 
 ),
@@ -52,15 +42,7 @@ previous as (
 
     select
         *,
-        {'status': status, 'title': lower(title), 'price': price, 'currency': currency}
-            as title_group,
-        case when image_url is not null then {
-            'status': status,
-            'seller_id': seller_id,
-            'image_url': image_url,
-            'price': price,
-            'currency': currency
-        } end as photo_group
+        {{ duplicate_groups() }}
     from {{ this }}
 
 ),
