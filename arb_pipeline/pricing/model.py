@@ -22,7 +22,6 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from threadpoolctl import threadpool_limits
 
 from arb_pipeline.pricing import trees as tree_stage
 from arb_pipeline.pricing.artifacts import load_artifact, save_artifact
@@ -115,10 +114,12 @@ class ResaleModel:
         low = np.full(prepared.height, self.residual_p10)
         high = np.full(prepared.height, self.residual_p90)
         if self.blank_residuals and self.spec.categorical:
-            blank = prepared.select(
-                pl.all_horizontal(pl.col(c) == "" for c in self.spec.categorical)
-            ).to_series()
-            low[blank.to_numpy()], high[blank.to_numpy()] = self.blank_residuals
+            blank = (
+                prepared.select(pl.all_horizontal(pl.col(c) == "" for c in self.spec.categorical))
+                .to_series()
+                .to_numpy()
+            )
+            low[blank], high[blank] = self.blank_residuals
         return low, high
 
     def _center(self, prepared: pl.DataFrame) -> np.ndarray:
@@ -276,7 +277,6 @@ def _fit(frame: pl.DataFrame) -> ResaleModel:
     # Vectorise once (text features are unsupervised); only the ridge is refitted per fold.
     columns = _columns(spec, data.height * (2 if spec.categorical else 1))
     matrix, blank = _augmented_matrices(columns, features, spec)
-    copies = 2 if spec.categorical else 1
     residuals, coefs, splits = np.zeros(1), [], []
     oof = oof_blank = np.empty(0)
     folds = min(CV_FOLDS if data.height <= MANY_ROWS else CV_FOLDS_MANY_ROWS, data.height)
@@ -295,7 +295,7 @@ def _fit(frame: pl.DataFrame) -> ResaleModel:
     blank_low = blank_high = None
     if splits:
         residuals = target - oof
-        if copies == 2:
+        if spec.categorical:
             blank_low, blank_high = _interval(target - oof_blank)
     low, high = _interval(residuals)
     start = np.mean(coefs, axis=0) if coefs else None  # warm start from the folds
@@ -350,9 +350,8 @@ def _fit_trees(
     both = spec.categorical != []
     for train_idx, test_idx in splits:
         fitted = stage.fit(*_rows_and_blanked(inputs, inputs_blank, target, train_idx, both))
-        with threadpool_limits(tree_stage.threads(), user_api="openmp"):
-            boosted[test_idx] = fitted.predict(inputs[test_idx])
-            boosted_blank[test_idx] = fitted.predict(inputs_blank[test_idx])
+        boosted[test_idx] = tree_stage.predict(fitted, inputs[test_idx])
+        boosted_blank[test_idx] = tree_stage.predict(fitted, inputs_blank[test_idx])
 
     def blend(weight: float) -> tuple[np.ndarray, np.ndarray]:
         return (

@@ -87,8 +87,13 @@ class TreeStage:
 
     def predict(self, ridge_log_price: np.ndarray, features: pl.DataFrame) -> np.ndarray:
         """The fitted trees' log-price for prepared rows, given the ridge's."""
-        with threadpool_limits(threads(), user_api="openmp"):
-            return self.trees.predict(self.matrix(ridge_log_price, features))
+        return predict(self.trees, self.matrix(ridge_log_price, features))
+
+
+def predict(trees: HistGradientBoostingRegressor, inputs: np.ndarray) -> np.ndarray:
+    """Fitted trees' log-price for rows of matrix(), on as many threads as the host can give."""
+    with threadpool_limits(threads(), user_api="openmp"):
+        return trees.predict(inputs)
 
 
 def threads() -> int:
