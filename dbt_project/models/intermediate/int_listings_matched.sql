@@ -20,7 +20,8 @@
 
 with
 
-listings as (
+-- not materialized: DuckDB copies a CTE used twice whole, before any filter
+listings as not materialized (
 
     select
         *,
@@ -38,7 +39,7 @@ source_latest as (
 ),
 
 {% if is_incremental() %}
-previous as (
+previous as not materialized (
 
     select
         *,

@@ -17,7 +17,8 @@
 
 with
 
-snapshots as (select * from {{ ref('int_listing_snapshots') }}),
+-- not materialized: DuckDB copies a CTE used twice whole, before any filter
+snapshots as not materialized (select * from {{ ref('int_listing_snapshots') }}),
 
 {% if is_rebuild() %}
 touched as (

@@ -29,7 +29,8 @@
 
 with
 
-snapshots as (select * from {{ ref('int_listing_snapshots') }}),
+-- not materialized: DuckDB copies a CTE used twice whole, before any filter
+snapshots as not materialized (select * from {{ ref('int_listing_snapshots') }}),
 
 fx_rates as (select * from {{ ref('fx_rates') }}),
 
