@@ -122,6 +122,27 @@ def test_opportunities_carry_the_sellers_text_for_vetting(two_demo_runs) -> None
     assert "description" in columns
 
 
+def test_every_mart_and_its_columns_are_described_in_the_warehouse_file(two_demo_runs) -> None:
+    """Analysts read the dbt docs in DuckDB itself: `select comment from duckdb_columns()`."""
+    home = two_demo_runs[0]
+    marts = sorted(path.stem for path in (DBT_PROJECT_DIR / "models" / "marts").glob("*.sql"))
+    tables = query(
+        home.warehouse,
+        "select table_name, comment from duckdb_tables() where schema_name = 'main'"
+        " and table_name in (select unnest(?))",
+        [marts],
+    )
+    assert sorted(tables["table_name"]) == marts
+    assert tables["comment"].str.len_chars().min() > 20
+    undocumented = query(
+        home.warehouse,
+        "select table_name, column_name from duckdb_columns() where schema_name = 'main'"
+        " and table_name in (select unnest(?)) and coalesce(trim(comment), '') = ''",
+        [marts],
+    )
+    assert undocumented.rows() == []
+
+
 def test_dbt_unit_tests_pass_on_the_built_warehouse(two_demo_runs, tmp_path: Path) -> None:
     """The fee and profit logic's unit tests (pipeline builds leave them to CI)."""
     home = two_demo_runs[0]
