@@ -1,12 +1,14 @@
 """The dbt warehouse over several days of sandbox scrapes: history, price cuts, incremental."""
 
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from arb_pipeline.ingest import fetch_sandbox_partition, parse_archive
@@ -18,10 +20,13 @@ SOURCES = ("sandbox_ebay_api", "sandbox_craigslist", "sandbox_ebay_finding")
 
 
 def dbt_build(home: ArbHome, warehouse: Path, *args: str) -> None:
+    """Build the warehouse; the opportunities too only when asked (they need predictions)."""
     dbt = Path(sys.executable).with_name("dbt")
     env = {**os.environ, "ARB_HOME": str(home.root), "ARB_WAREHOUSE_PATH": str(warehouse)}
+    if "--select" not in args:
+        args = ("--exclude", "tag:opportunities", *args)
     completed = subprocess.run(
-        [str(dbt), "build", "--exclude", "tag:opportunities", "--project-dir",
+        [str(dbt), "build", "--project-dir",
          str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
          "--target-path", str(home.root / "dbt_target"), "--log-path", str(home.root), *args],
         env=env, capture_output=True, text=True,
@@ -29,9 +34,9 @@ def dbt_build(home: ArbHome, warehouse: Path, *args: str) -> None:
     assert completed.returncode == 0, completed.stdout[-4000:]
 
 
-def rows(warehouse: Path, sql: str) -> list[tuple]:
+def rows(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as db:
-        return db.sql(sql).fetchall()
+        return db.execute(sql, parameters).fetchall()
 
 
 @pytest.fixture(scope="module")
@@ -85,14 +90,34 @@ def test_price_cuts_are_recorded_with_their_drop(built) -> None:
         assert float(drop) == pytest.approx(float(100 * (previous - price) / previous), abs=0.01)
 
 
-def test_only_listings_in_the_latest_scrape_are_live(built) -> None:
-    _, warehouse, _ = built
-    live_days = rows(
-        warehouse,
-        "select distinct last_seen_on from int_listings_matched "
-        "where is_live and status = 'active'",
+def test_opportunities_are_the_active_listings_of_the_latest_scrape(built, tmp_path) -> None:
+    home, built_warehouse, _ = built
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, warehouse)
+    active = pl.DataFrame(
+        rows(warehouse, "select source, listing_id, price from fct_listings where price > 0"),
+        schema=["source", "listing_id", "price"],
+        orient="row",
     )
-    assert live_days == [(DAYS[-1],)]
+    # a prediction for every listing, so only status and liveness decide
+    active.select(
+        "source",
+        "listing_id",
+        pred_p10=pl.col("price").cast(pl.Float64),
+        pred_p50=pl.col("price").cast(pl.Float64) * 1.5,
+        pred_p90=pl.col("price").cast(pl.Float64) * 2,
+        currency=pl.lit("USD"),
+        sell_probability=pl.lit(0.5),
+    ).write_parquet(home.predictions)
+    dbt_build(home, warehouse, "--select", "fct_opportunities")
+    expected = rows(
+        warehouse,
+        "select listing_key from fct_listings where status = 'active' and last_seen_on = ?"
+        " and currency = 'USD' and price > 0 order by all",
+        [DAYS[-1]],
+    )
+    assert 0 < len(expected) < rows(warehouse, "select count(*) from fct_listings")[0][0]
+    assert rows(warehouse, "select listing_key from fct_opportunities order by all") == expected
 
 
 def test_comps_stats_say_when_there_are_too_few(built) -> None:

@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='listing_key',
-        on_schema_change='append_new_columns',
+        on_schema_change='sync_all_columns',
         post_hook="{% if is_rebuild() %}delete from {{ this }}
             where last_seen_on >= {{ rebuild_from() }}
                 and listing_key not in (select listing_key from {{ ref('fct_listings') }})
@@ -11,12 +11,13 @@
     )
 }}
 
--- Listings with what needs other listings: whether a listing is still live (seen in its
--- source's latest scrape), the earlier listing a repost or cross-post duplicates, and why a
--- listing can never be a deal. Product identity comes from fct_listings.
+-- Listings with what needs other listings: the earlier listing a repost or cross-post
+-- duplicates, and why a listing can never be a deal. Product identity comes from fct_listings.
 -- Incremental: recomputes new listings and those seen again (in a rebuild, every listing
--- seen since its first day), those entering or leaving the live set, and every listing of
--- the duplicate groups they leave or join; a rebuild drops listings no longer seen.
+-- seen since its first day), and every listing of the duplicate groups they leave or join;
+-- a rebuild drops listings no longer seen. (Whether a listing is still live depends on every
+-- listing of its source, so fct_opportunities works it out: stored here, each new day would
+-- rewrite the whole previous day.)
 
 with
 
@@ -30,14 +31,6 @@ listings as not materialized (
 
 ),
 
-source_latest as (
-
-    select source, max(last_seen_on) as latest_on
-    from listings
-    group by source
-
-),
-
 {% if is_incremental() %}
 previous as not materialized (
 
@@ -45,14 +38,6 @@ previous as not materialized (
         *,
         {{ duplicate_groups() }}
     from {{ this }}
-
-),
-
-previous_latest as (
-
-    select source, max(last_seen_on) as latest_on
-    from previous
-    group by source
 
 ),
 
@@ -73,25 +58,10 @@ changed as (
         and listings.last_seen_on = previous.last_seen_on
         and listings.last_seen_at = previous.last_seen_at
     where listings.last_seen_on >= (
-        select coalesce(max(latest_on) - 1, date '1900-01-01') from previous_latest
+        select coalesce(max(last_seen_on) - 1, date '1900-01-01') from previous
     )
         and previous.listing_key is null
     {% endif %}
-    union
-    -- listings entering or leaving the live set of a source whose latest scrape moved
-    select listings.listing_key
-    from listings
-    inner join source_latest on listings.source = source_latest.source
-    left join previous_latest on listings.source = previous_latest.source
-    where listings.last_seen_on = source_latest.latest_on
-        and source_latest.latest_on is distinct from previous_latest.latest_on
-    union
-    select previous.listing_key
-    from previous
-    inner join previous_latest on previous.source = previous_latest.source
-    left join source_latest on previous.source = source_latest.source
-    where previous.is_live
-        and previous_latest.latest_on is distinct from source_latest.latest_on
 
 ),
 
@@ -146,7 +116,6 @@ first_listings as (
 
     select
         recomputed.* exclude (title_group, photo_group),
-        recomputed.last_seen_on = source_latest.latest_on as is_live,
         case
             when title_firsts.first_by_title <> recomputed.listing_key
                 then title_firsts.first_by_title
@@ -155,7 +124,6 @@ first_listings as (
             else recomputed.listing_key
         end as first_listing_key
     from recomputed
-    inner join source_latest on recomputed.source = source_latest.source
     inner join title_firsts on recomputed.title_group = title_firsts.title_group
     left join photo_firsts on recomputed.photo_group = photo_firsts.photo_group
 

@@ -1,14 +1,29 @@
--- Every active listing priced as a purchase: landed cost (price, shipping, buyer fees),
+-- Every live active listing priced as a purchase: landed cost (price, shipping, buyer fees),
 -- predicted resale p10/p50/p90, the exit marketplace that nets the most after its fees and
 -- typical shipping, profit, margin, ROI, the profit if it resells only at p10, the highest
 -- offer that still breaks even at p10, comps and a confidence.
 
 with
 
+matched as (select * from {{ ref('int_listings_matched') }}),
+
+source_latest as (
+
+    select source, max(last_seen_on) as latest_on
+    from matched
+    group by source
+
+),
+
 listings as (
 
-    select * from {{ ref('int_listings_matched') }}
-    where status = 'active' and is_live
+    -- active listings still live: seen in their source's latest scrape
+    select matched.*
+    from matched
+    inner join source_latest
+        on matched.source = source_latest.source
+        and matched.last_seen_on = source_latest.latest_on
+    where matched.status = 'active'
 
 ),
 
