@@ -5,7 +5,8 @@
 
 with
 
-matched as (select * from {{ ref('int_listings_matched') }}),
+-- not materialized: DuckDB copies a CTE used twice whole, before any filter
+matched as not materialized (select * from {{ ref('int_listings_matched') }}),
 
 source_latest as (
 
