@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import json
 import sys
 from collections.abc import Callable
@@ -11,17 +12,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from arb_pipeline.paths import ArbHome
-from arb_pipeline.sources.common import BlockedPageError, ParseError, record_to_json
+from arb_pipeline.sources.common import record_to_json
 
 if TYPE_CHECKING:
     from arb_pipeline.alerts.store import StateStore
 
+EXIT_UNRECOGNIZED = 1
 EXIT_USAGE = 2
 EXIT_BLOCKED = 3
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    """Print the canonical records of a saved page as JSON Lines."""
+    """Print the canonical records of a saved page as JSON Lines; the exit code is its state."""
+    from arb_pipeline.sources.pages import BLOCKED, UNRECOGNIZED, one_line, read_page
     from arb_pipeline.sources.registry import parser_for
 
     try:
@@ -34,19 +37,21 @@ def cmd_parse(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"cannot read {args.file}: {error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE
+    if body[:2] == b"\x1f\x8b":  # a gzip-saved page, as the archive and many fixtures keep them
+        body = gzip.decompress(body)
     url = args.url or Path(args.file).resolve().as_uri()
-    try:
-        records, problems = parser.parse_with_problems(body, url)
-    except BlockedPageError as error:
-        print(f"blocked: {error}", file=sys.stderr)
+    page = read_page(parser, body, url)
+    if page.state == BLOCKED:
+        print(f"blocked: {one_line(page.reason)}", file=sys.stderr)
         return EXIT_BLOCKED
-    except ParseError as error:
-        print(f"parse error: {error}", file=sys.stderr)
-        return 1
-    for problem in problems:
-        print(f"warning: {problem}", file=sys.stderr)
-    for record in records:
+    if page.state == UNRECOGNIZED:
+        print(f"unrecognized page ({args.file}): {one_line(page.reason)}", file=sys.stderr)
+        return EXIT_UNRECOGNIZED
+    for problem in page.problems:
+        print(f"warning: {one_line(problem)}", file=sys.stderr)
+    for record in page.records:
         print(record_to_json(record))
+    print(f"page state: {page.state}, {len(page.records)} record(s)", file=sys.stderr)
     return 0
 
 

@@ -26,6 +26,7 @@ from arb_pipeline.sources.common import (
     text_pieces_outside,
     truncation_problems,
 )
+from arb_pipeline.sources.pages import PageMarkers
 
 SOURCE = "craigslist"
 _SYMBOLS = {"$": "USD", "£": "GBP", "€": "EUR"}
@@ -42,6 +43,14 @@ _LAYOUTS = (
     ("posting", "#titletextonly, #postingbody, body.posting"),
 )
 _POST_ID = re.compile(r"/(\d{6,})\.html")
+
+
+PAGE_MARKERS = PageMarkers(
+    expected="Craigslist result rows (li.cl-static-search-result, li.result-row) or a posting",
+    empty=("no results", "nothing found for that search"),
+    removed=_REMOVED_MARKERS,
+    blocked=_CL_BLOCK_MARKERS,
+)
 
 
 def _page(body: bytes, url: str) -> tuple[LexborHTMLParser, str]:

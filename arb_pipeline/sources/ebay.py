@@ -20,6 +20,7 @@ from arb_pipeline.sources.common import (
     parse_price,
     text_pieces_outside,
 )
+from arb_pipeline.sources.pages import PageMarkers
 
 SOURCE = "ebay"
 _PLACEHOLDER_IDS = {"123456"}  # the hidden "Shop on eBay" card at the top of every page
@@ -42,6 +43,13 @@ _RANGE = re.compile(r"\s+(?:to|bis)\s+")
 _STATUS = re.compile(r"(sold|ended)\s+(.*)", re.IGNORECASE)
 _NOISE = re.compile(r"^New listing\s*|\s*Opens in a new window or tab\s*$", re.IGNORECASE)
 _ROW = ".s-card__attribute-row"
+
+
+PAGE_MARKERS = PageMarkers(
+    expected="eBay result cards (li.s-card / li.s-item in ul.srp-results)",
+    empty=_EMPTY_MARKERS,
+    blocked=_EBAY_BLOCK_MARKERS,
+)
 
 
 def _hidden(node: LexborNode) -> bool:

@@ -17,8 +17,12 @@ from arb_pipeline.sources.common import (
     parse_timestamp,
     raise_if_blocked,
 )
+from arb_pipeline.sources.pages import PageMarkers
 
 SOURCE = "ebay_api"
+
+
+PAGE_MARKERS = PageMarkers(expected="a Browse API JSON object with 'itemSummaries' (or an item)")
 
 
 def load_json(

@@ -15,11 +15,15 @@ from arb_pipeline.sources.common import (
     parse_timestamp,
 )
 from arb_pipeline.sources.ebay_api import load_json, money
+from arb_pipeline.sources.pages import PageMarkers
 
 SOURCE = "ebay_finding"
 PAGE_PARAM = "paginationInput.pageNumber"
 MAX_PAGE = 100  # the Finding API refuses pageNumber above 100 (10,000 results)
 _UNUSED = frozenset({"aspectHistogramContainer"})  # large, and no listing data in it
+
+
+PAGE_MARKERS = PageMarkers(expected="a Finding API JSON answer with 'searchResult'")
 
 
 def _unwrap(value: list[Any]) -> Any:

@@ -28,6 +28,7 @@ from arb_pipeline.sources.common import (
     text_pieces,
     text_pieces_outside,
 )
+from arb_pipeline.sources.pages import PageMarkers
 
 SOURCE = "facebook"
 ITEM_SELECTOR = 'a[href*="/marketplace/item/"]'  # what the crawler waits for after rendering
@@ -51,6 +52,13 @@ _FREE = ("free", "gratis", "kostenlos", "gratuit", "za darmo")
 _LOGIN_MARKERS = ("log in to facebook", "you must log in to continue")
 _NO_RESULTS = ("no listings found", "no results found", "we didn't find any results")
 _INVISIBLE = frozenset({"script", "style", "noscript"})
+
+
+PAGE_MARKERS = PageMarkers(
+    expected="Marketplace item links (a[href*='/marketplace/item/']) on a rendered page",
+    empty=_NO_RESULTS,
+    blocked=_LOGIN_MARKERS,
+)
 
 
 def _invisible(node: LexborNode) -> bool:

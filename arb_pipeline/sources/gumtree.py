@@ -24,6 +24,7 @@ from arb_pipeline.sources.common import (
     text_pieces,
     truncation_problems,
 )
+from arb_pipeline.sources.pages import PageMarkers
 
 SOURCE = "gumtree"
 _SYMBOLS = (("zł", "PLN"), ("pln", "PLN"), ("£", "GBP"), ("gbp", "GBP"), ("€", "EUR"))
@@ -35,6 +36,17 @@ _DETAIL_NAMES = {
     "Wielkość (m2)": "size_m2",
     "Parking": "parking",
 }
+
+
+PAGE_MARKERS = PageMarkers(
+    expected="gumtree ad tiles (div.tileV1) or an ad page (input#adId)",
+    empty=("nie znaleziono ogłoszeń", "brak wyników", "no results found"),
+    removed=(
+        "ogłoszenie jest nieaktualne",
+        "ogłoszenie zostało usunięte",
+        "this ad is no longer available",
+    ),
+)
 
 
 def _text(node: LexborNode | LexborHTMLParser, query: str) -> str | None:

@@ -20,6 +20,7 @@ from arb_pipeline.sources.common import (
     normalise_title,
     own_text_pieces,
 )
+from arb_pipeline.sources.pages import PageMarkers
 
 SOURCE = "kleinanzeigen"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -33,6 +34,13 @@ _EMPTY_MARKERS = ("keine ergebnisse", "keine anzeigen gefunden")
 _PRICE = ".aditem-main--middle--price-shipping--price, .aditem-main--middle--price"
 _SHIPPING = ".aditem-main--middle--price-shipping--shipping"
 _DATE = re.compile(r"(heute|gestern|\d{1,2}\.\d{1,2}\.\d{4})(?:,\s*(\d{1,2}):(\d{2}))?", re.I)
+
+
+PAGE_MARKERS = PageMarkers(
+    expected="kleinanzeigen ad cards (article.aditem with data-adid)",
+    empty=_EMPTY_MARKERS,
+    blocked=_KA_BLOCK_MARKERS,
+)
 
 
 def _text(node: LexborNode, css: str) -> str | None:

@@ -14,6 +14,7 @@ from arb_pipeline.sources.common import (
     parse_timestamp,
     raise_if_blocked,
 )
+from arb_pipeline.sources.pages import PageMarkers
 
 SOURCE = "mercari"
 _ITEM_URL = "https://www.mercari.com/us/item/{}/"
@@ -30,6 +31,9 @@ _STATUSES = {
 # Mercari US item conditions (id: name); "Poor" items may be broken or missing parts.
 _CONDITIONS = {1: "new", 2: "like_new", 3: "good", 4: "fair", 5: "for_parts"}
 _CONDITION_NAMES = {"new": 1, "like new": 2, "good": 3, "fair": 4, "poor": 5}
+
+
+PAGE_MARKERS = PageMarkers(expected="a Mercari search JSON answer with its items")
 
 
 def _load(body: bytes, url: str) -> tuple[dict[str, Any], list[Any], list[str]]:

@@ -15,6 +15,7 @@ from arb_pipeline.sources.common import (
     parse_timestamp,
 )
 from arb_pipeline.sources.ebay_api import load_json
+from arb_pipeline.sources.pages import PageMarkers
 
 SOURCE = "vinted"
 # Vinted's item statuses, by name and by status_id; "Very good" is lightly used with flaws.
@@ -33,6 +34,11 @@ _STATUS_IDS = {
     "4": "satisfactory",
 }
 _AUTH_ERRORS = ("invalid_authentication_token", "access_denied", "unauthorized", "forbidden")
+
+
+PAGE_MARKERS = PageMarkers(
+    expected="a Vinted catalog JSON object with an 'items' list (or an item)"
+)
 
 
 def _money(value: Any, currency: Any, url: str) -> tuple[float | None, str | None]:

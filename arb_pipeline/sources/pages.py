@@ -1,0 +1,201 @@
+"""Every fetched page ends in exactly one of five states, decided here and nowhere else.
+
+`results`: one or more listings (or the ad of an ad page); `empty`: the marketplace's own "no
+results" wording was recognised; `blocked`: a captcha, JS challenge, login wall, access-denied or
+rate-limit page (or HTTP 403/429); `removed`: an expired, deleted, reserved or sold ad;
+`unrecognized`: none of these, a layout the parser does not know. Zero records is only ever
+`empty` when the marketplace said so: a layout change must never look like a quiet market.
+
+Each marketplace module declares its `PAGE_MARKERS`; block detection is shared.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser
+
+from arb_pipeline.sources.common import BlockedPageError, ParseError, html_tree
+
+RESULTS, EMPTY, BLOCKED, REMOVED, UNRECOGNIZED = (
+    "results",
+    "empty",
+    "blocked",
+    "removed",
+    "unrecognized",
+)
+PAGE_STATES = (RESULTS, EMPTY, BLOCKED, REMOVED, UNRECOGNIZED)
+BLOCKING_STATUSES = frozenset({401, 403, 429})
+
+
+@dataclass(frozen=True)
+class PageMarkers:
+    """How a marketplace's pages say what they are (phrases are matched lowercased).
+
+    `expected` names what the parser looks for, for the "layout changed" message; `empty` and
+    `removed` are the site's own wording (or CSS selectors, `empty_css`/`removed_css`) on the
+    visible text; `blocked` adds the site's own block wording to the shared one.
+    """
+
+    expected: str
+    empty: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    blocked: tuple[str, ...] = ()
+    empty_css: str | None = None
+    removed_css: str | None = None
+
+
+@dataclass
+class PageResult:
+    """A parsed page: its state, its records, problems with single items, and the reason for a
+    blocked or unrecognized page."""
+
+    state: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    reason: str | None = None
+
+
+# Shared block detection. Vendor fingerprints are read from the raw page (script sources,
+# form actions); wording from the visible text.
+_BLOCK_FINGERPRINTS = (
+    ("captcha-delivery.com", "DataDome captcha"),
+    ("geo.captcha-delivery", "DataDome captcha"),
+    ("challenges.cloudflare.com", "Cloudflare challenge"),
+    ("/cdn-cgi/challenge-platform", "Cloudflare challenge"),
+    ("cf-chl-", "Cloudflare challenge"),
+    ("_cf_chl_opt", "Cloudflare challenge"),
+    ("px-captcha", "PerimeterX captcha"),
+    ("perimeterx", "PerimeterX challenge"),
+    ("_incapsula_resource", "Imperva/Incapsula challenge"),
+    ("hcaptcha.com", "hCaptcha"),
+    ("www.google.com/recaptcha", "reCAPTCHA"),
+    ("g-recaptcha", "reCAPTCHA"),
+    ("awswaf", "AWS WAF challenge"),
+    ("kpsdk", "Kasada challenge"),
+    ("splashui/challenge", "eBay challenge"),
+    ("sec-if-cpt", "Akamai challenge"),
+    ("_abck", "Akamai bot manager"),
+)
+_BLOCK_WORDS = (
+    "captcha",
+    "are you a robot",
+    "are you a human",
+    "verify you are human",
+    "verify you are a human",
+    "not a robot",
+    "access denied",
+    "access to this page has been denied",
+    "pardon our interruption",
+    "checking your browser",
+    "checking if the site connection is secure",
+    "just a moment...",
+    "enable javascript and cookies",
+    "please enable js and disable any ad blocker",
+    "please log in to continue",
+    "log in to continue",
+    "you have been blocked",
+    "you've been blocked",
+    "request blocked",
+    "too many requests",
+    "rate limit exceeded",
+    "unusual traffic",
+)
+_INVISIBLE = "script, style, noscript, template, svg"
+_MIN_VISIBLE_CHARS = 200
+
+
+def _visible_text(page: LexborHTMLParser) -> str:
+    """The lowercased, whitespace-collapsed text a reader sees (scripts and styles left out)."""
+    body = page.body  # the tree is the caller's own copy, so scripts are taken out of it
+    if body is None:
+        return ""
+    for node in body.css(_INVISIBLE):
+        node.decompose()
+    return " ".join(body.text(separator=" ").split()).lower()
+
+
+def _is_html(body: bytes) -> bool:
+    return body.lstrip()[:1] not in (b"{", b"[")
+
+
+def block_reason(body: bytes, markers: PageMarkers | None = None, status: int = 200) -> str | None:
+    """Why a page reads as a block (challenge vendor, block wording, script-only body), or None."""
+    if status in BLOCKING_STATUSES:
+        return f"HTTP {status} (blocked or rate limited)"
+    if not _is_html(body):
+        return None
+    raw = body[:200_000].decode("utf-8", "replace").lower()
+    for fingerprint, vendor in _BLOCK_FINGERPRINTS:
+        if fingerprint in raw:
+            return f"{vendor} ({fingerprint!r} in the page)"
+    page = html_tree(body)
+    text = _visible_text(page)
+    for word in (*(markers.blocked if markers else ()), *_BLOCK_WORDS):
+        if word in text:
+            return f"block page ({word!r} on the page)"
+    if len(text) < _MIN_VISIBLE_CHARS and page.css_matches("script"):
+        return f"script-only page ({len(text)} characters of text): a JavaScript challenge"
+    return None
+
+
+def _says(page: LexborHTMLParser, text: str, phrases: tuple[str, ...], css: str | None) -> bool:
+    return any(phrase in text for phrase in phrases) or bool(css and page.css_matches(css))
+
+
+def classify(
+    body: bytes,
+    records: list[dict[str, Any]],
+    problems: list[str],
+    markers: PageMarkers,
+    status: int = 200,
+    error: ParseError | None = None,
+) -> PageResult:
+    """The state of a page from what its parser returned (or raised) and the site's markers."""
+    if isinstance(error, BlockedPageError):
+        return PageResult(BLOCKED, problems=problems, reason=str(error))
+    if records:
+        state = REMOVED if all(r["status"] == "removed" for r in records) else RESULTS
+        return PageResult(state, records, problems)
+    reason = block_reason(body, markers, status)
+    if reason:
+        return PageResult(BLOCKED, problems=problems, reason=reason)
+    skipped = [p for p in problems if "truncated" not in p]
+    if _is_html(body) and not skipped:
+        page = html_tree(body)
+        text = _visible_text(page)
+        if _says(page, text, markers.removed, markers.removed_css):
+            return PageResult(REMOVED, problems=problems)
+        if _says(page, text, markers.empty, markers.empty_css):
+            return PageResult(EMPTY, problems=problems)
+    if error is None and not _is_html(body) and not skipped:
+        return PageResult(EMPTY, problems=problems)  # an API answer the parser read: none
+    found = str(error) if error else (skipped[0] if skipped else "no listing read")
+    return PageResult(
+        UNRECOGNIZED,
+        problems=problems,
+        reason=f"layout changed: expected {markers.expected}; {found}",
+    )
+
+
+def read_page(parser: ModuleType, body: bytes, url: str, status: int = 200) -> PageResult:
+    """Parse a page with a marketplace's parser module and decide its state."""
+    markers: PageMarkers = parser.PAGE_MARKERS
+    if status in BLOCKING_STATUSES:
+        return PageResult(BLOCKED, reason=f"{url}: HTTP {status} (blocked or rate limited)")
+    try:
+        records, problems = parser.parse_with_problems(body, url)
+    except ParseError as error:
+        return classify(body, [], [], markers, status, error)
+    return classify(body, records, problems, markers, status)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def one_line(text: str | None) -> str:
+    """A reason on one line (for stderr and metadata)."""
+    return _SPACES.sub(" ", text or "").strip()
