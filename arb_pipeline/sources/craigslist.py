@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -27,6 +27,14 @@ from arb_pipeline.sources.common import (
     truncation_problems,
 )
 from arb_pipeline.sources.pages import PageMarkers
+from arb_pipeline.sources.search_urls import (
+    Marketplace,
+    SearchOptions,
+    SearchTerms,
+    codes,
+    query_of,
+    whole,
+)
 
 SOURCE = "craigslist"
 _SYMBOLS = {"$": "USD", "£": "GBP", "€": "EUR"}
@@ -303,3 +311,27 @@ def next_page(body: bytes, url: str) -> str | None:
     page, layout = _page(body, url)
     href = first_attribute(page.css("a.button.next"), "href") if layout == "rows" else None
     return urljoin(url, href) if href and href.strip() else None
+
+
+# Searching: where a saved search's crawl starts on this marketplace.
+CRAIGSLIST_CONDITIONS = {
+    "new": ["10"],
+    "like_new": ["20", "30"],
+    "good": ["40"],
+    "fair": ["50"],
+    "for_parts": ["60"],
+}
+
+
+def search_urls(search: SearchTerms, base_url: str, options: SearchOptions) -> list[str]:
+    """Craigslist for-sale search on the site named by the search's location (e.g. sfbay)."""
+    params: list[tuple[str, str]] = [("query", query_of(search, "craigslist"))]
+    if search.price_min is not None:
+        params.append(("min_price", whole(search.price_min)))
+    if search.price_max is not None:
+        params.append(("max_price", whole(search.price_max)))
+    params += [("condition", code) for code in codes(CRAIGSLIST_CONDITIONS, search.conditions)]
+    return [f"{base_url}/search/sss?{urlencode(params)}"]
+
+
+MARKETPLACE = Marketplace(SOURCE, "https://{location}.craigslist.org", search_urls)

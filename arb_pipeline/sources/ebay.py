@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -20,7 +21,17 @@ from arb_pipeline.sources.common import (
     parse_price,
     text_pieces_outside,
 )
+from arb_pipeline.sources.ebay_auth import CONDITION_IDS as EBAY_CONDITION_IDS
 from arb_pipeline.sources.pages import PageMarkers
+from arb_pipeline.sources.search_urls import (
+    KM_PER_MILE,
+    Marketplace,
+    SearchOptions,
+    SearchTerms,
+    codes,
+    query_of,
+    whole,
+)
 
 SOURCE = "ebay"
 _PLACEHOLDER_IDS = {"123456"}  # the hidden "Shop on eBay" card at the top of every page
@@ -294,3 +305,25 @@ def next_page(body: bytes, url: str) -> str | None:
     if not href or href == "#" or attribute(link, "aria-disabled") == "true":
         return None
     return urljoin(url, href)
+
+
+# Searching: where a saved search's crawl starts on this marketplace.
+def search_urls(search: SearchTerms, base_url: str, options: SearchOptions) -> list[str]:
+    """eBay search result pages: live listings, then sold ones (the comps)."""
+    params = {"_nkw": query_of(search, "ebay"), "_sacat": "0", "_ipg": "240"}
+    if search.price_min is not None:
+        params["_udlo"] = whole(search.price_min)
+    if search.price_max is not None:
+        params["_udhi"] = whole(search.price_max)
+    if search.conditions:
+        ids = dict.fromkeys(codes(EBAY_CONDITION_IDS, search.conditions))
+        params["LH_ItemCondition"] = "|".join(ids)
+    if search.location:  # a postal code; eBay measures the distance in miles
+        params["_stpos"] = search.location
+        if search.radius_km:
+            params["_sadis"] = str(math.ceil(search.radius_km / KM_PER_MILE))
+    live = f"{base_url}/sch/i.html?{urlencode(params)}"
+    return [live, f"{live}&LH_Sold=1&LH_Complete=1"]
+
+
+MARKETPLACE = Marketplace(SOURCE, "https://www.ebay.com", search_urls)

@@ -17,7 +17,9 @@ from arb_pipeline.sources.common import (
     parse_timestamp,
     raise_if_blocked,
 )
+from arb_pipeline.sources.ebay_auth import search_url as ebay_browse_url
 from arb_pipeline.sources.pages import PageMarkers
+from arb_pipeline.sources.search_urls import Marketplace, SearchOptions, SearchTerms, query_of
 
 SOURCE = "ebay_api"
 
@@ -116,3 +118,40 @@ def next_page(body: bytes, url: str) -> str | None:
     """The absolute URL of the next result page (the response's `next` link), or None."""
     nxt = load_json(body, url).get("next")
     return urljoin(url, nxt) if nxt else None
+
+
+# Searching: where a saved search's crawl starts on this marketplace.
+EBAY_CURRENCIES = {
+    "EBAY_US": "USD",
+    "EBAY_GB": "GBP",
+    "EBAY_DE": "EUR",
+    "EBAY_FR": "EUR",
+    "EBAY_IT": "EUR",
+    "EBAY_ES": "EUR",
+    "EBAY_AT": "EUR",
+    "EBAY_IE": "EUR",
+    "EBAY_NL": "EUR",
+    "EBAY_BE": "EUR",
+    "EBAY_CA": "CAD",
+    "EBAY_AU": "AUD",
+    "EBAY_CH": "CHF",
+    "EBAY_PL": "PLN",
+}
+
+
+def search_urls(search: SearchTerms, base_url: str, options: SearchOptions) -> list[str]:
+    """Browse API item_summary/search (price filters in the marketplace's currency)."""
+    return [
+        ebay_browse_url(
+            query_of(search, "ebay_api"),
+            marketplace=options.ebay_marketplace_id,
+            price_min=search.price_min,
+            price_max=search.price_max,
+            currency=EBAY_CURRENCIES.get(options.ebay_marketplace_id, "USD"),
+            conditions=list(search.conditions) or None,
+            base_url=base_url,
+        )
+    ]
+
+
+MARKETPLACE = Marketplace(SOURCE, "https://api.ebay.com", search_urls, marketplace="ebay")

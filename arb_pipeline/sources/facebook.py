@@ -9,9 +9,10 @@ obfuscated, so the parser reads the order of the texts, not classes.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import quote, urlencode, urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -29,6 +30,13 @@ from arb_pipeline.sources.common import (
     text_pieces_outside,
 )
 from arb_pipeline.sources.pages import PageMarkers
+from arb_pipeline.sources.search_urls import (
+    Marketplace,
+    SearchOptions,
+    SearchTerms,
+    codes,
+    query_of,
+)
 
 SOURCE = "facebook"
 ITEM_SELECTOR = 'a[href*="/marketplace/item/"]'  # what the crawler waits for after rendering
@@ -169,3 +177,28 @@ def next_page(body: bytes, url: str) -> str | None:
     """Always None (results load by infinite scroll, which the crawler does); checks the page."""
     _page(body, url)
     return None
+
+
+# Searching: where a saved search's crawl starts on this marketplace.
+FACEBOOK_CONDITIONS = {
+    "new": ["new"],
+    "like_new": ["used_like_new"],
+    "good": ["used_good"],
+    "fair": ["used_fair"],
+}
+
+
+def search_urls(search: SearchTerms, base_url: str, options: SearchOptions) -> list[str]:
+    """Marketplace search in the search's city (its slug or id), else the account's own."""
+    params = {"query": query_of(search, "facebook")}
+    if search.price_min is not None:
+        params["minPrice"] = str(math.floor(search.price_min))
+    if search.price_max is not None:
+        params["maxPrice"] = str(math.ceil(search.price_max))
+    if conditions := codes(FACEBOOK_CONDITIONS, search.conditions):
+        params["itemCondition"] = ",".join(conditions)
+    place = f"/{quote(search.location.strip(), safe='')}" if search.location else ""
+    return [f"{base_url}/marketplace{place}/search?{urlencode(params)}"]
+
+
+MARKETPLACE = Marketplace(SOURCE, "https://www.facebook.com", search_urls, render_js=True)

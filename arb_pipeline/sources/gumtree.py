@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -25,6 +25,14 @@ from arb_pipeline.sources.common import (
     truncation_problems,
 )
 from arb_pipeline.sources.pages import PageMarkers
+from arb_pipeline.sources.search_urls import (
+    Marketplace,
+    SearchOptions,
+    SearchTerms,
+    query_of,
+    slug,
+    whole,
+)
 
 SOURCE = "gumtree"
 _SYMBOLS = (("zł", "PLN"), ("pln", "PLN"), ("£", "GBP"), ("gbp", "GBP"), ("€", "EUR"))
@@ -237,3 +245,20 @@ def next_page(body: bytes, url: str) -> str | None:
     kind, page = _page(body, url)
     href = first_attribute(page.css("div.pagination a.icon-right-arrow"), "href")
     return urljoin(url, href) if kind == "search" and href else None
+
+
+# Searching: where a saved search's crawl starts on this marketplace.
+def search_urls(search: SearchTerms, base_url: str, options: SearchOptions) -> list[str]:
+    """gumtree.pl keyword search, in the search's town when it has one."""
+    path = f"/s-{slug(query_of(search, 'gumtree'))}"
+    if search.location:
+        path += f"/{slug(search.location)}"
+    url = f"{base_url}{path}/v1q0p1"
+    if search.price_min is not None or search.price_max is not None:
+        low = "" if search.price_min is None else whole(search.price_min)
+        high = "" if search.price_max is None else whole(search.price_max)
+        url += "?" + urlencode({"pr": f"{low},{high}"})
+    return [url]
+
+
+MARKETPLACE = Marketplace(SOURCE, "https://www.gumtree.pl", search_urls)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -21,6 +22,7 @@ from arb_pipeline.sources.common import (
     own_text_pieces,
 )
 from arb_pipeline.sources.pages import PageMarkers
+from arb_pipeline.sources.search_urls import Marketplace, SearchOptions, SearchTerms, query_of
 
 SOURCE = "kleinanzeigen"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -171,3 +173,25 @@ def next_page(body: bytes, url: str) -> str | None:
     """The absolute URL of the `a.pagination-next` link, or None on the last page."""
     href = first_attribute(_page(body, url).css("a.pagination-next"), "href")
     return urljoin(url, href) if href and href.strip() else None
+
+
+# Searching: where a saved search's crawl starts on this marketplace.
+KLEINANZEIGEN_RADII_KM = (5, 10, 20, 30, 50, 100, 150, 200)
+
+
+def search_urls(search: SearchTerms, base_url: str, options: SearchOptions) -> list[str]:
+    """The search form's URL (Kleinanzeigen redirects it to its result pages)."""
+    params = {"keywords": query_of(search, "kleinanzeigen"), "action": "find", "pageNum": "1"}
+    if search.location:
+        params["locationStr"] = search.location
+        if search.radius_km:
+            radius = next((r for r in KLEINANZEIGEN_RADII_KM if r >= search.radius_km), 200)
+            params["radius"] = str(radius)
+    if search.price_min is not None:
+        params["minPrice"] = str(math.floor(search.price_min))
+    if search.price_max is not None:
+        params["maxPrice"] = str(math.ceil(search.price_max))
+    return [f"{base_url}/s-suchanfrage.html?{urlencode(params)}"]
+
+
+MARKETPLACE = Marketplace(SOURCE, "https://www.kleinanzeigen.de", search_urls)

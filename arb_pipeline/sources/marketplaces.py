@@ -13,7 +13,7 @@ from pathlib import Path
 
 from arb_pipeline.sources.crawl import CrawlSettings
 from arb_pipeline.sources.ebay_auth import EbayCredentials, TokenCache, request_headers
-from arb_pipeline.sources.search_urls import DEFAULT_BASE_URLS, SearchTerms, start_urls
+from arb_pipeline.sources.search_urls import SearchTerms, start_urls
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,18 @@ class MarketplaceAccess:
         )
 
     def crawl_settings(self, source: str, settings: CrawlSettings) -> CrawlSettings:
-        """`settings` plus what `source` needs: a token, a browser and login, a session."""
+        """`settings` plus what `source` needs: its declared quirks (a browser, a session
+        warm-up, headers), an eBay token, a Facebook login."""
+        from arb_pipeline.sources.registry import MARKETPLACE_SOURCES
+
+        spec = MARKETPLACE_SOURCES[source]
+        if spec.render_js:
+            settings = replace(settings, render_js=True)
+        if spec.warmup_path:  # the session cookie its home page sets
+            home_page = (self.base_urls.get(source) or spec.base_url).rstrip("/")
+            settings = replace(settings, warmup_url=home_page + spec.warmup_path)
+        if spec.headers:
+            settings = replace(settings, headers={**settings.headers, **spec.headers})
         if source == "ebay_api":
             if self.ebay_credentials is None or self.token_cache is None:
                 raise ValueError("ebay_api needs EBAY_CLIENT_ID and EBAY_CLIENT_SECRET")
@@ -54,9 +65,5 @@ class MarketplaceAccess:
                     "context.storage_state(path=...) saved after you logged in"
                     + (" (the file set there does not exist)" if state else "")
                 )
-            return replace(settings, render_js=True, storage_state=state)
-        if source == "vinted":
-            home_page = (self.base_urls.get(source) or DEFAULT_BASE_URLS[source]).rstrip("/")
-            headers = {**settings.headers, "Accept": "application/json"}
-            return replace(settings, warmup_url=home_page + "/", headers=headers)
+            return replace(settings, storage_state=state)
         return settings

@@ -15,6 +15,14 @@ from arb_pipeline.sources.common import (
     raise_if_blocked,
 )
 from arb_pipeline.sources.pages import PageMarkers
+from arb_pipeline.sources.search_urls import (
+    Marketplace,
+    SearchOptions,
+    SearchTerms,
+    SearchUrlError,
+    codes,
+    query_of,
+)
 
 SOURCE = "mercari"
 _ITEM_URL = "https://www.mercari.com/us/item/{}/"
@@ -174,3 +182,39 @@ def next_page(body: bytes, url: str) -> str | None:
     criteria["offset"] = offset + length
     query["variables"] = json.dumps(variables, separators=(",", ":"))
     return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+# Searching: where a saved search's crawl starts on this marketplace.
+MERCARI_CONDITIONS = {"new": [1], "like_new": [2], "good": [3], "fair": [4], "for_parts": [5]}
+MERCARI_PAGE = 120
+
+
+def search_urls(search: SearchTerms, base_url: str, options: SearchOptions) -> list[str]:
+    """Mercari's GraphQL `searchQuery` as a persisted-query GET (prices in cents)."""
+    if not options.mercari_query_hash:
+        raise SearchUrlError(
+            "mercari needs the sha256Hash of its searchQuery persisted query: set "
+            "ARB_MERCARI_QUERY_HASH (copy it from a searchQuery request in your browser)"
+        )
+    criteria: dict[str, object] = {
+        "query": query_of(search, "mercari"),
+        "offset": 0,
+        "length": MERCARI_PAGE,
+        "itemConditions": codes(MERCARI_CONDITIONS, search.conditions),
+    }
+    if search.price_min is not None:
+        criteria["minPrice"] = round(search.price_min * 100)
+    if search.price_max is not None:
+        criteria["maxPrice"] = round(search.price_max * 100)
+    params = {
+        "operationName": "searchQuery",
+        "variables": json.dumps({"criteria": criteria}, separators=(",", ":")),
+        "extensions": json.dumps(
+            {"persistedQuery": {"version": 1, "sha256Hash": options.mercari_query_hash}},
+            separators=(",", ":"),
+        ),
+    }
+    return [f"{base_url}/v1/api?{urlencode(params)}"]
+
+
+MARKETPLACE = Marketplace(SOURCE, "https://www.mercari.com", search_urls)

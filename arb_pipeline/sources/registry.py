@@ -1,15 +1,24 @@
-"""Which parser each source uses, where the sandbox serves it, and which real sites we crawl."""
+"""Which parser each source uses, where the sandbox serves it, and which real sites we crawl.
+
+A marketplace registers itself by being a module of this package: a module with a
+`parse_with_problems` and `PAGE_MARKERS` is a parser; one that also declares `MARKETPLACE`
+(search_urls.Marketplace) is crawled for saved searches.
+"""
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from dataclasses import dataclass
+from functools import cache
 from types import ModuleType
+
+import arb_pipeline.sources as _package
 
 
 @dataclass(frozen=True)
 class Source:
-    """A source the pipeline can crawl: parser module, sandbox feed, whether it needs a browser."""
+    """A sandbox source: the parser module it shares with a real site, its sandbox feed."""
 
     name: str
     parser: str
@@ -21,17 +30,16 @@ class Source:
         return importlib.import_module(f"arb_pipeline.sources.{self.parser}")
 
 
-PARSERS = (
-    "ebay_api",
-    "ebay_finding",
-    "craigslist",
-    "ebay",
-    "gumtree",
-    "vinted",
-    "mercari",
-    "kleinanzeigen",
-    "facebook",
-)
+@cache
+def _parser_modules() -> dict[str, ModuleType]:
+    """The package's parser modules by name (imported on first use, not at import time)."""
+    modules = {}
+    for info in pkgutil.iter_modules(_package.__path__):
+        module = importlib.import_module(f"arb_pipeline.sources.{info.name}")
+        if hasattr(module, "parse_with_problems") and hasattr(module, "PAGE_MARKERS"):
+            modules[info.name] = module
+    return modules
+
 
 SANDBOX_SOURCES: dict[str, Source] = {
     "sandbox_ebay_api": Source("sandbox_ebay_api", "ebay_api", "ebay_api"),
@@ -40,25 +48,26 @@ SANDBOX_SOURCES: dict[str, Source] = {
     "sandbox_facebook": Source("sandbox_facebook", "facebook", "facebook", render_js=True),
 }
 
-# Real marketplaces with a fetch side: saved searches crawl them (arb_pipeline.sources.search_urls).
-# ebay_finding stays a parser only: eBay decommissioned the Finding API on 2025-02-05.
-MARKETPLACE_SOURCES: dict[str, Source] = {
-    "ebay_api": Source("ebay_api", "ebay_api"),
-    "ebay": Source("ebay", "ebay"),
-    "craigslist": Source("craigslist", "craigslist"),
-    "gumtree": Source("gumtree", "gumtree"),
-    "kleinanzeigen": Source("kleinanzeigen", "kleinanzeigen"),
-    "vinted": Source("vinted", "vinted"),
-    "mercari": Source("mercari", "mercari"),
-    "facebook": Source("facebook", "facebook", render_js=True),
-}
+
+
+def __getattr__(name: str) -> object:
+    """`PARSERS` (every parser's name) and `MARKETPLACE_SOURCES` (the crawled marketplaces),
+    found among the package's modules on first use."""
+    if name == "PARSERS":
+        return tuple(sorted(_parser_modules()))
+    if name == "MARKETPLACE_SOURCES":
+        # ebay_finding stays a parser only (eBay decommissioned the Finding API on 2025-02-05)
+        modules = _parser_modules().items()
+        return {n: m.MARKETPLACE for n, m in modules if hasattr(m, "MARKETPLACE")}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def parser_for(name: str) -> ModuleType:
     """The parser module for a source or parser name; KeyError for an unknown one."""
     if name in SANDBOX_SOURCES:
         return SANDBOX_SOURCES[name].parser_module()
-    if name in PARSERS:
-        return importlib.import_module(f"arb_pipeline.sources.{name}")
-    known = sorted(set(PARSERS) | set(SANDBOX_SOURCES))
+    modules = _parser_modules()
+    if name in modules:
+        return modules[name]
+    known = sorted(set(modules) | set(SANDBOX_SOURCES))
     raise KeyError(f"unknown source {name!r}; known sources: {', '.join(known)}")

@@ -16,6 +16,14 @@ from arb_pipeline.sources.common import (
 )
 from arb_pipeline.sources.ebay_api import load_json
 from arb_pipeline.sources.pages import PageMarkers
+from arb_pipeline.sources.search_urls import (
+    Marketplace,
+    SearchOptions,
+    SearchTerms,
+    codes,
+    query_of,
+    whole,
+)
 
 SOURCE = "vinted"
 # Vinted's item statuses, by name and by status_id; "Very good" is lightly used with flaws.
@@ -161,3 +169,32 @@ def next_page(body: bytes, url: str) -> str | None:
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "page"]
     return urlunsplit(parts._replace(query=urlencode([*query, ("page", str(current + 1))])))
+
+
+# Searching: where a saved search's crawl starts on this marketplace.
+VINTED_STATUS_IDS = {"new": ["6", "1"], "good": ["2", "3"], "fair": ["4"]}
+
+
+def search_urls(search: SearchTerms, base_url: str, options: SearchOptions) -> list[str]:
+    """Vinted's catalog items API, newest first."""
+    params: list[tuple[str, str]] = [
+        ("search_text", query_of(search, "vinted")),
+        ("order", "newest_first"),
+        ("per_page", "96"),
+        ("page", "1"),
+    ]
+    if search.price_min is not None:
+        params.append(("price_from", whole(search.price_min)))
+    if search.price_max is not None:
+        params.append(("price_to", whole(search.price_max)))
+    params += [("status_ids[]", code) for code in codes(VINTED_STATUS_IDS, search.conditions)]
+    return [f"{base_url}/api/v2/catalog/items?{urlencode(params)}"]
+
+
+MARKETPLACE = Marketplace(
+    SOURCE,
+    "https://www.vinted.co.uk",
+    search_urls,
+    warmup_path="/",
+    headers={"Accept": "application/json"},
+)
