@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.sources.common import record_to_json
+from arb_pipeline.trades.cli import add_trades_parser
 
 if TYPE_CHECKING:
     from arb_pipeline.alerts.store import StateStore
@@ -254,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     purchased.add_argument("id", type=int)
     purchased.add_argument("--note", help="e.g. what you paid or where")
     purchased.set_defaults(handler=cmd_proposals_purchased)
+    add_trades_parser(commands)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Purchases, sales and realized outcomes (the trades ledger); no Dagster imports."""
