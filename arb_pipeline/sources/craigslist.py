@@ -20,7 +20,6 @@ from arb_pipeline.sources.common import (
     normalise_title,
     outermost,
     own_text_pieces,
-    parse_price,
     parse_timestamp,
     raise_if_blocked,
     text_pieces_outside,
@@ -35,65 +34,133 @@ from arb_pipeline.sources.search_urls import (
     query_of,
     whole,
 )
+from arb_pipeline.sources.values import read_money
 
 SOURCE = "craigslist"
-_SYMBOLS = {"$": "USD", "£": "GBP", "€": "EUR"}
 _CL_BLOCK_MARKERS = ("has been automatically blocked", "your request has been blocked")
 _IMAGE_URL = "https://images.craigslist.org/{}_300x300.jpg"
 _REMOVED_MARKERS = (
     "this posting has expired",
     "this posting has been deleted by its author",
     "this posting has been flagged for removal",
+    "this posting has been removed",
 )
-_LAYOUTS = (
-    ("rows", "ul.rows, li.result-row"),
-    ("static", "ol.cl-static-search-results, li.cl-static-search-result"),
-    ("posting", "#titletextonly, #postingbody, body.posting"),
+_POSTING_CSS = "#titletextonly, #postingbody, body.posting"
+# Search cards of each era: `p.row` (2010-2014), `li.result-row` (2014-2022), the app's
+# `cl-search-result` (2022-) and the static no-JS list (2023-); then anything with a post id.
+_CARD_QUERIES = (
+    "li.cl-static-search-result, li.cl-search-result, div.cl-search-result, li.result-row, p.row",
+    "[data-pid]",
 )
-_POST_ID = re.compile(r"/(\d{6,})\.html")
+_RESULT_LISTS = "ol.cl-static-search-results, ul.rows, ul#search-results, div.cl-search-results"
+# Items of a results list that are not ads (see-also links, "nearby" banners).
+_RESULT_ITEMS = "ol.cl-static-search-results > li, ul.rows > li, ul#search-results > li"
+_NOT_AD_ITEMS = ("cl-static-hub-links", "nearby", "ban")
+# A posting's numeric id (`/sfc/cto/1467654321.html`, `/chi/cto/d/slug/6569794207.html`) or
+# the token of the 2025 links without one (`/view/d/<slug>/<token>`).
+_NUMERIC_ID = re.compile(r"/(\d{6,12})\.html?$")
+_TOKEN_ID = re.compile(r"/view/d/[^/]+/([A-Za-z0-9_-]{8,})/?$")
+_POST_ID_TEXT = re.compile(r"post id:\s*(\d+)")
+_MONEY_IN_TEXT = re.compile(r"(?:US\s?|C|CA|AU|NZ)?[$£€₹]\s?\d[\d,]*(?:\.\d{2})?")
+# The currency of prices written without a sign, by the site's domain; a "$" is that dollar.
+_SITE_CURRENCIES = (
+    (".craigslist.ca", "CAD"),
+    (".craigslist.com.au", "AUD"),
+    (".craigslist.co.nz", "NZD"),
+    (".craigslist.co.uk", "GBP"),
+    (".craigslist.org", "USD"),
+)
+_NOT_SITES = ("post.", "accounts.", "forums.", "images.", "static.")
 
 
 PAGE_MARKERS = PageMarkers(
-    expected="Craigslist result rows (li.cl-static-search-result, li.result-row) or a posting",
-    empty=("no results", "nothing found for that search"),
+    expected=(
+        "Craigslist search cards (li.cl-static-search-result, li.cl-search-result, "
+        "li.result-row, p.row, [data-pid], links to postings) or a posting"
+    ),
+    empty=(
+        "nothing found for that search",
+        "no results",
+        "zero local results found",
+        "zero results",
+    ),
     removed=_REMOVED_MARKERS,
     blocked=_CL_BLOCK_MARKERS,
 )
 
 
 def _page(body: bytes, url: str) -> tuple[LexborHTMLParser, str]:
-    """The parsed page and its layout: `rows`, `static` (search results) or `posting`."""
+    """The parsed page and its kind: `search` (with cards of any era) or `posting`."""
     page = html_tree(body)
-    for layout, css in _LAYOUTS:
-        if page.css_matches(css):
-            return page, layout
+    if any(page.css_matches(css) for css in _CARD_QUERIES):
+        return page, "search"
+    if page.css_matches(_POSTING_CSS):
+        return page, "posting"
+    if page.css_matches(_RESULT_LISTS) or _link_cards(page):
+        return page, "search"
     lowered = body.decode("utf-8", "replace").lower()
     if any(marker in lowered for marker in _REMOVED_MARKERS):
         return page, "posting"
+    if truncated := truncation_problems(body, url):  # a cut-off download, not a block page
+        raise ParseError(f"{truncated[0]}: no search result list or posting found")
     raise_if_blocked(body, url)
     if any(marker in lowered[:20000] for marker in _CL_BLOCK_MARKERS):
         raise BlockedPageError(f"{url}: blocked page (craigslist IP block)")
     raise ParseError(f"{url}: no search result list or posting found")
 
 
-def _currency(price_text: str | None, url: str) -> tuple[str | None, bool]:
-    """The currency of a price text and whether it was inferred from the host."""
-    for symbol, code in _SYMBOLS.items():
-        if symbol in (price_text or ""):
-            return code, False
-    host = urlsplit(url).hostname or ""
-    if host == "craigslist.org" or host.endswith(".craigslist.org"):
-        return "USD", True
-    return None, False
+def _is_craigslist(host: str) -> bool:
+    return ".craigslist." in f".{host}" and not host.startswith(_NOT_SITES)
 
 
-def _money(price_text: str | None, url: str) -> tuple[float | None, str | None, bool]:
-    """Amount, currency and whether the currency was inferred from the host."""
-    price = parse_price(price_text)
-    currency, inferred = _currency(price_text, url)
-    if price is not None and currency is None:
-        raise ParseError(f"price {price_text!r} has no currency symbol")
-    return price, currency, inferred
+def _site(page: LexborHTMLParser, url: str) -> str | None:
+    """The page's own address on Craigslist: the given URL when it is one, else the canonical
+    link, og:url or base href, else the first link to a Craigslist site (a page saved to a file
+    still names where it came from); None when the page names none."""
+    if urlsplit(url).scheme in ("http", "https"):
+        return url
+    for query, name in (
+        ("link[rel=canonical]", "href"),
+        ("meta[property='og:url']", "content"),
+        ("base[href]", "href"),
+    ):
+        value = (first_attribute(page.css(query), name) or "").strip()
+        if urlsplit(value).scheme in ("http", "https"):
+            return value
+    for node in page.css("a[href], link[href]"):
+        href = (node.attributes.get("href") or "").strip()
+        if urlsplit(href).scheme in ("http", "https") and _is_craigslist(
+            urlsplit(href).hostname or ""
+        ):
+            return href
+    return None
+
+
+def _absolute(href: str, site: str | None) -> str:
+    """A link made absolute on the page's site; a relative link on a page naming no site
+    cannot be placed."""
+    if urlsplit(href).scheme in ("http", "https"):
+        return href
+    if site is None:
+        raise ParseError(f"relative link {href!r} and the page names no site")
+    return urljoin(site, href)
+
+
+def _site_currency(site: str | None) -> str | None:
+    host = f".{urlsplit(site or '').hostname or ''}"
+    return next((code for domain, code in _SITE_CURRENCIES if host.endswith(domain)), None)
+
+
+def _money(price_text: str | None, site: str | None) -> tuple[float | None, str | None, bool]:
+    """Amount, currency and whether the currency was inferred from the site (no sign)."""
+    site_currency = _site_currency(site)
+    dollar = site_currency if site_currency in ("USD", "CAD", "AUD", "NZD") else None
+    price, currency = read_money(price_text, dollar=dollar)
+    if price is None or currency is not None:
+        return price, currency, False
+    if "$" not in (price_text or "") and site_currency is not None:
+        return price, site_currency, True
+    raise ParseError(f"price {price_text!r} has no currency symbol the site explains")
 
 
 _ROW_PARTS = (
@@ -127,12 +194,12 @@ def _first_text(nodes: list[LexborNode]) -> str | None:
     return pieces[0] if pieces else None
 
 
-def _row(row: LexborNode, pid: str, url: str, scraped_at: datetime) -> dict[str, Any]:
+def _row(row: LexborNode, pid: str, site: str | None, scraped_at: datetime) -> dict[str, Any]:
     parts = _row_parts(row)
     href = first_attribute(parts["a.result-title"], "href")
     if not href:
         raise ParseError("no a.result-title link")
-    price, currency, inferred = _money(_first_text(parts["span.result-price"]), url)
+    price, currency, inferred = _money(_first_text(parts["span.result-price"]), site)
     hood = _first_text(parts["span.result-hood"])
     image_ids = (first_attribute(parts["a.result-image"], "data-ids") or "").split(",")
     image_ids = list(dict.fromkeys(i.strip() for i in image_ids if i.strip()))
@@ -144,7 +211,7 @@ def _row(row: LexborNode, pid: str, url: str, scraped_at: datetime) -> dict[str,
     return make_record(
         source=SOURCE,
         listing_id=pid,
-        url=urljoin(url, href),
+        url=_absolute(href, site),
         title=_first_text(parts["a.result-title"]),
         price=price,
         currency=currency,
@@ -158,21 +225,114 @@ def _row(row: LexborNode, pid: str, url: str, scraped_at: datetime) -> dict[str,
     )
 
 
-def _static_row(row: LexborNode, pid: str, url: str, scraped_at: datetime) -> dict[str, Any]:
-    price, currency, inferred = _money(nodes_text(row.css(".price")), url)
+_TITLE_CSS = ".title, .titlestring, .label, .result-title, .hdrlnk, .posting-title"
+_PRICE_CSS = ".price, .result-price, .priceinfo"
+_PLACE_CSS = ".location, .result-hood, .nearby, small, font"
+_NOT_AMOUNT = re.compile(r"[^\d\s.,]")
+
+
+def _posting_id(href: str | None) -> str | None:
+    """The numeric post id or the token of a link to a posting; None for other links."""
+    path = urlsplit((href or "").strip()).path
+    found = _NUMERIC_ID.search(path) or _TOKEN_ID.search(path)
+    return found.group(1) if found else None
+
+
+def _links(card: LexborNode) -> list[LexborNode]:
+    return ([card] if card.tag == "a" else []) + card.css("a[href]")
+
+
+def _card_pid(card: LexborNode) -> str | None:
+    """A card's posting id: its data-pid, else the id or token of its link to the posting."""
+    pid = (card.attributes.get("data-pid") or "").strip()
+    return pid or next(
+        (found for a in _links(card) if (found := _posting_id(a.attributes.get("href")))), None
+    )
+
+
+def _card_price(card: LexborNode) -> str | None:
+    """The card's price element text, else the first amount with a currency sign in its text
+    (2009-2011 cards wrote the price as bare text after the title)."""
+    nodes = card.css(_PRICE_CSS)
+    if nodes:
+        return nodes_text(nodes[:1])
+    found = _MONEY_IN_TEXT.search(card.text(separator=" "))
+    return found.group() if found else None
+
+
+def _card_image(card: LexborNode) -> str | None:
+    ids = (first_attribute(card.css("[data-ids]"), "data-ids") or "").split(",")
+    image_id = ids[0].strip() or first_attribute(card.css("a.i[data-id]"), "data-id")
+    if image_id:
+        return _IMAGE_URL.format(image_id.split(":")[-1])
+    for image in card.css("img"):
+        src = image.attributes.get("src") or image.attributes.get("data-src") or ""
+        if src.startswith("http"):
+            return src
+    return None
+
+
+def _card(card: LexborNode, pid: str, site: str | None, scraped_at: datetime) -> dict[str, Any]:
+    """A search card of any era but the 2014-2022 result row (`_row`, the fast path)."""
+    links = _links(card)
+    to_posting = [a for a in links if _posting_id(a.attributes.get("href"))]
+    href = next(
+        (h for a in to_posting or links if (h := (a.attributes.get("href") or "").strip("# "))),
+        None,
+    )
+    if not href:
+        raise ParseError("no link to the posting")
+    titled = outermost(card.css(_TITLE_CSS))
+    title = nodes_text(titled[:1]) or card.attributes.get("title") or nodes_text(to_posting)
+    price_text = _card_price(card)
+    if price_text and "$" not in price_text and _NOT_AMOUNT.search(price_text):
+        if read_money(price_text)[1] is None:
+            raise ParseError(f"price {price_text!r} in a currency not read")
+    price, currency, inferred = _money(price_text, site)
+    place = nodes_text(card.css(_PLACE_CSS)[:1])
+    attributes = {
+        "repost_of": card.attributes.get("data-repost-of"),
+        "currency_inferred_from": "host" if inferred else None,
+    }
     return make_record(
         source=SOURCE,
         listing_id=pid,
-        url=urljoin(url, first_attribute(row.css("a"), "href")),
-        title=nodes_text(row.css(".title")) or row.attributes.get("title"),
+        url=_absolute(href, site),
+        title=(title or "").strip().removesuffix(" -"),
         price=price,
         currency=currency,
         condition="unknown",
-        location=nodes_text(row.css(".location")),
+        location=(place or "").strip("()- ").strip() or None,
+        image_url=_card_image(card),
+        listed_at=parse_timestamp(first_attribute(card.css("time[datetime]"), "datetime")),
         status="active",
         scraped_at=scraped_at,
-        attributes={"currency_inferred_from": "host"} if inferred else {},
+        attributes={key: value for key, value in attributes.items() if value is not None},
     )
+
+
+def _link_cards(page: LexborHTMLParser) -> list[LexborNode]:
+    """Cards found by their links alone (for markup no class names): each link to a posting,
+    widened to its largest ancestor holding no other posting."""
+    cards: dict[int, LexborNode] = {}
+    ids_under: dict[int, set[str]] = {}
+    for link in page.css("a[href]"):
+        pid = _posting_id(link.attributes.get("href"))
+        if not pid:
+            continue
+        card = link
+        while (parent := card.parent) is not None and parent.tag not in ("body", "html"):
+            if parent.mem_id not in ids_under:
+                ids_under[parent.mem_id] = {
+                    found
+                    for a in parent.css("a[href]")
+                    if (found := _posting_id(a.attributes.get("href")))
+                }
+            if ids_under[parent.mem_id] != {pid}:
+                break
+            card = parent
+        cards.setdefault(card.mem_id, card)
+    return list(cards.values())
 
 
 def _car_attributes(page: LexborHTMLParser) -> dict[str, Any]:
@@ -207,17 +367,19 @@ def _posting(page: LexborHTMLParser, url: str) -> list[dict[str, Any]]:
     """One record for a posting page; a removed posting without an id or title gives none."""
     text = (nodes_text(page.css("body")) or "").lower()
     removed = any(marker in text for marker in _REMOVED_MARKERS)
-    canonical = first_attribute(page.css("link[rel=canonical]"), "href") or url
-    post_id = re.search(r"post id:\s*(\d+)", text) or _POST_ID.search(canonical)
+    site = _site(page, url)
+    canonical = first_attribute(page.css("link[rel=canonical]"), "href") or site or url
+    found = _POST_ID_TEXT.search(text)
+    post_id = found.group(1) if found else _posting_id(canonical)
     title = nodes_text(page.css("#titletextonly")) or first_attribute(
         page.css("meta[property='og:title']"), "content"
     )
-    if removed and not (post_id and normalise_title(title)):
+    if removed and not (post_id and normalise_title(title) and site):
         return []
     if not post_id:
         raise ParseError(f"{url}: posting without a post id")
     price_pieces = own_text_pieces(page.css(".postingtitletext .price"))
-    price, currency, inferred = _money(price_pieces[0] if price_pieces else None, url)
+    price, currency, inferred = _money(price_pieces[0] if price_pieces else None, site)
     attributes = _car_attributes(page)
     condition_raw = attributes.pop("condition", None)
     posted = [
@@ -243,8 +405,8 @@ def _posting(page: LexborHTMLParser, url: str) -> list[dict[str, Any]]:
     return [
         make_record(
             source=SOURCE,
-            listing_id=post_id.group(1),
-            url=urljoin(url, canonical),
+            listing_id=post_id,
+            url=_absolute(canonical, site),
             title=title,
             price=price,
             currency=currency,
@@ -261,30 +423,47 @@ def _posting(page: LexborHTMLParser, url: str) -> list[dict[str, Any]]:
     ]
 
 
-def _static_pid(row: LexborNode) -> str | None:
-    found = _POST_ID.search(first_attribute(row.css("a"), "href") or "")
-    return found.group(1) if found else None
+def _search_cards(page: LexborHTMLParser) -> list[LexborNode]:
+    """The cards of a search page: by the class names of each era, else by post id, else by
+    their links to postings."""
+    for query in _CARD_QUERIES:
+        if cards := outermost(page.css(query)):
+            return cards
+    return _link_cards(page)
 
 
-def _search_rows(
-    page: LexborHTMLParser, layout: str, url: str
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """One record per posting id of a search page."""
-    static = layout == "static"
+def _unread_items(page: LexborHTMLParser, cards: list[LexborNode]) -> list[str]:
+    """Items of a results list that were not read as cards: ads in a markup not known."""
+    card_ids = {card.mem_id for card in cards}
+    return [
+        f"item {index} skipped: no posting id or link (unknown markup)"
+        for index, item in enumerate(page.css(_RESULT_ITEMS))
+        if item.mem_id not in card_ids
+        and not item.css_matches("[data-pid]")
+        and not set((item.attributes.get("class") or "").split()) & set(_NOT_AD_ITEMS)
+    ]
+
+
+def _search_rows(page: LexborHTMLParser, url: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """One record per posting id of a search page (the same title at another price is another
+    posting), plus one problem per card not read."""
+    site = _site(page, url)
     records, problems, seen = [], [], set()
     scraped_at = datetime.now(UTC)
-    rows = page.css("li.cl-static-search-result" if static else "li.result-row")
-    for index, row in enumerate(rows):
-        pid = _static_pid(row) if static else row.attributes.get("data-pid")
+    cards = _search_cards(page)
+    for index, card in enumerate(cards):
+        row = "result-row" in (card.attributes.get("class") or "").split()
+        pid = card.attributes.get("data-pid") if row else _card_pid(card)
         if pid in seen:
             continue
         try:
             if not pid:
-                raise ParseError("no posting link" if static else "no data-pid")
-            records.append((_static_row if static else _row)(row, pid, url, scraped_at))
+                raise ParseError("no data-pid" if row else "no posting link")
+            records.append((_row if row else _card)(card, pid, site, scraped_at))
             seen.add(pid)
         except (ParseError, ValueError) as exc:
             problems.append(f"{url}: row {index} ({pid or 'no pid'}) skipped: {exc}")
+    problems += [f"{url}: {problem}" for problem in _unread_items(page, cards)]
     return records, problems
 
 
@@ -292,7 +471,7 @@ def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], li
     """Parse a search page (one record per posting id) or a posting page, plus problems."""
     page, layout = _page(body, url)
     if layout != "posting":
-        records, problems = _search_rows(page, layout, url)
+        records, problems = _search_rows(page, url)
     else:
         try:
             records, problems = _posting(page, url), []
@@ -309,8 +488,9 @@ def parse(body: bytes, url: str) -> list[dict[str, Any]]:
 def next_page(body: bytes, url: str) -> str | None:
     """The absolute URL of the `next >` button, or None on the last page or a posting."""
     page, layout = _page(body, url)
-    href = first_attribute(page.css("a.button.next"), "href") if layout == "rows" else None
-    return urljoin(url, href) if href and href.strip() else None
+    href = first_attribute(page.css("a.button.next"), "href") if layout == "search" else None
+    site = _site(page, url)
+    return urljoin(site, href) if href and href.strip() and site else None
 
 
 # Searching: where a saved search's crawl starts on this marketplace.
