@@ -1,10 +1,11 @@
-"""Parser for eBay search result pages, legacy `li.s-item` and 2025 `li.s-card` layouts."""
+"""Parser for eBay search and sold result pages: the 2025/26 `li.s-card` layout, the older
+`li.s-item` one and the `li.sresult` list view before it."""
 
 from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
@@ -17,8 +18,9 @@ from arb_pipeline.sources.common import (
     first_attribute,
     html_results_page,
     make_record,
+    nodes_text,
     normalise_title,
-    parse_price,
+    outermost,
     text_pieces_outside,
 )
 from arb_pipeline.sources.ebay_auth import CONDITION_IDS as EBAY_CONDITION_IDS
@@ -32,41 +34,65 @@ from arb_pipeline.sources.search_urls import (
     query_of,
     whole,
 )
+from arb_pipeline.sources.values import currency_of, read_date, read_money
 
 SOURCE = "ebay"
 _PLACEHOLDER_IDS = {"123456"}  # the hidden "Shop on eBay" card at the top of every page
 _ITEM_ID = re.compile(r"/itm/(?:[^/?#]+/)?(\d+)")
-_EBAY_BLOCK_MARKERS = ("please verify yourself", "security measure", "splashui/challenge")
+_EBAY_BLOCK_MARKERS = (
+    "please verify yourself",
+    "security measure",
+    "splashui/challenge",
+    "pardon our interruption",  # eBay's bot wall, often only in its <title>
+    "made us think you were a bot",
+)
 _EMPTY_MARKERS = ("no exact matches found", "0 results found for")
 _EBAY_CONDITIONS = {"pre-owned": "good", "parts only": "for_parts"}
-_CURRENCIES = tuple(
-    (re.compile(pattern), code)
-    for pattern, code in (
-        (r"\bUS\s?\$", "USD"),
-        (r"\bC\s?\$", "CAD"),
-        (r"\bAU\s?\$", "AUD"),
-        (r"£|\bGBP\b", "GBP"),
-        (r"€|\bEUR\b", "EUR"),
-        (r"\b(?!US\b)([A-Z]{3})\b", None),  # any other ISO code written out, e.g. "PLN 120,00"
-    )
+_ISO_CODE = re.compile(r"\b(?!US\b)([A-Z]{3})\b")  # any ISO code written out, e.g. "SGD 12.00"
+_RANGE = re.compile(r"\s+(?:to|bis|à|a)\s+")
+# "Sold  Nov 3, 2025" / "Ended Oct 30, 2025" captions, and their German, French, Italian and
+# Spanish wording on the other eBay sites
+_STATUS = re.compile(
+    r"(sold|ended|verkauft|beendet|vendu|terminé|venduto|terminato|vendido|finalizado)\s+(.*)",
+    re.IGNORECASE,
 )
-_RANGE = re.compile(r"\s+(?:to|bis)\s+")
-_STATUS = re.compile(r"(sold|ended)\s+(.*)", re.IGNORECASE)
-_NOISE = re.compile(r"^New listing\s*|\s*Opens in a new window or tab\s*$", re.IGNORECASE)
+_STATUS_WORDS = {"verkauft": "sold", "vendu": "sold", "venduto": "sold", "vendido": "sold"}
+_LANGUAGES = ("en", "de", "fr", "it", "es")
+# eBay shows the listed price, not the accepted offer, on a sold "Best offer accepted" card
+_OFFER_ACCEPTED = ("best offer accepted", "preisvorschlag angenommen", "offre acceptée")
+_NOISE = re.compile(
+    r"^(?:New listing|Shop on eBay)\s*|\s*Opens in a new window or tab\s*$", re.IGNORECASE
+)
 _ROW = ".s-card__attribute-row"
+# What makes a list item a listing card: its layout class, or the listing id eBay puts on it
+_CARDS = "li.s-card, li.s-item, li.sresult, li[data-listingid], li[listingid], ul.srp-results > li"
+_STRUCK = "s, del, strike, [class*=strikethrough], [class*=STRIKETHROUGH]"
+_MODULES = "srp-river-answer"  # carousels, FAQ, pagination, notices between the cards
+_SITE = re.compile(r"^(?:[\w-]+\.)*ebay\.(?:com|[a-z]{2}|com\.[a-z]{2}|co\.[a-z]{2})$")
 
 
 PAGE_MARKERS = PageMarkers(
-    expected="eBay result cards (li.s-card / li.s-item in ul.srp-results)",
+    expected="eBay result cards (li.s-card / li.s-item / li.sresult with an /itm/ link)",
     empty=_EMPTY_MARKERS,
     blocked=_EBAY_BLOCK_MARKERS,
 )
 
 
 def _hidden(node: LexborNode) -> bool:
-    """Screen-reader ("Opens in a new window") and badge ("New listing") elements."""
+    """Screen-reader ("Opens in a new window"), badge ("New listing") and clipped elements (the
+    hidden placeholder cards sit in a `s-clipped` block)."""
     names = node.attributes.get("class") or ""
-    return "clipped" in names or "LIGHT_HIGHLIGHT" in names
+    return "clipped" in names or "LIGHT_HIGHLIGHT" in names or "new-listing" in names
+
+
+def _struck(node: LexborNode) -> bool:
+    """A struck-through element: a was-price (or a sold best offer's listed price)."""
+    names = node.attributes.get("class") or ""
+    return node.tag in ("s", "del", "strike") or "strikethrough" in names.lower()
+
+
+def _hidden_or_struck(node: LexborNode) -> bool:
+    return _hidden(node) or _struck(node)
 
 
 def _text(nodes: list[LexborNode] | LexborNode, card: LexborNode | None) -> str | None:
@@ -92,13 +118,32 @@ def _image(nodes: list[LexborNode]) -> str | None:
     )
 
 
+def _price_texts(
+    card: LexborNode, price: LexborNode | None, shown: LexborNode | None
+) -> tuple[str | None, str | None]:
+    """A card's price text and its struck-through was-price text.
+
+    A price shown only struck through (a sold page's accepted best offer in the older layout)
+    is the price, not a was-price.
+    """
+    if price is None:
+        return None, None
+    text = normalise_title(" ".join(text_pieces_outside(price, _hidden_or_struck, shown)))
+    if not text:
+        return _text(price, shown), None
+    was = (_text(node, shown) for node in card.css(_STRUCK))
+    return text, next((t for t in was if t and any(c.isdigit() for c in t)), None)
+
+
 def _legacy(card: LexborNode, shown: LexborNode | None) -> dict[str, Any]:
-    """The raw fields of a legacy `li.s-item` card."""
+    """The raw fields of a `li.s-item` card (2016-2025)."""
     seller = _text(card.css(".s-item__seller-info-text"), shown)
+    price, was = _price_texts(card, card.css_first(".s-item__price"), shown)
     return {
         "href": first_attribute(card.css("a.s-item__link"), "href"),
         "title": _text(card.css(".s-item__title"), shown),
-        "price": _text(card.css(".s-item__price"), shown),
+        "price": price,
+        "was": was,
         "condition": _text(card.css(".s-item__subtitle .SECONDARY_INFO, .SECONDARY_INFO"), shown),
         "shipping": _text(card.css(".s-item__shipping, .s-item__logisticsCost"), shown),
         "location": _text(card.css(".s-item__location, .s-item__itemLocation"), shown),
@@ -112,6 +157,26 @@ def _legacy(card: LexborNode, shown: LexborNode | None) -> dict[str, Any]:
         ),
         "image": _image(card.css("img.s-item__image-img, .s-item__image img")),
         "seller": seller.split()[0] if seller else None,
+        "terms": nodes_text(card.css(".s-item__details, [class*=BestOfferAccepted]")),
+    }
+
+
+def _list_view(card: LexborNode, shown: LexborNode | None) -> dict[str, Any]:
+    """The raw fields of a `li.sresult` list-view card (before 2019)."""
+    price, was = _price_texts(card, card.css_first(".lvprice"), shown)
+    return {
+        "href": first_attribute(card.css(".lvtitle a, a.vip"), "href"),
+        "title": _text(card.css(".lvtitle"), shown),
+        "price": price,
+        "was": was,
+        "condition": _text(card.css(".lvsubtitle"), shown),
+        "shipping": _text(card.css(".lvshipping"), shown),
+        "location": _text(card.css(".lvdetails li:not(.timeleft)"), shown),
+        "bids": _text(card.css(".lvformat"), shown),
+        "time_left": _text(card.css(".timeleft .tme, .timeleft"), shown),
+        "caption": _text(card.css(".timeleft .tme span, .lvformat .bidsold"), shown),
+        "image": _image(card.css(".lvpic img")),
+        "terms": nodes_text(card.css(".lvprices, .lvformat")),
     }
 
 
@@ -120,24 +185,30 @@ def _has_price(row: LexborNode) -> bool:
     return any(node.mem_id != row.mem_id for node in row.css("[class*=s-card__price]"))
 
 
-_BIDS = re.compile(r"\d\s+bids?\b")
-_LEFT = re.compile(r"\bleft\b")
-_SHIPPING = re.compile(r"shipping|delivery|postage")
-_LOCATION = re.compile(r"(located in|from)\s")
-_SELLER = re.compile(r"(\S+)\s+[\d.]+%\s+positive")
+_BIDS = re.compile(r"\d\s+(?:bids?|gebote?|enchères?|offerte?|pujas?)\b")
+_LEFT = re.compile(r"\b(?:left|übrig|restant)\b")
+_SHIPPING = re.compile(r"shipping|delivery|postage|versand|livraison|spedizione|envío")
+_LOCATION = re.compile(r"^(?:located in|from|aus|de|da|desde)\s+", re.IGNORECASE)
+_SELLER = re.compile(r"(\S+)\s+[\d.,]+%\s+(?:positive|positiv)")
+_SOLD_COUNT = re.compile(r"^([\d,.]+)\+?\s+(?:sold|verkauft|vendus?|venduti|vendidos)$")
 
 
 def _card(card: LexborNode, shown: LexborNode | None) -> dict[str, Any]:
-    """The raw fields of a 2025 `li.s-card` card; attribute rows are recognised by their words."""
+    """The raw fields of a 2025/26 `li.s-card` card; attribute rows are recognised by their
+    words, as their classes say nothing of what they hold."""
     rows = [row for row in card.css(_ROW) if row.mem_id != card.mem_id]
-    texts = [_text(row, shown) for row in rows]
+    price_row = next((row for row in rows if _has_price(row)), None)
+    texts = [_text(row, shown) for row in rows if row is not price_row]
+    price, was = _price_texts(card, price_row, shown)
     fields: dict[str, Any] = {
         "href": first_attribute(card.css("a.su-link, a.s-card__link"), "href"),
         "title": _text(card.css(".s-card__title"), shown),
-        "price": next((t for row, t in zip(rows, texts, strict=True) if _has_price(row)), None),
+        "price": price,
+        "was": was,
         "condition": (_text(card.css(".s-card__subtitle"), shown) or "").split("·")[0].strip(),
         "caption": _text(card.css(".s-card__caption"), shown),
         "image": _image(card.css("img.s-card__image")),
+        "terms": " ".join(t for t in texts if t),
     }
     for part in (p.strip() for text in texts for p in (text or "").split("·")):
         low = part.lower()
@@ -149,72 +220,134 @@ def _card(card: LexborNode, shown: LexborNode | None) -> dict[str, Any]:
             fields["shipping"] = part
         elif _LOCATION.match(low):
             fields["location"] = part
-        elif "best offer" in low or "buy it now" in low:
+        elif sold := _SOLD_COUNT.match(low):
+            fields["sold_count"] = sold.group(1)
+        elif "best offer" in low or "buy it now" in low or "sofort-kaufen" in low:
             fields["options"] = part
         elif seller := _SELLER.match(part):
             fields["seller"] = seller.group(1)
     return fields
 
 
-def _currency(text: str, url: str) -> str:
-    for pattern, code in _CURRENCIES:
-        if found := pattern.search(text):
-            return code or found.group(1)
-    host = urlsplit(url).hostname or ""
-    if "$" in text and (host == "ebay.com" or host.endswith(".ebay.com")):
-        return "USD"
-    raise ParseError(f"price {text!r} has no currency this parser can tell on {host or url}")
+def _generic(card: LexborNode, shown: LexborNode | None) -> dict[str, Any]:
+    """The raw fields of a card in a markup this parser does not know: its item link, and a
+    title and price only where elements say so in their class names."""
+    price, was = _price_texts(card, card.css_first("[class*=price]"), shown)
+    return {
+        "href": first_attribute(card.css("a[href*='/itm/']"), "href"),
+        "title": _text(card.css("[class*=title], [role=heading]"), shown),
+        "price": price,
+        "was": was,
+    }
 
 
-def _price(text: str | None, url: str) -> tuple[float | None, str | None, list[float] | None]:
+def _site(page: LexborHTMLParser, url: str) -> str | None:
+    """The eBay site's host: the URL's when it is an eBay one, else the page's own (canonical
+    link, og:url, base href, then its first item link)."""
+    candidates = [url]
+    for css, name in (
+        ("link[rel=canonical]", "href"),
+        ("meta[property='og:url']", "content"),
+        ("base[href]", "href"),
+        ("a[href*='/itm/']", "href"),
+    ):
+        node = page.css_first(css)
+        if node is not None:
+            candidates.append(attribute(node, name) or "")
+    for candidate in candidates:
+        parts = urlsplit(candidate.strip())
+        host = (parts.hostname or "").lower()
+        if parts.scheme in ("http", "https") and _SITE.match(host):
+            return host
+    return None
+
+
+def _money(text: str, site: str | None) -> tuple[float | None, str]:
+    """Amount and currency of one price; a bare "$" is USD on ebay.com only."""
+    dollar = "USD" if site and (site == "ebay.com" or site.endswith(".ebay.com")) else None
+    amount, currency = read_money(text, dollar=dollar)
+    if amount is None:
+        raise ParseError(f"unreadable price {text!r}")
+    currency = currency or currency_of(text) or next(iter(_ISO_CODE.findall(text)), None)
+    if not currency:
+        raise ParseError(f"price {text!r} has no currency this parser can tell on {site}")
+    return amount, currency
+
+
+def _price(
+    text: str | None, site: str | None
+) -> tuple[float | None, str | None, list[float] | None]:
     """Amount, currency and (for "$10.00 to $20.00") the range of a price text."""
     if not text:
         return None, None, None
-    parts = _RANGE.split(text)
-    amounts = [a for a in (parse_price(part) for part in parts) if a is not None]
-    if len(amounts) != len(parts):
-        raise ParseError(f"unreadable price {text!r}")
+    read = [_money(part, site) for part in _RANGE.split(text)]
+    amounts = [amount for amount, _ in read]
     price_range = [min(amounts), max(amounts)] if len(amounts) > 1 else None
-    return min(amounts), _currency(text, url), price_range
+    return min(amounts), read[0][1], price_range
+
+
+_FREE = re.compile(r"free|kostenlos|gratuit|gratis|gratuita")
 
 
 def _shipping(text: str | None) -> float | None:
-    if not text or "free" in text.lower():
-        return 0.0 if text else None
-    amount = re.search(r"\d[\d.,]*", text)
-    return parse_price(amount.group()) if amount else None
+    """The shipping cost of a "+$7.95 delivery" / "Free shipping" text; None when unstated."""
+    if not text:
+        return None
+    if _FREE.search(text.lower()):
+        return 0.0
+    amount, currency = read_money(text, dollar="USD")  # only the amount is kept
+    return amount if currency else None
 
 
-def _status(caption: str | None) -> tuple[str, dict[str, Any]]:
+def _status(caption: str | None, now: datetime) -> tuple[str, dict[str, Any]]:
     """`sold`/`ended` with its date from a "Sold  Nov 3, 2025" caption, else `active`."""
     found = _STATUS.match(caption or "")
     if not found:
         return "active", {}
-    status = found.group(1).lower()
+    word = found.group(1).lower()
+    status = "sold" if word == "sold" or word in _STATUS_WORDS else "ended"
     try:
-        day = datetime.strptime(found.group(2).strip(), "%b %d, %Y").date().isoformat()
+        day: str | None = datetime.strptime(found.group(2).strip(), "%b %d, %Y").date().isoformat()
     except ValueError:
-        day = None
+        when = read_date(found.group(2), _LANGUAGES, "UTC", now)
+        day = when.date().isoformat() if when else None
     return status, {f"{status}_date": day, "status_raw": caption}
 
 
-def _record(fields: dict[str, Any], listing_id: str, url: str) -> dict[str, Any]:
-    price, currency, price_range = _price(fields.get("price"), url)
-    status, status_attributes = _status(fields.get("caption"))
-    bids = re.search(r"\d[\d,]*", fields.get("bids") or "")
+def _count(text: str | None) -> int | None:
+    digits = re.search(r"\d[\d,.]*", text or "")
+    return int(re.sub(r"\D", "", digits.group())) if digits else None
+
+
+def _record(
+    fields: dict[str, Any], listing_id: str, site: str | None, now: datetime
+) -> dict[str, Any]:
+    if not fields.get("href"):
+        raise ParseError("no item link")
+    price, currency, price_range = _price(fields.get("price"), site)
+    if price is None:
+        raise ParseError("no price")
+    was = _money(fields["was"], site)[0] if fields.get("was") else None
+    status, status_attributes = _status(fields.get("caption"), now)
     options = (fields.get("options") or "").lower()
+    terms = (fields.get("terms") or "").lower()
     condition_raw = fields.get("condition") or None
     condition = _EBAY_CONDITIONS.get((condition_raw or "").lower())
-    parts = urlsplit(urljoin(url, fields["href"]))
+    parts = urlsplit(urljoin(f"https://{site}/" if site else "", fields["href"]))
     attributes = {
         "price_range": price_range,
-        "bid_count": int(bids.group().replace(",", "")) if bids else None,
-        "time_left": re.sub(r"\s*left\b.*", "", fields.get("time_left") or "") or None,
+        "was_price": was if was is not None and was != price else None,
+        "bid_count": _count(fields.get("bids")),
+        "time_left": re.sub(r"\s*(?:left|übrig)\b.*", "", fields.get("time_left") or "") or None,
         "best_offer": True if "best offer" in options else None,
         "buy_it_now": True if "buy it now" in options else None,
+        "best_offer_accepted": True if any(w in terms for w in _OFFER_ACCEPTED) else None,
+        "sold_count": _count(fields.get("sold_count")),
         **status_attributes,
     }
-    location = re.sub(r"^(located in|from)\s+", "", fields.get("location") or "", flags=re.I)
+    if attributes["best_offer_accepted"]:
+        attributes["best_offer"] = None  # the accepted offer, not an open one
+    location = _LOCATION.sub("", fields.get("location") or "")
     return make_record(
         source=SOURCE,
         listing_id=listing_id,
@@ -229,6 +362,7 @@ def _record(fields: dict[str, Any], listing_id: str, url: str) -> dict[str, Any]
         seller_id=fields.get("seller"),
         image_url=fields.get("image"),
         status=status,
+        scraped_at=now,
         attributes={key: value for key, value in attributes.items() if value is not None},
     )
 
@@ -237,10 +371,10 @@ def _page(body: bytes, url: str) -> LexborHTMLParser:
     return html_results_page(
         body,
         url,
-        "li.s-item, li.s-card, ul.srp-results",
+        "li.s-item, li.s-card, li.sresult, ul.srp-results, ul#ListViewInner",
         _EBAY_BLOCK_MARKERS,
         _EMPTY_MARKERS,
-        "no eBay search results (li.s-item / li.s-card) found",
+        "no eBay search results (li.s-card / li.s-item / li.sresult) found",
     )
 
 
@@ -268,23 +402,53 @@ def _after_fewer_words(card: LexborNode) -> bool:
     return False
 
 
+def _fields(card: LexborNode, shown: LexborNode | None) -> dict[str, Any]:
+    names = (card.attributes.get("class") or "").split()
+    if "s-card" in names:
+        return _card(card, shown)
+    if "s-item" in names:
+        return _legacy(card, shown)
+    if "sresult" in names:
+        return _list_view(card, shown)
+    return _generic(card, shown)
+
+
+def _card_nodes(page: LexborHTMLParser) -> list[LexborNode]:
+    """The list items that may be listing cards, once each and not those inside another."""
+    nodes, ids = [], set()
+    for node in page.css(_CARDS):  # a node matching two of the selectors comes twice
+        if node.mem_id not in ids:
+            ids.add(node.mem_id)
+            nodes.append(node)
+    return outermost(nodes)
+
+
 def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], list[str]]:
-    """Parse a search page into records (placeholders and fewer-words matches left out)."""
+    """Parse a search or sold page into records; the hidden placeholder cards, the modules
+    between the cards and the "Results matching fewer words" are left out."""
     records, problems, seen = [], [], set()
     page = _page(body, url)
+    site = _site(page, url)
+    now = datetime.now(UTC)
     fewer_words = page.css_matches(_FEWER_WORDS)
-    for index, card in enumerate(page.css("li.s-item, li.s-card")):
+    for index, card in enumerate(_card_nodes(page)):
+        if _MODULES in (card.attributes.get("class") or "") or _inside_hidden(card):
+            continue  # a module between the cards, or a placeholder kept out of sight
         if fewer_words and _after_fewer_words(card):
             break  # "Results matching fewer words": not matches for the query
-        names = (card.attributes.get("class") or "").split()
-        shown = None if _inside_hidden(card) else card
-        fields = _legacy(card, shown) if "s-item" in names else _card(card, shown)
+        fields = _fields(card, card)
         found = _ITEM_ID.search(fields.get("href") or "")
-        listing_id = attribute(card, "data-listingid") or (found.group(1) if found else None)
-        if not listing_id or listing_id in _PLACEHOLDER_IDS or listing_id in seen:
+        listing_id = (
+            attribute(card, "data-listingid")
+            or attribute(card, "listingid")
+            or (found.group(1) if found else None)
+        )
+        if not listing_id:
+            continue  # neither a listing id nor an item link: a link to a category, a module
+        if {listing_id, found and found.group(1)} & _PLACEHOLDER_IDS or listing_id in seen:
             continue
         try:
-            records.append(_record(fields, listing_id, url))
+            records.append(_record(fields, listing_id or "", site, now))
             seen.add(listing_id)
         except (ParseError, ValueError) as exc:
             problems.append(f"{url}: card {index} ({listing_id}) skipped: {exc}")

@@ -1,11 +1,16 @@
-"""eBay search page parser, on small hand-written pages in both layouts (no saved real page)."""
+"""eBay search page parser: the real 2026 s-card page, and small hand-written pages in each
+layout and page state."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from arb_pipeline.sources import ebay
 from arb_pipeline.sources.common import RECORD_FIELDS, BlockedPageError, ParseError
+from arb_pipeline.sources.pages import PageResult, read_page
+from arb_pipeline_tests.sources.expected_outputs import check_expected
 
 URL = "https://www.ebay.com/sch/i.html?_nkw=iphone+12&_sacat=0"
 NEXT = '<nav class="pagination"><a href="{}" class="pagination__next icon-link">Next</a></nav>'
@@ -317,3 +322,160 @@ def test_page_cut_inside_the_cards_keeps_cards_but_reports_it() -> None:
     records, problems = ebay.parse_with_problems(cut, URL)
     assert [r["listing_id"] for r in records] == ["266283479397", "305112233445"]
     assert any("truncated" in p for p in problems)
+
+
+# The real 2026 s-card page and the five page states (arb_pipeline.sources.pages).
+
+SCARD = "ebay_html/search_rtx3080_scard_2026.html.gz"
+SCARD_URL = "https://www.ebay.com/sch/i.html?_nkw=rtx+3080"
+
+
+def _without_scrape_time(page: PageResult) -> list[dict]:
+    return [{k: v for k, v in r.items() if k != "scraped_at"} for r in page.records]
+
+
+def test_real_scard_page_reads_the_same_with_and_without_its_url(shared_fixtures: Path) -> None:
+    bare = check_expected(shared_fixtures, "ebay", SCARD)
+    with_url = check_expected(shared_fixtures, "ebay", SCARD, url=SCARD_URL)
+    assert (bare.state, len(bare.records), bare.problems) == ("results", 60, [])
+    assert _without_scrape_time(bare) == _without_scrape_time(with_url)
+    records = bare.records
+    assert {r["currency"] for r in records} == {"USD"}
+    assert all(r["url"].startswith("https://www.ebay.com/itm/") for r in records)
+    assert not any("New Listing" in r["title"] or "Opens in" in r["title"] for r in records)
+    assert sum("bid_count" in r["attributes"] for r in records) == 5  # the auctions
+    assert sum(r["attributes"].get("best_offer", False) for r in records) == 25
+    was = {r["listing_id"]: (r["price"], r["attributes"].get("was_price")) for r in records}
+    assert was["407152433069"] == (337.27, 374.75)  # struck-through $374.75 is not the price
+
+
+def _read(body: bytes, url: str = URL) -> PageResult:
+    return read_page(ebay, body, url)
+
+
+def _scard_page(*cards: str, canonical: str = "", head: str = "") -> bytes:
+    link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
+    return _page(*cards).replace(b"<head>", f"<head>{link}{head}".encode())
+
+
+def test_site_and_currency_come_from_the_page_without_a_url() -> None:
+    file_url = "file:///tmp/saved.html"
+    uk = _scard_page(
+        _card("1001", "Phone", "$229.99", ["+$7.95 postage"]),
+        canonical="https://www.ebay.co.uk/sch/i.html?_nkw=x",
+    ).replace(b"$229.99", "£229.99".encode())
+    record = ebay.parse(uk, file_url)[0]
+    assert (record["price"], record["currency"], record["shipping_price"]) == (229.99, "GBP", 7.95)
+    relative = _scard_page(
+        _card("1002", "Phone", "EUR 1.250,00", []).replace("https://www.ebay.com/itm/", "/itm/"),
+        head='<meta property="og:url" content="https://www.ebay.de/sch/i.html?_nkw=x">',
+    )
+    record = ebay.parse(relative, file_url)[0]
+    assert (record["url"], record["price"], record["currency"]) == (
+        "https://www.ebay.de/itm/1002",
+        1250.0,
+        "EUR",
+    )
+    us = _scard_page(_card("1003", "Phone", "$12.00", []), canonical=SCARD_URL)
+    assert ebay.parse(us, file_url)[0]["currency"] == "USD"
+    cad = _scard_page(_card("1004", "Phone", "C $12.00", []), canonical="https://www.ebay.ca/")
+    assert ebay.parse(cad, file_url)[0]["currency"] == "CAD"
+
+
+SOLD = _page(
+    _card(
+        "401",
+        "<span class='s-card__new-listing'>New Listing</span>RTX 3080 FE",
+        "$300.00",
+        ["Best offer accepted", "+$12.00 delivery", "Located in United States"],
+        "Sold  Nov 3, 2025",
+    ),
+    _card("402", "RTX 3080 TUF", "$350.00", ["Buy It Now", "Free delivery"], "Sold  Oct 30, 2025"),
+    _legacy(
+        "403",
+        price='<span class="STRIKETHROUGH POSITIVE ITALIC">$280.00</span>',
+        caption="Sold  Oct 2, 2025",
+        details='<span class="s-item__formatBestOfferAccepted">Best offer accepted</span>',
+    ),
+)
+
+
+def test_sold_page_flags_best_offer_accepted_prices() -> None:
+    page = _read(SOLD)
+    assert (page.state, page.problems) == ("results", [])
+    offer, plain, legacy = page.records
+    assert offer["title"] == "RTX 3080 FE"
+    assert (offer["status"], offer["price"], offer["shipping_price"]) == ("sold", 300.0, 12.0)
+    assert offer["attributes"]["best_offer_accepted"] is True
+    assert offer["attributes"]["sold_date"] == "2025-11-03"
+    assert "best_offer_accepted" not in plain["attributes"]
+    assert (plain["status"], plain["price"]) == ("sold", 350.0)
+    # the older layout strikes the listed price through: still the price, not a was-price
+    assert (legacy["price"], legacy["status"]) == (280.0, "sold")
+    assert legacy["attributes"]["best_offer_accepted"] is True
+    assert "was_price" not in legacy["attributes"]
+
+
+def test_was_price_and_hidden_placeholders_outside_the_results() -> None:
+    hidden = (
+        '<div class="s-clipped"><li class="s-card" data-listingid="2500219655424533">'
+        '<a class="su-link" href="https://ebay.com/itm/123456"></a></li></div>'
+    )
+    struck = '$337.27</span><span class="su-styled-text secondary strikethrough large">$374.75'
+    page = _read(
+        _page(_card("501", "GPU", struck, ["Buy It Now"])).replace(
+            b"<body>", f"<body>{hidden}".encode()
+        )
+    )
+    assert (page.state, page.problems) == ("results", [])
+    (record,) = page.records
+    assert (record["price"], record["attributes"]["was_price"]) == (337.27, 374.75)
+
+
+def test_list_view_layout_before_2019() -> None:
+    card = """<li class="sresult lvresult clearfix li" listingid="252345678901" id="item3ac0">
+     <div class="lvpic"><img src="https://i.ebayimg.com/thumbs/1.jpg"></div>
+     <h3 class="lvtitle"><a href="https://www.ebay.com/itm/Apple-iPhone-6/252345678901?hash=x"
+       class="vip">Apple iPhone 6 16GB</a></h3>
+     <ul class="lvprices left space-zero"><li class="lvprice prc"><span class="bold">$99.00</span>
+      </li><li class="lvformat"><span>7 bids</span></li>
+      <li class="lvshipping"><span class="fee">+$8.50 shipping</span></li></ul></li>"""
+    html = f"<html><body><ul id='ListViewInner'>{card}</ul></body></html>".encode()
+    (record,) = _read(html).records
+    assert (record["listing_id"], record["title"], record["price"]) == (
+        "252345678901",
+        "Apple iPhone 6 16GB",
+        99.0,
+    )
+    assert record["url"] == "https://www.ebay.com/itm/Apple-iPhone-6/252345678901"
+    assert (record["shipping_price"], record["attributes"]["bid_count"]) == (8.5, 7)
+
+
+def test_no_exact_matches_is_empty_and_challenge_is_blocked() -> None:
+    empty = _page().replace(
+        b"<ul class",
+        b'<div class="srp-save-null-search"><h3>No exact matches found</h3></div><ul class',
+    )
+    assert _read(empty).state == "empty"
+    zero = b"<html><body><h1>0 results found for <b>qwxz</b></h1><ul class='srp-results'></ul>"
+    assert _read(zero + b"</body></html>").state == "empty"
+    challenge = (
+        b"<html><head><title>Pardon Our Interruption...</title></head><body>"
+        b'<script src="https://www.ebay.com/splashui/challenge/x.js"></script>'
+        b"<p>As you were browsing something about your browser made us think you were a bot."
+        b"</p></body></html>"
+    )
+    assert _read(challenge).state == "blocked"
+
+
+def test_cards_in_an_unknown_markup_are_unrecognized_never_empty() -> None:
+    unknown = "".join(
+        f'<li class="x-card"><a href="https://www.ebay.com/itm/{n}"><div class="x-name">'
+        f'Item {n}</div></a><div class="x-amount">$1{n}.00</div></li>'
+        for n in (11, 12)
+    )
+    page = _read(_page(unknown))
+    assert page.state == "unrecognized" and page.records == []
+    assert len(page.problems) == 2 and "(11)" in page.problems[0]
+    nothing = _read(_page('<li class="x-card"><a href="/b/Phones/9355">Phones</a></li>'))
+    assert nothing.state == "unrecognized"
