@@ -23,18 +23,26 @@ from arb_pipeline.alerts.searches import Search
 from arb_pipeline.lake import partition_dir, records_to_frame, write_partition
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.sandbox.server import SandboxMarketplace
-from arb_pipeline.sources.common import BlockedPageError, ParseError
-from arb_pipeline.sources.crawl import (
-    INDEX_FILE,
-    CrawlSettings,
-    archived_pages,
-    check_not_blocked,
-    crawl,
-)
+from arb_pipeline.sources.common import ParseError
+from arb_pipeline.sources.crawl import INDEX_FILE, CrawlSettings, archived_pages, crawl
 from arb_pipeline.sources.marketplaces import MarketplaceAccess
+from arb_pipeline.sources.pages import (
+    EMPTY,
+    PAGE_STATES,
+    UNRECOGNIZED,
+    one_line,
+    read_page,
+)
 from arb_pipeline.sources.registry import SANDBOX_SOURCES, parser_for
 
 QUARANTINE_SCHEMA = {"url": pl.String(), "reason": pl.String(), "quarantined_at": pl.String()}
+PAGE_STATE_SCHEMA = {
+    "url": pl.String(),
+    "state": pl.String(),
+    "records": pl.Int64(),
+    "reason": pl.String(),
+    "fetched_at": pl.String(),
+}
 
 
 class BlockedFetchError(RuntimeError):
@@ -62,6 +70,8 @@ class ParseReport:
     pages: int
     path: Path
     quarantined: list[tuple[str, str]] = field(default_factory=list)
+    page_states: dict[str, int] = field(default_factory=dict)
+    layout_changes: list[str] = field(default_factory=list)
 
 
 def archive_dir(home: ArbHome, source: str, day: date) -> Path:
@@ -216,30 +226,66 @@ def _parse_archive(home: ArbHome, source: str, day: date) -> ParseReport:
     if not pages:
         raise FileNotFoundError(f"{source} {day}: no archived pages; fetch the partition first")
     parser = parser_for(source)
-    records, quarantined = [], []
+    records, quarantined, states = [], [], []
     for page in pages:
         url = page.url
         try:
-            check_not_blocked(page.body, url, page.status)
-            page_records, problems = parser.parse_with_problems(page.body, url)
-        except (BlockedPageError, ParseError) as error:
-            quarantined.append((url, str(error)))
-            continue
+            result = read_page(parser, page.body, url, page.status)
         except Exception as error:  # a parser bug quarantines the page, the rest still lands
             quarantined.append((url, f"parser crashed: {error!r}"))
+            states.append((url, UNRECOGNIZED, 0, f"parser crashed: {error!r}", page.fetched_at))
             continue
-        quarantined.extend((url, problem) for problem in problems)
+        states.append((url, result.state, len(result.records), result.reason, page.fetched_at))
+        if result.reason:
+            quarantined.append((url, f"{result.state}: {one_line(result.reason)}"))
+        quarantined.extend((url, problem) for problem in result.problems)
         # a re-parse keeps when the page was fetched, not when it was parsed again
         fetched = {"scraped_at": page.fetched_at} if page.fetched_at else {}
-        records.extend({**record, "source": source, **fetched} for record in page_records)
+        records.extend({**record, "source": source, **fetched} for record in result.records)
     write_quarantine(home, source, day, quarantined)
-    if not records and quarantined:
+    write_page_states(home, source, day, states)
+    counts = {state: sum(1 for s in states if s[1] == state) for state in PAGE_STATES}
+    if not records and counts[EMPTY] + counts["removed"] == 0:
         raise ParseError(
-            f"{source} {day}: every archived page failed to parse; the lake partition was left "
-            f"as it was. First reason: {quarantined[0][1]}"
+            f"{source} {day}: no archived page could be read ({_counted(counts)}); the lake "
+            f"partition was left as it was. First reason: {quarantined[0][1]}"
         )
+    layout_changes = [
+        f"layout changed: {source}: {url}: {one_line(reason)}"
+        for url, state, _, reason, _ in states
+        if state == UNRECOGNIZED
+    ]
     path = write_partition(home.raw_listings, source, day, records_to_frame(records))
-    return ParseReport(source, day, len(records), len(pages), path, quarantined)
+    return ParseReport(
+        source, day, len(records), len(pages), path, quarantined, counts, layout_changes
+    )
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {state}" for state, n in counts.items() if n)
+
+
+def write_page_states(
+    home: ArbHome,
+    source: str,
+    day: date,
+    states: list[tuple[str, str, int, str | None, datetime | None]],
+) -> None:
+    """Replace the partition's page-state file: each archived page's state and reason."""
+    frame = pl.DataFrame(
+        [
+            {
+                "url": url,
+                "state": state,
+                "records": count,
+                "reason": one_line(reason) or None,
+                "fetched_at": fetched.isoformat() if fetched else None,
+            }
+            for url, state, count, reason, fetched in states
+        ],
+        schema=PAGE_STATE_SCHEMA,
+    )
+    write_partition(home.lake / "page_states", source, day, frame)
 
 
 def write_quarantine(home: ArbHome, source: str, day: date, items: list[tuple[str, str]]) -> None:
@@ -278,11 +324,22 @@ def partition_health(home: ArbHome, source: str, day: date, history: int = 7) ->
     return {"current": current, "trailing_median": trailing, "history_partitions": len(past)}
 
 
-def health_problems(health: dict, min_row_ratio: float = 0.5, max_drop: float = 0.3) -> list[str]:
-    """What looks broken against history: too few rows, or a field suddenly unparsed."""
+def health_problems(
+    health: dict,
+    page_states: dict[str, int] | None = None,
+    min_row_ratio: float = 0.5,
+    max_drop: float = 0.3,
+) -> list[str]:
+    """What looks broken against history: too few rows, or a field suddenly unparsed.
+
+    A partition whose pages the marketplace itself said were empty (or removed) is a quiet
+    market, not a broken parser.
+    """
     current, trailing = health["current"], health["trailing_median"]
+    states = page_states or {}
     if current["rows"] == 0:
-        return ["no listings parsed"]
+        quiet = states and not states.get("results") and not states.get(UNRECOGNIZED)
+        return [] if quiet else ["no listings parsed"]
     if not trailing:
         return []
     problems = []

@@ -68,11 +68,18 @@ def test_malformed_page_is_quarantined_and_good_listings_are_kept(home) -> None:
     report = parse_archive(home, SOURCE, DAY)
     assert report.rows == CRAIGSLIST_PAGE_SIZE
     ((url, reason),) = report.quarantined
-    assert "s=25" in url and url in reason
+    assert "s=25" in url and reason.startswith("unrecognized: layout changed")
+    (change,) = report.layout_changes
+    assert change.startswith(f"layout changed: {SOURCE}: {url}: ")
+    assert report.page_states["results"] == 1 and report.page_states["unrecognized"] == 1
     quarantine = pl.read_parquet(
         partition_dir(home.lake / "quarantine", SOURCE, DAY).iterdir().__next__()
     )
     assert quarantine["url"].to_list() == [url]
+    states = pl.read_parquet(
+        partition_dir(home.lake / "page_states", SOURCE, DAY).iterdir().__next__()
+    )
+    assert states.sort("url")["state"].to_list() == ["results", "unrecognized"]
 
 
 def test_blocked_fetch_fails_and_keeps_the_previous_archive(home) -> None:

@@ -43,6 +43,8 @@ class CrawlResource(dg.ConfigurableResource):
     concurrency_per_domain: int = 2
     ignore_robots_for: list[str] = []
     max_pages: int = 50
+    blocked_retries: int = 3
+    blocked_backoff_seconds: int = 600  # doubled at each retry: 10, 20, 40 minutes
 
     def settings_for(self, source: str) -> CrawlSettings:
         """Crawl settings for one source (robots.txt obeyed unless the source opted out)."""

@@ -45,26 +45,14 @@ class BlockedPageError(ParseError):
     """The marketplace answered with a captcha, JS challenge, login wall or access-denied page."""
 
 
-_BLOCK_MARKERS = (
-    "captcha",
-    "are you a robot",
-    "are you a human",
-    "verify you are human",
-    "access denied",
-    "pardon our interruption",
-    "checking your browser",
-    "enable javascript and cookies",
-    "please log in to continue",
-    "you have been blocked",
-)
-
-
 def raise_if_blocked(body: bytes, url: str) -> None:
-    """Raise BlockedPageError when a small page reads like a block or challenge page."""
-    head = body[:20000].decode("utf-8", "replace").lower()
-    for marker in _BLOCK_MARKERS:
-        if marker in head:
-            raise BlockedPageError(f"{url}: blocked page ({marker!r} found)")
+    """Raise BlockedPageError when the page reads as a block or challenge page (the shared
+    detection of sources.pages)."""
+    from arb_pipeline.sources.pages import block_reason  # pages builds on this module
+
+    reason = block_reason(body)
+    if reason:
+        raise BlockedPageError(f"{url}: {reason}")
 
 
 _CONDITION_WORDS = (

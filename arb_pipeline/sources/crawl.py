@@ -38,10 +38,10 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy_playwright.page import PageMethod
 
-from arb_pipeline.sources.common import BlockedPageError, ParseError, raise_if_blocked
+from arb_pipeline.sources.common import ParseError
+from arb_pipeline.sources.pages import BLOCKED, BLOCKING_STATUSES, RESULTS, one_line, read_page
 from arb_pipeline.sources.registry import parser_for
 
-BLOCKING_STATUSES = (403, 429)
 INDEX_FILE = "pages.jsonl"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -122,19 +122,11 @@ class CrawlResult:
     blocked: list[str] = field(default_factory=list)
 
 
-def check_not_blocked(body: bytes, url: str, status: int) -> None:
-    """Raise BlockedPageError for a 403/429 answer or a captcha/challenge/login page."""
-    if status in BLOCKING_STATUSES:
-        raise BlockedPageError(f"{url}: HTTP {status} (blocked or rate limited)")
-    if body.lstrip()[:1] not in (b"{", b"["):
-        raise_if_blocked(body, url)
-
-
 class PageSpider(scrapy.Spider):
     """Follows result pages from each start URL and archives each body."""
 
     name = "pages"
-    custom_settings = {"HTTPERROR_ALLOWED_CODES": list(BLOCKING_STATUSES)}
+    custom_settings = {"HTTPERROR_ALLOWED_CODES": sorted(BLOCKING_STATUSES)}
 
     def __init__(self, source: str, start_urls: list[str], archive_dir: str, settings_json: str):
         super().__init__()
@@ -185,11 +177,13 @@ class PageSpider(scrapy.Spider):
         self.result.pages += 1
         archive_page(self.archive_dir, response.url, response.status, response.body)
         try:
-            check_not_blocked(response.body, response.url, response.status)
+            page = read_page(self.parser, response.body, response.url, response.status)
+            if page.state == BLOCKED:
+                self.result.blocked.append(f"{response.url}: {one_line(page.reason)}")
+                return
+            if page.state != RESULTS:  # empty, removed, unrecognized: no next page to find
+                return
             next_url = self.parser.next_page(response.body, response.url)
-        except BlockedPageError as error:
-            self.result.blocked.append(str(error))
-            return
         except ParseError as error:
             self.result.problems.append(f"cannot find the next page: {error}")
             return

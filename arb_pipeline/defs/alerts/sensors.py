@@ -199,6 +199,7 @@ def operator_failure_email(
         for event in context.get_step_failure_events()
         if event.step_failure_data and event.step_failure_data.error
     ]
+    errors += failed_check_reasons(context.instance, run.run_id)
     error = "\n\n".join(errors) or context.failure_event.message or "no error message"
     settings = alert_settings
     send = email_sender(home.outbox, settings.sender, settings.api_key(), settings.sendgrid_host())
@@ -214,6 +215,17 @@ def _error_text(error: Any) -> str:
         lines.append(error.message.strip())
         error = error.cause
     return "\n".join(lines)
+
+
+def failed_check_reasons(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """What each failed asset check of the run said (e.g. "layout changed: craigslist: …")."""
+    reasons = []
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.event_specific_data if entry.dagster_event else None
+        if evaluation is not None and not evaluation.passed and evaluation.description:
+            key = evaluation.asset_check_key
+            reasons.append(f"{key.asset_key.to_user_string()} {key.name}: {evaluation.description}")
+    return reasons
 
 
 def failed_assets(instance: dg.DagsterInstance, run_id: str) -> list[str]:

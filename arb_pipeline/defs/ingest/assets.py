@@ -50,6 +50,17 @@ def _partition(context: dg.AssetExecutionContext) -> tuple[date, str]:
     return date.fromisoformat(keys["date"]), keys["source"]
 
 
+def _retry_or_fail(
+    context: dg.AssetExecutionContext, crawl: CrawlResource, reason: str
+) -> Exception:
+    """A blocked fetch is retried later with exponential backoff, then fails with its reason."""
+    if context.retry_number < crawl.blocked_retries:
+        wait = crawl.blocked_backoff_seconds * 2**context.retry_number
+        context.log.warning(f"{reason}; retry {context.retry_number + 1} in {wait} s")
+        return dg.RetryRequested(max_retries=crawl.blocked_retries, seconds_to_wait=wait)
+    return dg.Failure(description=reason)
+
+
 def _bullets(lines: list[str]) -> dg.MetadataValue:
     return dg.MetadataValue.md("\n".join(f"- {line}" for line in lines) or "none")
 
@@ -89,7 +100,7 @@ def raw_pages(
                 settings=crawl.settings_for(source),
             )
         except BlockedFetchError as error:
-            raise dg.Failure(description=str(error)) from error
+            raise _retry_or_fail(context, crawl, str(error)) from error
         reports = [report]
     else:
         reports = _fetch_marketplace(context, config, home, alert_settings, marketplaces, crawl)
@@ -148,11 +159,10 @@ def _fetch_marketplace(
     )
     if failures:
         fetched = ", ".join(f"{r.search} ({r.pages} pages)" for r in reports) or "none"
-        raise dg.Failure(
-            description=f"{source} {day}: search(es) failed: {'; '.join(failures)} "
-            f"(archived: {fetched})",
-            metadata={"failures": _bullets(failures)},
-        )
+        reason = f"{source} {day}: search(es) failed: {'; '.join(failures)} (archived: {fetched})"
+        if all(": blocked: " in f for f in failures):  # BlockedFetchError's own wording
+            raise _retry_or_fail(context, crawl, reason)
+        raise dg.Failure(description=reason, metadata={"failures": _bullets(failures)})
     return reports
 
 
@@ -171,8 +181,10 @@ def _fetch_marketplace(
         dg.AssetCheckSpec(
             "parser_health",
             asset="raw_listings",
-            description="Row count and shares of parsed title/price/condition hold up against "
-            "the source's trailing 7 partitions (a layout change fails this check).",
+            description="Every archived page was read (a page in a layout the parser does not "
+            "know fails this check at once: 'layout changed'), and row count and shares of "
+            "parsed title/price/condition hold up against the source's trailing 7 partitions.",
+            blocking=True,  # a failure fails the run, so the operator email says so
         ),
     ],
 )
@@ -190,11 +202,12 @@ def raw_listings(
     for line in quarantined:
         context.log.warning(f"quarantined {line}")
     health = partition_health(home, source, day)
-    unhealthy = health_problems(health)
+    unhealthy = report.layout_changes + health_problems(health, report.page_states)
     return dg.MaterializeResult(
         metadata={
             "rows": report.rows,
             "pages": report.pages,
+            **{f"pages_{state}": count for state, count in report.page_states.items()},
             "quarantined": len(quarantined),
             "path": dg.MetadataValue.path(str(report.path)),
         },
@@ -208,7 +221,16 @@ def raw_listings(
             dg.AssetCheckResult(
                 check_name="parser_health",
                 passed=not unhealthy,
-                metadata={"problems": _bullets(unhealthy), "health": dg.MetadataValue.json(health)},
+                # a layout change fails the run at once; a drift from history is a warning
+                severity=dg.AssetCheckSeverity.ERROR
+                if report.layout_changes
+                else dg.AssetCheckSeverity.WARN,
+                description="; ".join(unhealthy)[:2000] or None,
+                metadata={
+                    "problems": _bullets(unhealthy),
+                    "page_states": dg.MetadataValue.json(report.page_states),
+                    "health": dg.MetadataValue.json(health),
+                },
             ),
         ],
     )

@@ -160,11 +160,24 @@ def downstream() -> None:
     """Skipped after broken fails."""
 
 
-def _failed_run_emails(instance, home, job_name: str) -> list[str]:
+@dg.asset(check_specs=[dg.AssetCheckSpec("parser_health", asset="relaid", blocking=True)])
+def relaid() -> dg.MaterializeResult:
+    """Lands its rows, but one page was in a layout the parser does not know."""
+    return dg.MaterializeResult(
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="parser_health",
+                passed=False,
+                description="layout changed: craigslist: http://x/1: expected result rows",
+            )
+        ]
+    )
+
+
+def _failed_run_emails(instance, home, job_name: str, assets=(scraped, broken, downstream)):
     """Run a job that fails, evaluate the failure sensor on it, return the outbox subjects."""
     defs = dg.Definitions(
-        assets=[scraped, broken, downstream],
-        jobs=[dg.define_asset_job(job_name, selection=[scraped, broken, downstream])],
+        assets=list(assets), jobs=[dg.define_asset_job(job_name, selection=list(assets))]
     )
     result = defs.resolve_job_def(job_name).execute_in_process(
         instance=instance, raise_on_error=False
@@ -200,6 +213,15 @@ def test_a_failed_run_emails_the_operator_once_per_failing_asset_per_hour(
         assert _failed_run_emails(instance, home, "nightly_again") == [
             "Run failed: broken, downstream"
         ]  # the same assets failing again within the hour: no second email
+
+
+def test_a_layout_change_reaches_the_operator_email_with_its_source(tmp_path, monkeypatch):
+    monkeypatch.delenv("SENDGRID_API_KEY", raising=False)
+    home = tmp_path / "home"
+    with dg.instance_for_test() as instance:
+        _failed_run_emails(instance, home, "parse", assets=[relaid])
+        (eml,) = (home / "outbox").glob("*.eml")
+        assert "layout changed: craigslist: http://x/1" in eml.read_text()
 
 
 def test_with_a_sendgrid_key_the_operator_email_goes_to_the_configured_host(

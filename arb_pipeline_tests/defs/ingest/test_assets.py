@@ -29,7 +29,7 @@ def _materialize(arb_home, source: str, faults: list[str]) -> dg.ExecuteInProces
         resources={
             "arb_home": ArbHomeResource(path=str(arb_home)),
             "sandbox": SandboxResource(faults=faults),
-            "crawl": CrawlResource(),
+            "crawl": CrawlResource(blocked_retries=1, blocked_backoff_seconds=0),
             "marketplaces": MarketplacesResource(),
             "alert_settings": AlertSettings(),
         },
@@ -52,20 +52,26 @@ def test_http_500_fails_the_crawl_check_but_keeps_the_first_page(arb_home) -> No
     assert listings.metadata["rows"].value == 50
 
 
-def test_malformed_page_fails_the_parse_check_and_lands_the_rest(arb_home) -> None:
+def test_malformed_page_fails_the_run_at_once_and_lands_the_rest(arb_home) -> None:
     result = _materialize(arb_home, "sandbox_craigslist", ["craigslist_malformed"])
-    assert result.success
+    assert not result.success  # parser_health is blocking: the run fails, the operator is told
     checks = _checks(result)
+    assert not checks["parser_health"].passed
+    assert "layout changed: sandbox_craigslist" in checks["parser_health"].description
     assert "cannot find the next page" in checks["crawl_complete"].metadata["problems"].value
     assert not checks["pages_parsed"].passed
     assert "s=25" in checks["pages_parsed"].metadata["quarantined"].value
     (listings,) = result.asset_materializations_for_node("raw_listings")
     assert listings.metadata["rows"].value == 25
+    assert listings.metadata["pages_unrecognized"].value == 1
+    assert listings.metadata["pages_results"].value == 1
 
 
-def test_blocked_source_fails_the_run_with_the_reason(arb_home) -> None:
+def test_blocked_source_is_retried_then_fails_the_run_with_the_reason(arb_home) -> None:
     result = _materialize(arb_home, "sandbox_craigslist", ["craigslist_blocked"])
     assert not result.success
+    retries = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert len(retries) == 1  # blocked_retries=1, then the failure
     (failure,) = [event for event in result.all_events if event.is_step_failure]
     assert "blocked" in failure.step_failure_data.error.message
 
