@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from arb_pipeline.sources.common import (
+    BlockedPageError,
     ParseError,
     canonical_condition,
     collect_records,
@@ -40,6 +41,19 @@ def load_json(
     if not isinstance(data, dict):
         raise ParseError(f"{url}: expected a JSON object, got {type(data).__name__}")
     return data
+
+
+def raise_if_api_error(data: dict[str, Any], url: str) -> None:
+    """Raise BlockedPageError for an eBay REST error answer (`{"errors": [...]}`: an invalid or
+    expired token, access denied, a rate limit): no listing can be read until it is resolved."""
+    errors = data.get("errors")
+    if isinstance(errors, list) and errors:
+        messages = "; ".join(
+            " ".join(str(e[key]) for key in ("errorId", "message") if e.get(key))
+            for e in errors
+            if isinstance(e, dict)
+        )
+        raise BlockedPageError(f"{url}: eBay API error ({messages or 'no message'})")
 
 
 def money(obj: Any, url: str) -> float | None:
@@ -99,9 +113,8 @@ def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], li
     """Parse a search response into records plus one message per item that was skipped."""
     data = load_json(body, url)
     if "itemSummaries" not in data and "total" not in data:
-        errors = "; ".join(str(e.get("message")) for e in data.get("errors") or [])
-        detail = f" (API errors: {errors})" if errors else ""
-        raise ParseError(f"{url}: missing 'itemSummaries' and 'total' keys{detail}")
+        raise_if_api_error(data, url)
+        raise ParseError(f"{url}: missing 'itemSummaries' and 'total' keys")
     items = data.get("itemSummaries") or []
     if not isinstance(items, list):
         raise ParseError(f"{url}: 'itemSummaries' is not a list")

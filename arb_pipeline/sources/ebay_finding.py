@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from arb_pipeline.sources.common import (
+    BlockedPageError,
     ParseError,
     canonical_condition,
     collect_records,
@@ -64,10 +65,13 @@ def _response(body: bytes, url: str) -> dict[str, Any]:
     wrapped = [key for key in data if key.endswith("Response")]
     if len(wrapped) == 1 and isinstance(data[wrapped[0]], dict):
         data = data[wrapped[0]]
-    if data.get("ack") == "Failure":
+    # A failed call (an invalid application id, an exceeded call limit) answers with `ack`
+    # Failure inside the wrapper, or with a bare `errorMessage` outside it: nothing readable
+    if data.get("ack") == "Failure" or ("errorMessage" in data and "searchResult" not in data):
         error = (data.get("errorMessage") or {}).get("error") or {}
         error = error[0] if isinstance(error, list) else error
-        raise ParseError(f"{url}: Finding API failure: {error.get('message', 'no message')}")
+        message = error.get("message", "no message") if isinstance(error, dict) else error
+        raise BlockedPageError(f"{url}: Finding API failure: {message}")
     return data
 
 

@@ -16,6 +16,8 @@ from arb_pipeline.sources.common import (
     BlockedPageError,
     ParseError,
 )
+from arb_pipeline.sources.pages import read_page
+from arb_pipeline_tests.sources.expected_outputs import check_expected
 
 URL = (
     "https://api.ebay.com/buy/browse/v1/item_summary/search?q=iphone&limit=100&sort=price&offset=0"
@@ -106,7 +108,7 @@ def test_one_broken_item_does_not_lose_the_others() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [b'{"itemSummaries": [', b"", b"[1, 2]", b'{"errors": [{"message": "Invalid access token"}]}'],
+    [b'{"itemSummaries": [', b"", b"[1, 2]", b'{"href": "x", "limit": 100}'],
 )
 def test_malformed_bodies_raise_parse_error_naming_the_url(bad: bytes) -> None:
     with pytest.raises(ParseError, match="api.ebay.com") as caught:
@@ -114,10 +116,39 @@ def test_malformed_bodies_raise_parse_error_naming_the_url(bad: bytes) -> None:
     assert not isinstance(caught.value, BlockedPageError)
 
 
-def test_api_error_message_is_reported() -> None:
-    body = b'{"errors": [{"message": "Invalid access token"}]}'
-    with pytest.raises(ParseError, match="Invalid access token"):
+def test_api_error_answer_is_blocked_with_its_message() -> None:
+    body = b'{"errors": [{"errorId": 1001, "message": "Invalid access token"}]}'
+    with pytest.raises(BlockedPageError, match="1001 Invalid access token"):
         ebay_api.parse(body, URL)
+    assert read_page(ebay_api, body, URL).state == "blocked"
+
+
+def test_real_browse_api_answer(shared_fixtures: Path) -> None:
+    page = check_expected(
+        shared_fixtures, "ebay_api", "ebay_browse_api/search_iphone_sort_price_2023.json"
+    )
+    assert (page.state, len(page.records), page.problems) == ("results", 100, [])
+    assert {r["currency"] for r in page.records} == {"USD"}
+    # prices are converted to the marketplace's currency; the seller's own is kept
+    assert {r["attributes"]["original_currency"] for r in page.records} == {"CAD"}
+
+
+@pytest.mark.parametrize(
+    ("body", "state"),
+    [
+        (b'{"href": "x", "total": 0, "limit": 100, "offset": 0}', "empty"),
+        (b'{"href": "x", "limit": 100, "offset": 0}', "unrecognized"),
+        (b'{"total": 2, "itemSummaries": [{"foo": 1}, {"bar": 2}]}', "unrecognized"),
+        (b'{"errors": [{"errorId": 2001, "message": "Too many requests"}]}', "blocked"),
+        (
+            b"<html><head><title>Access Denied</title></head><body><h1>Access Denied</h1>"
+            b"<p>You don't have permission to access this server.</p></body></html>",
+            "blocked",
+        ),
+    ],
+)
+def test_page_states(body: bytes, state: str) -> None:
+    assert read_page(ebay_api, body, URL).state == state
 
 
 def test_html_captcha_instead_of_json_is_blocked() -> None:

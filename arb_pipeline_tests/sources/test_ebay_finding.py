@@ -17,6 +17,8 @@ from arb_pipeline.sources.common import (
     BlockedPageError,
     ParseError,
 )
+from arb_pipeline.sources.pages import read_page
+from arb_pipeline_tests.sources.expected_outputs import check_expected
 
 URL = (
     "https://svcs.ebay.com/services/search/FindingService/v1"
@@ -148,10 +150,73 @@ def test_malformed_bodies_raise_parse_error_naming_the_url(bad: bytes) -> None:
     assert not isinstance(caught.value, BlockedPageError)
 
 
-def test_api_failure_is_a_parse_error_with_the_message() -> None:
+def test_api_failure_is_blocked_with_the_message() -> None:
     failure = {"ack": "Failure", "errorMessage": {"error": {"message": "Invalid app id"}}}
-    with pytest.raises(ParseError, match="Invalid app id"):
+    with pytest.raises(BlockedPageError, match="Invalid app id"):
         ebay_finding.parse(json.dumps(failure).encode(), URL)
+
+
+def test_real_answer(shared_fixtures: Path) -> None:
+    page = check_expected(
+        shared_fixtures, "ebay_finding", "ebay_finding_api/find_completed_items_page.json"
+    )
+    assert (page.state, len(page.records), page.problems) == ("results", 100, [])
+    statuses = Counter(r["status"] for r in page.records)
+    assert statuses == {"sold": 74, "ended": 26}
+
+
+# the answer of an exceeded call limit comes without the operation's wrapper
+RATE_LIMITED = {
+    "errorMessage": [
+        {
+            "error": [
+                {
+                    "errorId": ["10001"],
+                    "domain": ["Security"],
+                    "subdomain": ["RateLimiter"],
+                    "message": [
+                        "Service call has exceeded the number of times the operation "
+                        "is allowed to be called"
+                    ],
+                }
+            ]
+        }
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "state"),
+    [
+        (
+            {
+                "findCompletedItemsResponse": [
+                    {"ack": ["Success"], "searchResult": [{"@count": "0"}]}
+                ]
+            },
+            "empty",
+        ),
+        (
+            {"findCompletedItemsResponse": [{"ack": ["Success"], "version": ["1.13.0"]}]},
+            "unrecognized",
+        ),
+        ({"ack": "Success", "searchResult": {"item": [{"foo": "1"}]}}, "unrecognized"),
+        (RATE_LIMITED, "blocked"),
+        (
+            {
+                "findCompletedItemsResponse": [
+                    {
+                        "ack": ["Failure"],
+                        "errorMessage": [{"error": [{"message": ["Invalid Application"]}]}],
+                    }
+                ]
+            },
+            "blocked",
+        ),
+    ],
+)
+def test_page_states(body: Any, state: str) -> None:
+    assert read_page(ebay_finding, json.dumps(body).encode(), URL).state == state
 
 
 def test_html_captcha_instead_of_json_is_blocked() -> None:
