@@ -30,7 +30,9 @@ def test_searched_craigslist_listings_are_staged_and_snapshotted_once(arb_home) 
 
     served = len(generate_market(7, DAY).craigslist_active)
     staged = rows(
-        warehouse, "select count(*), any_value(marketplace) from stg_craigslist__listings"
+        warehouse,
+        "select count(*), any_value(marketplace) from stg_lake__listings "
+        "where source = 'craigslist'",
     )
     assert staged == [(2 * served, "craigslist")]  # both searches found every sandbox listing
     snapshots = rows(

@@ -32,10 +32,7 @@ def test_flow_is_wired_from_scrape_to_opportunities() -> None:
     graph = defs.resolve_asset_graph()
     upstream = graph.get(dg.AssetKey("fct_opportunities")).parent_keys
     assert dg.AssetKey("resale_predictions") in upstream
-    assert (
-        dg.AssetKey("raw_listings")
-        in graph.get(dg.AssetKey("stg_sandbox_craigslist__listings")).parent_keys
-    )
+    assert dg.AssetKey("raw_listings") in graph.get(dg.AssetKey("stg_lake__listings")).parent_keys
     assert dg.AssetKey("fct_sold_comps") in graph.get(dg.AssetKey("resale_model")).parent_keys
 
 

@@ -30,7 +30,7 @@ def test_a_new_raw_partition_requests_the_rebuild_and_reprice_despite_unscraped_
             defs=defs, instance=instance, cursor=first.cursor
         )
         for asset in (
-            "stg_sandbox_craigslist__listings",
+            "stg_lake__listings",
             "fct_listings",
             "resale_predictions",
             "fct_opportunities",

@@ -16,61 +16,11 @@
 
 with
 
-sandbox_ebay_api as (select * from {{ ref('stg_sandbox_ebay_api__listings') }}),
-
-sandbox_ebay_finding as (select * from {{ ref('stg_sandbox_ebay_finding__listings') }}),
-
-sandbox_craigslist as (select * from {{ ref('stg_sandbox_craigslist__listings') }}),
-
-sandbox_facebook as (select * from {{ ref('stg_sandbox_facebook__listings') }}),
-
-ebay_api as (select * from {{ ref('stg_ebay_api__listings') }}),
-
-ebay as (select * from {{ ref('stg_ebay__listings') }}),
-
-craigslist as (select * from {{ ref('stg_craigslist__listings') }}),
-
-gumtree as (select * from {{ ref('stg_gumtree__listings') }}),
-
-kleinanzeigen as (select * from {{ ref('stg_kleinanzeigen__listings') }}),
-
-vinted as (select * from {{ ref('stg_vinted__listings') }}),
-
-mercari as (select * from {{ ref('stg_mercari__listings') }}),
-
-facebook as (select * from {{ ref('stg_facebook__listings') }}),
-
-unioned as (
-
-    select * from sandbox_ebay_api
-    union all by name
-    select * from sandbox_ebay_finding
-    union all by name
-    select * from sandbox_craigslist
-    union all by name
-    select * from sandbox_facebook
-    union all by name
-    select * from ebay_api
-    union all by name
-    select * from ebay
-    union all by name
-    select * from craigslist
-    union all by name
-    select * from gumtree
-    union all by name
-    select * from kleinanzeigen
-    union all by name
-    select * from vinted
-    union all by name
-    select * from mercari
-    union all by name
-    select * from facebook
-
-),
+listings as (select * from {{ ref('stg_lake__listings') }}),
 
 recent as (
 
-    select * from unioned
+    select * from listings
     {% if is_rebuild() %}
     where scrape_date between {{ rebuild_from() }} and {{ rebuild_to() }}
     {% elif is_incremental() %}

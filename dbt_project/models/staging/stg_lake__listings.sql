@@ -1,19 +1,24 @@
-{#- Staging for one source of the raw lake: select its partitions, rename, cast, and map the
-    marketplace's own condition words to the canonical ones (seed condition_map). -#}
-{% macro stage_raw_listings(source_name, marketplace) %}
+-- Every scraped listing of the lake, renamed and cast, each source mapped to the marketplace
+-- it belongs to (seed listing_sources, one row per source module of arb_pipeline/sources and
+-- per sandbox feed) and the marketplace's own condition words to the canonical ones.
+
 with
 
 source as (
 
     select * from {{ source('lake', 'raw_listings') }}
-    where source = '{{ source_name }}'
+
+),
+
+listing_sources as (
+
+    select * from {{ ref('listing_sources') }}
 
 ),
 
 condition_map as (
 
     select * from {{ ref('condition_map') }}
-    where marketplace = '{{ marketplace }}'
 
 ),
 
@@ -21,7 +26,7 @@ renamed as (
 
     select
         source.source,
-        '{{ marketplace }}' as marketplace,
+        listing_sources.marketplace,
         source.listing_id,
         source.source || ':' || source.listing_id as listing_key,
         source.url,
@@ -43,10 +48,12 @@ renamed as (
         source.attributes
 
     from source
+    left join listing_sources
+        on source.source = listing_sources.source
     left join condition_map
-        on lower(trim(source.condition_raw)) = condition_map.condition_raw
+        on listing_sources.marketplace = condition_map.marketplace
+        and lower(trim(source.condition_raw)) = condition_map.condition_raw
 
 )
 
 select * from renamed
-{% endmacro %}

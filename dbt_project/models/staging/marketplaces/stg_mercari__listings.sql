@@ -1,1 +1,0 @@
-{{ stage_raw_listings('mercari', 'mercari') }}
