@@ -125,7 +125,9 @@ def _site(page: LexborHTMLParser, url: str) -> str | None:
         ("base[href]", "href"),
     ):
         value = (first_attribute(page.css(query), name) or "").strip()
-        if urlsplit(value).scheme in ("http", "https"):
+        if urlsplit(value).scheme in ("http", "https") and _is_craigslist(
+            urlsplit(value).hostname or ""
+        ):
             return value
     for node in page.css("a[href], link[href]"):
         href = (node.attributes.get("href") or "").strip()
@@ -282,6 +284,7 @@ def _card(card: LexborNode, pid: str, site: str | None, scraped_at: datetime) ->
     )
     if not href:
         raise ParseError("no link to the posting")
+    url = _absolute(href, site)
     titled = outermost(card.css(_TITLE_CSS))
     title = nodes_text(titled[:1]) or card.attributes.get("title") or nodes_text(to_posting)
     price_text = _card_price(card)
@@ -297,7 +300,7 @@ def _card(card: LexborNode, pid: str, site: str | None, scraped_at: datetime) ->
     return make_record(
         source=SOURCE,
         listing_id=pid,
-        url=_absolute(href, site),
+        url=url,
         title=(title or "").strip().removesuffix(" -"),
         price=price,
         currency=currency,

@@ -15,6 +15,16 @@ from arb_pipeline.sources.common import (
     BlockedPageError,
     ParseError,
 )
+from arb_pipeline.sources.pages import (
+    BLOCKED,
+    EMPTY,
+    REMOVED,
+    RESULTS,
+    UNRECOGNIZED,
+    PageResult,
+    read_page,
+)
+from arb_pipeline_tests.sources.expected_outputs import check_expected
 
 URL = "https://chicago.craigslist.org/search/cto"
 
@@ -294,3 +304,206 @@ def test_static_search_layout() -> None:
     assert records[1]["price"] is None
     assert craigslist.next_page(page, URL) is None
     assert craigslist.parse(_static_page(), URL) == []
+
+
+# Reviewed expected outputs of the real pages, parsed as the CLI does without --url (the site
+# read from the page) and with the page's real URL: the same records either way.
+
+STATIC = "craigslist/search_static_manhattan_housing_2026.html"
+STATIC_URL = "https://www.craigslist.org/search/subarea/mnh?cat=apa"  # its canonical link
+REAL_PAGES = [
+    (STATIC, STATIC_URL),
+    ("craigslist/search_cars_by_owner_chicago_2018.html", URL),
+    ("craigslist/posting_porsche_cayenne_2018.html", POSTING_URL),
+]
+
+
+def _without_scrape_time(page: PageResult) -> list[dict]:
+    return [{k: v for k, v in r.items() if k != "scraped_at"} for r in page.records]
+
+
+@pytest.mark.parametrize(("fixture", "url"), REAL_PAGES)
+def test_real_pages_match_their_reviewed_output(
+    shared_fixtures: Path, fixture: str, url: str
+) -> None:
+    bare = check_expected(shared_fixtures, "craigslist", fixture)
+    with_url = check_expected(shared_fixtures, "craigslist", fixture, url=url)
+    assert bare.state == with_url.state == RESULTS and bare.problems == []
+    assert _without_scrape_time(bare) == _without_scrape_time(with_url)
+
+
+def test_static_2026_layout_real_page(shared_fixtures: Path) -> None:
+    page = check_expected(shared_fixtures, "craigslist", STATIC)
+    records = page.records
+    assert len(records) == 153 == len({r["listing_id"] for r in records})
+    assert all(r["url"].startswith("https://www.craigslist.org/view/d/") for r in records)
+    assert all(r["url"].endswith("/" + r["listing_id"]) for r in records)  # the link's token
+    assert {r["currency"] for r in records} == {"USD"}
+    assert all(r["price"] and r["location"] and r["title"] for r in records)
+    first = records[0]
+    assert (first["listing_id"], first["title"], first["price"], first["location"]) == (
+        "mfYChGx8GdfQTDbasSzkQq",
+        "REAL __B_E_A_U_T_Y___.SEE 5:15PM_____3RD ST___2nd Ave_",
+        3499.0,
+        "East Village",
+    )
+    # the same title posted again at another price is another listing
+    cozy = [r for r in records if r["title"] == "!!COZY 1 BEDROOM!! !!WALK IN CLOSET!!"]
+    assert len(cozy) == 7 == len({r["listing_id"] for r in cozy})
+    fidi = [r["price"] for r in records if r["title"].startswith("Top-Floor FiDi 1BR")]
+    assert len(fidi) == 2
+
+
+# Pre-2014 and other layouts without a real page: built from what those pages were.
+
+
+def _old_row(pid: str, title: str, price: str = "&#x0024;3200", place: str = "SOMA") -> str:
+    """A `p.row` of the 2012-2014 search pages."""
+    return (
+        f'<p class="row" data-latitude="37.77" data-longitude="-122.41" data-pid="{pid}">'
+        f'<a href="/sfc/apa/{pid}.html" class="i" data-id="0:00Y0Y_8n3xyzAbc"></a>'
+        f'<span class="star"></span><span class="pl"><span class="date">Nov  8</span> '
+        f'<a href="/sfc/apa/{pid}.html">{title}</a></span> <span class="l2">'
+        f'<span class="price">{price}</span> / 2br - <span class="pnr"><small> ({place})</small>'
+        f' <span class="px"><span class="p"> pic map</span></span></span></span></p>'
+    )
+
+
+def _old_page(*rows: str, head: str = "") -> bytes:
+    return (
+        f"<html><head><title>SF bay area apts/housing for rent - craigslist</title>{head}</head>"
+        f'<body><blockquote id="toc_rows"><div class="content">{"".join(rows)}</div>'
+        "</blockquote></body></html>"
+    ).encode()
+
+
+def test_pre_2014_p_row_layout() -> None:
+    page = _old_page(
+        _old_row("4190474929", "Sunny 2br near Caltrain"),
+        _old_row("4190474930", "Loft", price="", place="mission district"),
+        _old_row("4190474929", "Sunny 2br near Caltrain"),
+    )
+    records, problems = craigslist.parse_with_problems(page, "https://sfbay.craigslist.org/apa/")
+    assert problems == [] and [r["listing_id"] for r in records] == ["4190474929", "4190474930"]
+    first = records[0]
+    assert first["url"] == "https://sfbay.craigslist.org/sfc/apa/4190474929.html"
+    assert (first["title"], first["price"], first["currency"]) == (
+        "Sunny 2br near Caltrain",
+        3200.0,
+        "USD",
+    )
+    assert first["location"] == "SOMA"
+    assert first["image_url"] == "https://images.craigslist.org/00Y0Y_8n3xyzAbc_300x300.jpg"
+    assert records[1]["price"] is None and records[1]["location"] == "mission district"
+
+
+def test_2009_rows_without_classes_are_found_by_their_links() -> None:
+    rows = "".join(
+        f'<p>&nbsp;Nov 10&nbsp;-&nbsp;<a href="http://sfbay.craigslist.org/sfc/cto/{pid}.html">'
+        f'{title} -</a>&nbsp;{price}<font size="-1"> ({place})</font></p>'
+        for pid, title, price, place in (
+            ("1467654321", "2003 Honda Civic EX", "$4500", "soma / south beach"),
+            ("1467654322", "Vespa scooter", "", "berkeley"),
+        )
+    )
+    page = f"<html><body><h4>Wed Nov 10</h4><blockquote>{rows}</blockquote></body></html>"
+    records, problems = craigslist.parse_with_problems(page.encode(), "file:///saved/cto.html")
+    assert problems == []
+    assert [(r["listing_id"], r["title"], r["price"], r["location"]) for r in records] == [
+        ("1467654321", "2003 Honda Civic EX", 4500.0, "soma / south beach"),
+        ("1467654322", "Vespa scooter", None, "berkeley"),
+    ]
+    assert records[0]["url"] == "http://sfbay.craigslist.org/sfc/cto/1467654321.html"
+
+
+def test_app_layout_cards_with_data_pid() -> None:
+    card = (
+        '<li data-pid="7712345678" class="cl-search-result cl-search-view-mode-list" '
+        'title="Trek bike"><div class="result-node"><a href="https://chicago.craigslist.org/chc/'
+        'bik/d/chicago-trek-bike/7712345678.html" class="cl-app-anchor text-only posting-title">'
+        '<span class="label">Trek bike</span></a><span class="priceinfo">$350</span></div></li>'
+    )
+    page = f'<html><body><div class="results cl-results-page"><ol>{card}</ol></div></body></html>'
+    [record] = craigslist.parse(page.encode(), "file:///x.html")
+    assert (record["listing_id"], record["title"], record["price"]) == (
+        "7712345678",
+        "Trek bike",
+        350.0,
+    )
+
+
+def test_saved_page_reads_its_site_and_dollar_from_the_page() -> None:
+    head = '<link rel="canonical" href="https://toronto.craigslist.ca/search/sss">'
+    page = _old_page(_old_row("4190474929", "Sofa", price="$300"), head=head)
+    [record] = craigslist.parse(page, "file:///saved/page.html")
+    assert record["url"] == "https://toronto.craigslist.ca/sfc/apa/4190474929.html"
+    assert (record["price"], record["currency"]) == (300.0, "CAD")  # a Canadian site's dollar
+    no_site = craigslist.parse_with_problems(_old_page(_old_row("4190474929", "Sofa")), "file:///x")
+    assert no_site[0] == [] and "names no site" in no_site[1][0]
+
+
+# Page states of pages without a real saved example.
+
+
+@pytest.mark.parametrize(
+    "wording",
+    [
+        "Nothing found for that search.",
+        "no results",
+        "Zero LOCAL results found. Here are some from NEARBY areas...",
+    ],
+)
+def test_empty_searches_say_so(wording: str) -> None:
+    static = _static_page().replace(b"<main>", f"<main><p>{wording}</p>".encode())
+    rows = f'<html><body><p class="alert">{wording}</p><ul class="rows"></ul></body></html>'
+    for body in (
+        static,
+        rows.encode(),
+        _old_page(head="").replace(b"<div", f"<h4>{wording}</h4><div".encode(), 1),
+    ):
+        assert read_page(craigslist, body, URL).state == EMPTY
+
+
+def test_search_list_without_the_sites_wording_is_not_empty() -> None:
+    page = read_page(craigslist, _static_page(), URL)
+    assert page.state == UNRECOGNIZED and "li.cl-static-search-result" in (page.reason or "")
+
+
+def test_cards_in_an_unknown_markup_are_unrecognized_never_empty() -> None:
+    cards = "".join(
+        f'<li class="cl-card-2027"><a href="https://www.craigslist.org/posting?id={n}">'
+        f"Item {n}</a><span>$10</span></li>"
+        for n in range(3)
+    )
+    body = _static_page(cards).replace(b"<main>", b"<main><p>no results nearby?</p>")
+    page = read_page(craigslist, body, URL)
+    assert page.state == UNRECOGNIZED and page.records == []
+    assert len(page.problems) == 3 and "unknown markup" in page.problems[0]
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "This posting has expired.",
+        "This posting has been deleted by its author.",
+        "This posting has been flagged for removal.",
+    ],
+)
+def test_removed_postings_are_removed(notice: str) -> None:
+    url = "https://chicago.craigslist.org/chc/cto/d/chicago-2015-honda-civic-ex/7712345678.html"
+    with_ad = read_page(craigslist, _posting_page(notice), url)
+    assert with_ad.state == REMOVED and with_ad.records[0]["status"] == "removed"
+    bare = f"<html><body><h2>{notice}</h2></body></html>".encode()
+    assert read_page(craigslist, bare, url) == PageResult(REMOVED)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html><body><p>This IP has been automatically blocked.</p>"
+        b"<p>If you have questions, please email: blocks-b1234@craigslist.org</p></body></html>",
+        b"<html><body><h1>Please complete the captcha to continue</h1></body></html>",
+    ],
+)
+def test_block_pages_are_blocked_states(body: bytes) -> None:
+    assert read_page(craigslist, body, URL).state == BLOCKED
