@@ -139,11 +139,13 @@ def _data(body: bytes, url: str) -> dict[str, Any]:
     data = load_json(body, url)
     if "items" in data or "item" in data:
         return data
+    # An error answer (an expired session token, access denied, a rate limit) instead of
+    # items: the API refused to answer, which is a block, not a changed layout
     code, message = data.get("message_code"), data.get("message")
-    if code in _AUTH_ERRORS or data.get("code") == 100:
-        raise BlockedPageError(f"{url}: blocked ({code or message or 'auth error'})")
-    detail = f" (API error: {message})" if message else ""
-    raise ParseError(f"{url}: missing 'items' and 'item' keys{detail}")
+    if code in _AUTH_ERRORS or data.get("code") is not None or message or data.get("errors"):
+        reason = code or message or data.get("errors") or f"code {data.get('code')}"
+        raise BlockedPageError(f"{url}: API error ({reason})")
+    raise ParseError(f"{url}: missing 'items' and 'item' keys (keys: {sorted(data)[:10]})")
 
 
 def parse_with_problems(body: bytes, url: str) -> tuple[list[dict[str, Any]], list[str]]:

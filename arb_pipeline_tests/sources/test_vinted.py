@@ -10,6 +10,8 @@ import pytest
 
 from arb_pipeline.sources import vinted
 from arb_pipeline.sources.common import RECORD_FIELDS, BlockedPageError, ParseError
+from arb_pipeline.sources.pages import read_page
+from arb_pipeline_tests.sources.expected_outputs import check_expected
 
 URL = "https://www.vinted.fr/api/v2/catalog/items?search_text=lego&per_page=96&page=1"
 ITEM_URL = "https://www.vinted.com/api/v2/items/6854891835"
@@ -118,7 +120,7 @@ def test_one_broken_item_does_not_lose_the_others() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", [b'{"items": [', b"", b"[1, 2]", b'{"code": 99, "message": "oops"}']
+    "bad", [b'{"items": [', b"", b"[1, 2]", b'{"pagination": {"current_page": 1}}']
 )
 def test_malformed_bodies_raise_parse_error_naming_the_url(bad: bytes) -> None:
     with pytest.raises(ParseError, match="vinted.fr") as caught:
@@ -131,6 +133,7 @@ def test_malformed_bodies_raise_parse_error_naming_the_url(bad: bytes) -> None:
     [
         b"<html><body><h1>Please verify you are human</h1><div id=captcha></div></body></html>",
         b'{"code": 100, "message_code": "invalid_authentication_token"}',
+        b'{"code": 99, "message": "oops"}',  # any error answer instead of items
     ],
 )
 def test_challenge_and_auth_walls_are_blocked(page: bytes) -> None:
@@ -141,3 +144,27 @@ def test_challenge_and_auth_walls_are_blocked(page: bytes) -> None:
 def test_created_timestamp_when_present() -> None:
     [record] = vinted.parse(_body(_item(1, created_at_ts=1700000000)), URL)
     assert record["listed_at"] == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("name", ["catalog_items_search.json", "item_detail.json"])
+def test_real_structure_bodies(shared_fixtures: Path, name: str) -> None:
+    page = check_expected(shared_fixtures, "vinted", f"vinted_api/{name}")
+    assert (page.state, len(page.records), page.problems) == ("results", 1, [])
+
+
+@pytest.mark.parametrize(
+    ("body", "state"),
+    [
+        (_body(pagination={"current_page": 1, "total_pages": 0, "total_entries": 0}), "empty"),
+        (b'{"pagination": {"current_page": 1}, "search_tracking_params": {}}', "unrecognized"),
+        (_body({"name": "no id"}, {"name": "nor here"}), "unrecognized"),
+        (b'{"code": 100, "message_code": "invalid_authentication_token"}', "blocked"),
+        (
+            b'<html><head><script src="https://geo.captcha-delivery.com/captcha/"></script>'
+            b"</head><body></body></html>",
+            "blocked",
+        ),
+    ],
+)
+def test_page_states(body: bytes, state: str) -> None:
+    assert read_page(vinted, body, URL).state == state
