@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from arb_pipeline.sources.common import (
+    BlockedPageError,
     ParseError,
     collect_records,
     make_record,
@@ -44,8 +45,29 @@ _CONDITION_NAMES = {"new": 1, "like new": 2, "good": 3, "fair": 4, "poor": 5}
 PAGE_MARKERS = PageMarkers(expected="a Mercari search JSON answer with its items")
 
 
+def _unwrap(data: dict[str, Any], url: str) -> list[Any]:
+    """The items of one JSON object: an API answer wrapping them (`data.search.itemsList`,
+    `items`) or one item object; an error answer raises BlockedPageError, anything else
+    ParseError."""
+    search = (data.get("data") or {}).get("search") if isinstance(data.get("data"), dict) else None
+    if isinstance(search, dict) and "itemsList" in search:
+        return search["itemsList"] or []
+    if "items" in data:
+        return data["items"] or []
+    if "id" in data and "name" in data:
+        return [data]
+    if data.get("errors"):  # GraphQL errors instead of data: an expired token, a rate limit
+        errors = "; ".join(
+            str(e.get("message") if isinstance(e, dict) else e) for e in data["errors"]
+        )
+        raise BlockedPageError(f"{url}: Mercari API error ({errors})")
+    raise ParseError(f"{url}: no items (items / data.search.itemsList / an item object)")
+
+
 def _load(body: bytes, url: str) -> tuple[dict[str, Any], list[Any], list[str]]:
-    """The wrapper object (empty for JSON Lines), the raw items and per-line problems."""
+    """The wrapper object (empty for JSON Lines), the raw items and per-line problems.
+
+    A saved JSON Lines file holds one item object per line (or one API answer per line)."""
     if body.lstrip()[:1] == b"<":
         raise_if_blocked(body, url)
         raise ParseError(f"{url}: body is HTML, not Mercari API JSON")
@@ -56,27 +78,26 @@ def _load(body: bytes, url: str) -> tuple[dict[str, Any], list[Any], list[str]]:
     if isinstance(data, list):
         return {}, data, []
     if isinstance(data, dict):
-        search = (data.get("data") or {}).get("search") if "data" in data else None
-        if isinstance(search, dict) and "itemsList" in search:
-            return data, search["itemsList"] or [], []
-        if "items" in data:
-            return data, data["items"] or [], []
-        if "id" in data and "name" in data:
-            return {}, [data], []
-        errors = "; ".join(str(e.get("message")) for e in data.get("errors") or [])
-        raise ParseError(
-            f"{url}: no items (items / data.search.itemsList){f' ({errors})' if errors else ''}"
-        )
+        items = _unwrap(data, url)
+        return ({} if items and items[0] is data else data), items, []
     lines = [line for line in body.decode("utf-8", "replace").splitlines() if line.strip()]
     if not lines:
         raise ParseError(f"{url}: empty body")
-    items, problems = [], []
+    items, problems, decoded = [], [], 0
     for number, line in enumerate(lines, 1):
         try:
-            items.append(json.loads(line))
+            value = json.loads(line)
         except ValueError as exc:
             problems.append(f"{url}: line {number} is not JSON ({exc})")
-    if not items:
+            continue
+        decoded += 1
+        try:
+            items.extend(_unwrap(value, url) if isinstance(value, dict) else [value])
+        except BlockedPageError:
+            raise
+        except ParseError as exc:
+            problems.append(f"{url}: line {number} skipped: {exc}")
+    if not decoded:
         raise ParseError(f"{url}: body is neither JSON nor JSON Lines")
     return {}, items, problems
 

@@ -12,6 +12,8 @@ import pytest
 
 from arb_pipeline.sources import mercari
 from arb_pipeline.sources.common import RECORD_FIELDS, BlockedPageError, ParseError
+from arb_pipeline.sources.pages import read_page
+from arb_pipeline_tests.sources.expected_outputs import check_expected
 
 URL = "https://www.mercari.com/v1/api?operationName=searchQuery"
 
@@ -133,9 +135,7 @@ def test_one_broken_json_line_is_reported(body: bytes) -> None:
     assert len(records) == 2 and len(problems) == 1 and "line 2" in problems[0]
 
 
-@pytest.mark.parametrize(
-    "bad", [b"", b"{oops", b'{"data": null, "errors": [{"message": "bad query"}]}']
-)
+@pytest.mark.parametrize("bad", [b"", b"{oops", b'{"data": {"search": {"facets": []}}}'])
 def test_malformed_bodies_raise_parse_error_naming_the_url(bad: bytes) -> None:
     with pytest.raises(ParseError, match="mercari.com") as caught:
         mercari.parse(bad, URL)
@@ -146,3 +146,35 @@ def test_captcha_page_is_blocked() -> None:
     page = b"<html><body><h1>Pardon Our Interruption</h1><div id=captcha></div></body></html>"
     with pytest.raises(BlockedPageError):
         mercari.parse(page, URL)
+
+
+def test_real_item_lines(shared_fixtures: Path, body: bytes) -> None:
+    page = check_expected(shared_fixtures, "mercari", "mercari_api/search_items_2022.jsonl")
+    # 300 item objects, 7 of which come twice (the same listing on two result pages)
+    assert (page.state, len(page.records), page.problems) == ("results", 293, [])
+    assert {r["status"] for r in page.records} == {"sold"}  # all "trading": in a sale
+    # the same items wrapped as the API answers them read the same
+    items = [json.loads(line) for line in body.splitlines()]
+    wrapped = mercari.parse(_search(*items), URL)
+    assert [r["listing_id"] for r in wrapped] == [r["listing_id"] for r in page.records]
+    per_line = b"\n".join(_search(item) for item in items[:3])  # one API answer per line
+    assert len(mercari.parse(per_line, URL)) == 3
+
+
+@pytest.mark.parametrize(
+    ("body", "state"),
+    [
+        (_search(count=0), "empty"),
+        (b'{"data": {"search": {"facets": []}}}', "unrecognized"),
+        (b'{"foo": 1}\n{"bar": 2}\n', "unrecognized"),
+        (_search({"name": "no id"}), "unrecognized"),
+        (b'{"data": null, "errors": [{"message": "Unauthorized"}]}', "blocked"),
+        (
+            b"<html><head><title>Access denied</title></head><body><h1>Access denied</h1>"
+            b"<p>Cloudflare Ray ID</p></body></html>",
+            "blocked",
+        ),
+    ],
+)
+def test_page_states(body: bytes, state: str) -> None:
+    assert read_page(mercari, body, URL).state == state
