@@ -10,6 +10,16 @@ import pytest
 
 from arb_pipeline.sources import gumtree
 from arb_pipeline.sources.common import RECORD_FIELDS, BlockedPageError, ParseError
+from arb_pipeline.sources.pages import (
+    BLOCKED,
+    EMPTY,
+    REMOVED,
+    RESULTS,
+    UNRECOGNIZED,
+    PageResult,
+    read_page,
+)
+from arb_pipeline_tests.sources.expected_outputs import check_expected
 
 URL = "https://www.gumtree.pl/s-mieszkania-i-domy-do-wynajecia/katowice/v1c9008l3200285p1"
 AD_URL = "https://www.gumtree.pl/a-mieszkania-i-domy-do-wynajecia/wroclaw/1006269071150911148472709"
@@ -177,3 +187,171 @@ def test_malformed_pages_raise_parse_error_naming_the_url(bad: bytes) -> None:
 def test_block_and_login_pages_are_blocked(page: bytes) -> None:
     with pytest.raises(BlockedPageError):
         gumtree.parse(page, URL)
+
+
+# Reviewed expected outputs of the real pages, parsed as the CLI does without --url (the site
+# and currency read from the page) and with the page's real URL: the same records either way.
+
+REAL_PAGES = [
+    ("gumtree_pl/search_katowice_2020.html", URL),
+    ("gumtree_pl/ad_wroclaw_2020.html", AD_URL),
+]
+
+
+def _without_scrape_time(page: PageResult) -> list[dict]:
+    return [{k: v for k, v in r.items() if k != "scraped_at"} for r in page.records]
+
+
+@pytest.mark.parametrize(("fixture", "url"), REAL_PAGES)
+def test_real_pages_match_their_reviewed_output(
+    shared_fixtures: Path, fixture: str, url: str
+) -> None:
+    bare = check_expected(shared_fixtures, "gumtree", fixture)
+    with_url = check_expected(shared_fixtures, "gumtree", fixture, url=url)
+    assert bare.state == with_url.state == RESULTS and bare.problems == []
+    assert _without_scrape_time(bare) == _without_scrape_time(with_url)
+    assert all(r["url"].startswith("https://www.gumtree.pl/a-") for r in bare.records)
+    assert {r["currency"] for r in bare.records} <= {"PLN", None}
+
+
+def test_saved_ad_page_keeps_the_gumtree_address_not_its_rewritten_canonical(
+    shared_fixtures: Path,
+) -> None:
+    # the saved page's canonical link was rewritten to another host by its author; og:url holds
+    body = (shared_fixtures / "gumtree_pl" / "ad_wroclaw_2020.html").read_bytes()
+    assert b"https://www.jvmops.com/" in body
+    [ad] = gumtree.parse(body, "file:///saved/ad.html")
+    assert ad["url"].startswith("https://www.gumtree.pl/a-mieszkania-i-domy-do-wynajecia/wroclaw/")
+
+
+def test_site_read_from_a_saved_page() -> None:
+    plain = _page(_tile("1001"))
+    records, problems = gumtree.parse_with_problems(plain, "file:///x.html")
+    assert records == [] and "names no Gumtree site" in problems[0]
+    polish = plain.replace(
+        b"<html>", b'<html data-locale="pl_PL"><head><title>Katowice | Gumtree</title></head>'
+    )
+    [record] = gumtree.parse(polish, "file:///x.html")
+    assert record["url"] == "https://www.gumtree.pl/a-mieszkania-i-domy-do-wynajecia/katowice/1001"
+    form = plain.replace(
+        b"</body>", b'<form action="/api/x" data-url="https://www.gumtree.pl"></form></body>'
+    )
+    assert gumtree.parse(form, "file:///x.html")[0]["url"] == record["url"]
+
+
+def test_tiles_found_by_their_links_in_an_older_markup() -> None:
+    items = "".join(
+        f'<li class="result pictures"><div class="result-link"><div class="title">'
+        f'<a class="href-link" href="/a-elektronika/warszawa/{slug}/{ad_id}">{title}</a></div>'
+        f'<div class="price"><span class="amount">{price}</span></div>'
+        f'<div class="category-location">elektronika,&nbsp;Warszawa</div></div></li>'
+        for ad_id, slug, title, price in (
+            ("1002345678901234567890", "iphone-7", "iPhone 7 32GB", "650 zł"),
+            ("1002345678901234567891", "laptop-dell", "Laptop Dell", "1 200 zł"),
+        )
+    )
+    page = f'<html><body class="ResultsSearch"><ul class="list">{items}</ul></body></html>'
+    records, problems = gumtree.parse_with_problems(page.encode(), URL)
+    assert problems == []
+    assert [(r["listing_id"], r["title"], r["price"], r["currency"]) for r in records] == [
+        ("1002345678901234567890", "iPhone 7 32GB", 650.0, "PLN"),
+        ("1002345678901234567891", "Laptop Dell", 1200.0, "PLN"),
+    ]
+    assert records[0]["url"] == (
+        "https://www.gumtree.pl/a-elektronika/warszawa/iphone-7/1002345678901234567890"
+    )
+    assert (records[0]["location"], records[0]["category_raw"]) == ("Warszawa", "elektronika")
+
+
+# Page states of pages without a real saved example.
+
+
+@pytest.mark.parametrize(
+    "wording",
+    [
+        "Nie znaleziono ogłoszeń dla wybranych kryteriów.",
+        "Niestety, nie znaleźliśmy ogłoszeń pasujących do Twojego wyszukiwania.",
+        "Brak wyników wyszukiwania",
+    ],
+)
+def test_empty_search_in_polish_is_empty(wording: str) -> None:
+    body = _page().replace(b'<div class="view">', f'<div class="view"><p>{wording}</p>'.encode())
+    assert read_page(gumtree, body, URL) == PageResult(EMPTY)
+
+
+def test_search_page_without_the_sites_wording_is_not_empty() -> None:
+    page = read_page(gumtree, _page(), URL)
+    assert page.state == UNRECOGNIZED and "div.tileV1" in (page.reason or "")
+
+
+def test_tiles_in_an_unknown_markup_are_unrecognized_never_empty() -> None:
+    tiles = "".join(
+        f'<div class="tileV3"><a class="tile-title" href="/ad?id={n}">Mieszkanie</a></div>'
+        for n in range(3)
+    )
+    for extra in ("", '<div class="tileV1"><div class="title">Mieszkanie, bez linku</div></div>'):
+        body = _page(extra).replace(b'<div class="view">', f'<div class="view">{tiles}'.encode())
+        body = body.replace(b"</div></body>", "<p>Brak wyników</p></div></body>".encode())
+        page = read_page(gumtree, body, URL)
+        assert page.state == UNRECOGNIZED and page.records == []
+        assert any("unknown markup" in problem for problem in page.problems)
+        assert ("tile 0 skipped" in page.problems[0]) == bool(extra)
+
+
+def _ad_page(notice: str, with_ad: bool = True) -> bytes:
+    ad = (
+        '<div class="vip-content-header"><h1 class="item-title">Kawalerka Wrocław</h1>'
+        '<div class="price"><span class="amount">2 200 zł</span></div></div>'
+        '<input type="hidden" id="adId" value="1006269071150911148472709">'
+        if with_ad
+        else ""
+    )
+    return (
+        '<html data-locale="pl_PL"><head><title>Gumtree</title>'
+        '<meta property="og:url" content="https://www.gumtree.pl/a-mieszkania-i-domy-do-wynajecia/'
+        'wroclaw/kawalerka/1006269071150911148472709"></head><body class="VIP">'
+        f'<div class="notice">{notice}</div>{ad}'
+        '<script>var messages = {"expired": "Ogłoszenie wygasło"};</script></body></html>'
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "Ogłoszenie jest nieaktualne.",
+        "To ogłoszenie wygasło.",
+        "Ogłoszenie zostało usunięte przez użytkownika.",
+        "Przepraszamy, to ogłoszenie nie jest już dostępne.",
+    ],
+)
+def test_removed_ads_are_removed(notice: str) -> None:
+    page = read_page(gumtree, _ad_page(notice), AD_URL)
+    assert page.state == REMOVED and page.problems == []
+    [ad] = page.records
+    assert (ad["status"], ad["listing_id"], ad["price"], ad["currency"]) == (
+        "removed",
+        "1006269071150911148472709",
+        2200.0,
+        "PLN",
+    )
+    assert read_page(
+        gumtree, _ad_page(notice, with_ad=False).replace(b"og:url", b"og:nothing"), AD_URL
+    ) == PageResult(REMOVED)
+
+
+def test_live_ad_with_removed_words_only_in_its_scripts_is_active() -> None:
+    [ad] = read_page(gumtree, _ad_page(""), AD_URL).records
+    assert ad["status"] == "active"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html><body><h1>Please complete the captcha</h1></body></html>",
+        b'<html><body><form action="/login.html"><input type="password"></form></body></html>',
+        b"<html><head><script src='https://geo.captcha-delivery.com/captcha/'></script></head>"
+        b"<body></body></html>",
+    ],
+)
+def test_block_pages_are_blocked_states(body: bytes) -> None:
+    assert read_page(gumtree, body, URL).state == BLOCKED
