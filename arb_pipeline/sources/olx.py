@@ -38,7 +38,7 @@ from arb_pipeline.sources.search_urls import (
     slug,
     whole,
 )
-from arb_pipeline.sources.values import read_date, read_money
+from arb_pipeline.sources.values import currency_of, read_date, read_money
 
 SOURCE = "olx"
 
@@ -226,6 +226,14 @@ def _price_text(node: LexborNode | None) -> str | None:
     return "  ".join(piece for piece in pieces if piece) or None
 
 
+def _money_piece(card: LexborNode) -> str | None:
+    """In a card markup we do not know, its first text with an amount and a currency sign."""
+    for piece in text_pieces([card]):
+        if re.search(r"\d", piece) and currency_of(piece):
+            return " ".join(piece.split())
+    return None
+
+
 def _listed_at(text: str | None, site: _Site) -> tuple[datetime | None, bool]:
     """A card's or ad's date ("Dzisiaj o 14:41", "Odświeżono dnia 05 lutego 2026", "Dodane
     dzisiaj o 14:41") in UTC, and whether it is a refresh date rather than the listing's own."""
@@ -312,7 +320,8 @@ def _card(card: LexborNode, href: str, links: list[LexborNode], site: _Site) -> 
     listing_id = _card_id(card, ad_url)
     if not listing_id:
         raise ParseError("no ad id")
-    price, currency, attributes = _money(_price_text(card.css_first(_PRICE)), site)
+    price_text = _price_text(card.css_first(_PRICE)) or _money_piece(card)
+    price, currency, attributes = _money(price_text, site)
     place, when = _place_and_date(card)
     listed_at, refreshed = _listed_at(when, site)
     condition, condition_raw = _condition(card)
