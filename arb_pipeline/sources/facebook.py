@@ -59,12 +59,15 @@ _SYMBOLS = {
 _FREE = ("free", "gratis", "kostenlos", "gratuit", "za darmo")
 _LOGIN_MARKERS = ("log in to facebook", "you must log in to continue")
 _NO_RESULTS = ("no listings found", "no results found", "we didn't find any results")
+# a rendered item page of a sold or deleted listing
+_REMOVED = ("this listing is no longer available", "this item is no longer available")
 _INVISIBLE = frozenset({"script", "style", "noscript"})
 
 
 PAGE_MARKERS = PageMarkers(
     expected="Marketplace item links (a[href*='/marketplace/item/']) on a rendered page",
     empty=_NO_RESULTS,
+    removed=_REMOVED,
     blocked=_LOGIN_MARKERS,
 )
 
@@ -131,9 +134,14 @@ def _page(body: bytes, url: str) -> tuple[LexborHTMLParser, list[LexborNode]]:
     text = normalise_title(" ".join(visible)).lower()
     if page.css_matches("form#login_form") or any(marker in text for marker in _LOGIN_MARKERS):
         raise BlockedPageError(f"{url}: blocked page (Facebook login wall)")
-    raise_if_blocked(body, url)
-    if any(marker in text for marker in _NO_RESULTS):
+    if any(marker in text for marker in (*_NO_RESULTS, *_REMOVED)):
         return page, []
+    try:
+        raise_if_blocked(body, url)
+    except BlockedPageError as exc:  # the unrendered shell is a script-only page too
+        raise BlockedPageError(
+            f"{exc}; the facebook parser needs a rendered page (CrawlSettings(render_js=True))"
+        ) from exc
     raise ParseError(
         f"{url}: no Marketplace item links and no 'no results' text: this looks like the "
         "unrendered JavaScript shell; the facebook parser needs a rendered page "

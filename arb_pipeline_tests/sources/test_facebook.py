@@ -6,6 +6,7 @@ import pytest
 
 from arb_pipeline.sources import facebook
 from arb_pipeline.sources.common import BlockedPageError, ParseError
+from arb_pipeline.sources.pages import read_page
 
 URL = "https://www.facebook.com/marketplace/chicago/search?query=iphone"
 
@@ -134,3 +135,28 @@ def test_unrendered_js_shell_asks_for_a_rendered_page() -> None:
 
 def test_next_page_is_none_because_results_scroll() -> None:
     assert facebook.next_page(SEARCH, URL) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "state"),
+    [
+        (SEARCH, "results"),
+        (_page(extra="<span>No listings found</span>"), "empty"),
+        (_page(extra="<span>This listing is no longer available</span>"), "removed"),
+        (_page(extra="<h2>You must log in to continue.</h2>"), "blocked"),
+        # item links whose texts read as no listing: a changed layout, never a quiet market
+        (_page(_card("11", "Apple iPhone 13", "Chicago, IL"), _card("12", "Desk")), "unrecognized"),
+        (_page(extra="<div><p>" + "Marketplace " * 30 + "</p></div>"), "unrecognized"),
+    ],
+)
+def test_page_states(body: bytes, state: str) -> None:
+    chrome = (  # the menus around every rendered Marketplace page
+        "<nav><span>Marketplace</span><span>Browse all</span><span>Notifications</span>"
+        "<span>Inbox</span><span>Marketplace access</span><span>Buying</span><span>Selling"
+        "</span><span>Create new listing</span><span>Location: Chicago, Illinois, within 40 mi"
+        "</span><span>Filters</span><span>Sort by</span><span>Price</span><span>Date listed"
+        "</span><span>Condition</span><span>Categories: Vehicles, Property rentals, Apparel,"
+        " Classifieds, Electronics, Entertainment, Family</span></nav>"
+    )
+    body = body.replace(b'<div role="main">', b'<div role="main">' + chrome.encode())
+    assert read_page(facebook, body, URL).state == state
