@@ -6,7 +6,9 @@
         on_schema_change='append_new_columns',
         post_hook="{% if is_incremental() %}delete from {{ this }}
             where listing_key not in (select listing_key from {{ ref('int_listings_matched') }}
-                where status = 'sold' and price > 0 and exclusion_reason is null){% endif %}"
+                where status = 'sold' and price > 0 and exclusion_reason is null
+                and json_extract_string(attributes, '$.best_offer_accepted')
+                    is distinct from 'true'){% endif %}"
     )
 }}
 
@@ -40,6 +42,9 @@ final as (
     where status = 'sold'
         and price > 0
         and exclusion_reason is null
+        -- eBay shows a "Best offer accepted" sale at its listed price, only an upper bound of
+        -- what it sold for: not a comparable
+        and json_extract_string(attributes, '$.best_offer_accepted') is distinct from 'true'
 
 ),
 
