@@ -124,17 +124,22 @@ def _site(page: LexborHTMLParser, url: str) -> str | None:
         ("meta[property='og:url']", "content"),
         ("base[href]", "href"),
     ):
-        value = (first_attribute(page.css(query), name) or "").strip()
-        if urlsplit(value).scheme in ("http", "https") and _is_craigslist(
-            urlsplit(value).hostname or ""
-        ):
+        if value := _craigslist_url(first_attribute(page.css(query), name)):
             return value
     for node in page.css("a[href], link[href]"):
-        href = (node.attributes.get("href") or "").strip()
-        if urlsplit(href).scheme in ("http", "https") and _is_craigslist(
-            urlsplit(href).hostname or ""
-        ):
+        if href := _craigslist_url(node.attributes.get("href")):
             return href
+    return None
+
+
+def _craigslist_url(value: str | None) -> str | None:
+    """An absolute address on a Craigslist site (protocol-relative `//host/…` of the
+    2014-2016 pages made https), else None."""
+    value = (value or "").strip()
+    value = f"https:{value}" if value.startswith("//") else value
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and _is_craigslist(parts.hostname or ""):
+        return value
     return None
 
 
@@ -143,6 +148,8 @@ def _absolute(href: str, site: str | None) -> str:
     cannot be placed."""
     if urlsplit(href).scheme in ("http", "https"):
         return href
+    if href.startswith("//"):
+        return urljoin(site or "https:", href)
     if site is None:
         raise ParseError(f"relative link {href!r} and the page names no site")
     return urljoin(site, href)
@@ -228,7 +235,7 @@ def _row(row: LexborNode, pid: str, site: str | None, scraped_at: datetime) -> d
 
 
 _TITLE_CSS = ".title, .titlestring, .label, .result-title, .hdrlnk, .posting-title"
-_PRICE_CSS = ".price, .result-price, .priceinfo"
+_PRICE_CSS = ".price, .result-price, .priceinfo, .itempp"
 _PLACE_CSS = ".location, .result-hood, .nearby, small, font"
 _NOT_AMOUNT = re.compile(r"[^\d\s.,]")
 
@@ -253,11 +260,14 @@ def _card_pid(card: LexborNode) -> str | None:
 
 
 def _card_price(card: LexborNode) -> str | None:
-    """The card's price element text, else the first amount with a currency sign in its text
-    (2009-2011 cards wrote the price as bare text after the title)."""
+    """The card's price element text, else, on the 2009-2011 cards that wrote the price as bare
+    text after a plain title link, the first amount with a currency sign in the text (a card
+    with a title element and no price element has no price: "$500 off" in a title is none)."""
     nodes = card.css(_PRICE_CSS)
     if nodes:
         return nodes_text(nodes[:1])
+    if card.css_matches(_TITLE_CSS):
+        return None
     found = _MONEY_IN_TEXT.search(card.text(separator=" "))
     return found.group() if found else None
 

@@ -100,8 +100,9 @@ def _site(page: LexborHTMLParser, url: str) -> str | None:
         ("a[href], link[href], form[action]", "href"),
     ):
         for node in page.css(query):
-            value = node.attributes.get(name) or node.attributes.get("action")
-            host = urlsplit(value or "").hostname or ""
+            value = (node.attributes.get(name) or node.attributes.get("action") or "").strip()
+            value = f"https:{value}" if value.startswith("//") else value  # protocol-relative
+            host = urlsplit(value).hostname or ""
             if _is_gumtree(value) and not host.startswith(("pomoc.", "help.", "static.")):
                 return value.strip()
     root = page.css_first("html")
@@ -118,6 +119,8 @@ def _absolute(href: str, site: str | None) -> str:
     cannot be placed."""
     if urlsplit(href).scheme in ("http", "https"):
         return href
+    if href.startswith("//"):
+        return urljoin(site or "https:", href)
     if site is None:
         raise ParseError(f"relative link {href!r} and the page names no Gumtree site")
     return urljoin(site, href)

@@ -507,3 +507,30 @@ def test_removed_postings_are_removed(notice: str) -> None:
 )
 def test_block_pages_are_blocked_states(body: bytes) -> None:
     assert read_page(craigslist, body, URL).state == BLOCKED
+
+
+def test_2011_rows_and_titles_with_amounts() -> None:
+    row = (
+        '<p class="row" data-latitude="37.7" data-longitude="-122.4"><span class="ih" '
+        'id="images:5Nf5Ke5H"></span> Nov  8 - <a href="http://sfbay.craigslist.org/sfc/apa/'
+        '2684531234.html">$2400 / 2br - Sunny flat</a> - <span class="itemph"></span>'
+        '<span class="itempp"> $2400</span><font size="-1"> (SOMA)</font></p>'
+    )
+    [old] = craigslist.parse(_old_page(row), "file:///saved.html")
+    assert (old["listing_id"], old["title"], old["price"], old["location"]) == (
+        "2684531234",
+        "$2400 / 2br - Sunny flat",
+        2400.0,
+        "SOMA",
+    )
+    # a static card without a price element has no price, whatever its title says
+    [static] = craigslist.parse(_static_page(_static("7712345678", "$500 off rent", "")), URL)
+    assert static["price"] is None
+
+
+def test_protocol_relative_links_name_the_site_of_a_saved_page() -> None:
+    header = '<header><a href="//chicago.craigslist.org/">CL</a></header>'
+    rows = _page(_row("5512345678")).replace(b"<body>", f"<body>{header}".encode())
+    [record] = craigslist.parse(rows, "file:///saved/cto.html")
+    assert record["url"] == "https://chicago.craigslist.org/chi/cto/d/car/5512345678.html"
+    assert record["currency"] == "USD"
