@@ -1,129 +1,331 @@
-"""Parser for kleinanzeigen.de search result pages (`article.aditem` tiles)."""
+"""Parser for kleinanzeigen.de (eBay Kleinanzeigen until 2023): search result pages and ad pages.
+
+Search pages: an ad card is found by what identifies an ad, its id (`data-adid`) or its link
+`/s-anzeige/<slug>/<id>-<category>-<place>`, not by one CSS class, so cards in the classic
+`article.aditem` markup and in the newer utility-class markup both read; fields the classic
+classes do not give are read from the card's text (a German price, "12345 Place", a date).
+Ad pages (VIP, `#viewad-…`, `og:type=product`): the ad itself, not the recommended ads below it;
+a visible status badge ("Reserviert", "Gelöscht", "Nicht mehr verfügbar") makes it `removed`.
+The badges are in every ad page's markup and hidden (`is-hidden`) on a live ad, so only a badge
+without that class counts. Listing URLs are always https://www.kleinanzeigen.de/s-anzeige/…,
+also for pages saved from ebay-kleinanzeigen.de, so a page parses the same with and without its
+URL.
+"""
 
 from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode, urljoin
-from zoneinfo import ZoneInfo
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from arb_pipeline.sources import schema_org
 from arb_pipeline.sources.common import (
+    BlockedPageError,
     ParseError,
     attribute,
     first_attribute,
-    html_results_page,
+    html_tree,
     make_record,
-    nodes_text,
     normalise_title,
+    outermost,
     own_text_pieces,
+    text_pieces_outside,
+    truncation_problems,
 )
-from arb_pipeline.sources.pages import PageMarkers
+from arb_pipeline.sources.pages import PageMarkers, block_reason
 from arb_pipeline.sources.search_urls import Marketplace, SearchOptions, SearchTerms, query_of
+from arb_pipeline.sources.values import read_date, read_money
 
 SOURCE = "kleinanzeigen"
-BERLIN = ZoneInfo("Europe/Berlin")
-_KA_BLOCK_MARKERS = (
+SITE = "https://www.kleinanzeigen.de"
+TIMEZONE = "Europe/Berlin"
+# The site's "Zustand" words (seed condition_map holds the same rows for the warehouse)
+CONDITIONS = {
+    "neu": "new",
+    "neu mit etikett": "new",
+    "sehr gut": "like_new",
+    "wie neu": "like_new",
+    "gut": "good",
+    "gebraucht": "good",
+    "in ordnung": "fair",
+    "defekt": "for_parts",
+}
+
+_BLOCK_WORDS = (
     "zugriff verweigert",
     "ungewöhnliche aktivitäten",
     "kein roboter",
     "sicherheitsabfrage",
 )
-_EMPTY_MARKERS = ("keine ergebnisse", "keine anzeigen gefunden")
-_PRICE = ".aditem-main--middle--price-shipping--price, .aditem-main--middle--price"
-_SHIPPING = ".aditem-main--middle--price-shipping--shipping"
-_DATE = re.compile(r"(heute|gestern|\d{1,2}\.\d{1,2}\.\d{4})(?:,\s*(\d{1,2}):(\d{2}))?", re.I)
-
+_EMPTY_WORDS = ("leider keine ergebnisse", "keine ergebnisse gefunden", "keine anzeigen gefunden")
+_REMOVED_WORDS = (
+    "die gewünschte anzeige ist nicht mehr verfügbar",
+    "diese anzeige ist nicht mehr verfügbar",
+    "diese anzeige wurde gelöscht",
+    "anzeige wurde gelöscht",
+    "anzeige nicht gefunden",
+)
+# Where the site says "no results" or "ad gone" (never inside a card, whose text is the seller's)
+_MESSAGES = (
+    ".outcomemessage-warning, .outcomemessage-info, .outcomemessage-error, h1:not(#viewad-title), "
+    "[id*=noresult], [class*=noresult], [class*=no-result], [data-testid*=no-result]"
+)
 
 PAGE_MARKERS = PageMarkers(
-    expected="kleinanzeigen ad cards (article.aditem with data-adid)",
-    empty=_EMPTY_MARKERS,
-    blocked=_KA_BLOCK_MARKERS,
+    expected=(
+        "kleinanzeigen ad cards (an element with data-adid, or a link to "
+        "/s-anzeige/<slug>/<id>-…) or an ad page (#viewad-title, og:type=product)"
+    ),
+    empty=_EMPTY_WORDS,
+    removed=_REMOVED_WORDS,
+    blocked=_BLOCK_WORDS,
 )
+
+_AD_LINK = re.compile(r"/s-anzeige/(?:[^/?#\s]*/)*(\d{6,})(?:-\d+)*/?(?:[?#]|$)")
+_PRICE_TEXT = re.compile(
+    r"^(?:\d[\d.]*(?:,\d+)?\s*(?:€|eur)(?:\s*vb)?|vb|zu verschenken|preis auf anfrage)$", re.I
+)
+_PLACE_TEXT = re.compile(r"^\d{5}\s+\D")
+_DATE_TEXT = re.compile(
+    r"^(?:heute|gestern|\d{1,2}\.\d{1,2}\.\d{2,4})(?:,?\s*\d{1,2}:\d{2})?$", re.I
+)
+_LETTER = re.compile(r"[^\W\d_]")
+_DISTANCE = re.compile(r"\s*\(\s*(\d+)\s*km\s*\)")
+_STATUS_PREFIX = re.compile(
+    r"^\s*(reserviert|gelöscht|nicht mehr verfügbar|deaktiviert)\s*[•·|-]\s*", re.I
+)
+# The ad page's script (Belen.Search.ViewAdView.init) holds the ad's state; the page draws the
+# status veil and title prefix from it in the browser, so a saved page may not show them.
+_VEIL_FLAGS = {
+    "showPausedVeil": "Reserviert",
+    "showDeletedVeil": "Gelöscht",
+    "showSoldVeil": "Nicht mehr verfügbar",
+    "adExpired": "Abgelaufen",
+}
+_VEIL_FLAG = re.compile(rb"\b(" + "|".join(_VEIL_FLAGS).encode() + rb")\s*:\s*(true|false)\b")
+_INVISIBLE_TEXT = str.maketrans("", "", "\u200b\u00ad\ufeff")
+_CARD_EDGES = frozenset({"ul", "ol", "main", "body", "html", "section", "form", "nav", "header"})
+_PRICE = ".aditem-main--middle--price-shipping--price, .aditem-main--middle--price"
+_TAGS = ("Versand möglich", "Nur Abholung", "Direkt kaufen", "Von Privat", "Gewerblich")
+
+
+def _clock() -> datetime:
+    """The time relative dates ("Heute, 10:15") are read against when the caller gives none."""
+    return datetime.now(UTC)
+
+
+def _clean(text: str | None) -> str | None:
+    """Whitespace-normalised text without the zero-width breaks the site puts into long names."""
+    return normalise_title((text or "").translate(_INVISIBLE_TEXT)) or None
+
+
+def _struck_or_hidden(node: LexborNode) -> bool:
+    """Text a reader does not see as the current value: scripts, old (struck-through) prices,
+    hidden elements."""
+    if node.tag in ("script", "style", "template", "noscript", "s", "del", "strike"):
+        return True
+    classes = node.attributes.get("class") or ""
+    style = (node.attributes.get("style") or "").replace(" ", "").lower()
+    return (
+        "old-price" in classes
+        or "line-through" in classes
+        or "strike" in classes
+        or "is-hidden" in classes.split()
+        or "display:none" in style
+        or "line-through" in style
+    )
+
+
+def _pieces(node: LexborNode) -> list[str]:
+    """The visible, current text pieces under a node, cleaned, empty ones left out."""
+    return [t for p in text_pieces_outside(node, _struck_or_hidden) if (t := _clean(p))]
 
 
 def _text(node: LexborNode, css: str) -> str | None:
     found = node.css_first(css)
-    return nodes_text([found]) if found is not None else None
+    return _clean(" ".join(_pieces(found))) if found is not None else None
 
 
-def _euro(text: str | None) -> tuple[float | None, bool, bool]:
-    """Amount of a German price text ("1.250 € VB", "12,50 €"), negotiable, free."""
+def _ad_id(href: str | None) -> str | None:
+    found = _AD_LINK.search(href or "")
+    return found.group(1) if found else None
+
+
+def _ad_url(href: str) -> str:
+    """The ad's address on today's site (pages from ebay-kleinanzeigen.de and m. included)."""
+    return SITE + urlsplit(href.strip()).path
+
+
+def _price(text: str | None) -> tuple[float | None, str | None, bool, bool]:
+    """Amount, currency, negotiable ("VB") and free ("Zu verschenken") of a German price text."""
     low = (text or "").lower()
+    negotiable = bool(re.search(r"\bvb\b", low))
     if "verschenken" in low:
-        return 0.0, False, True
-    amount = re.search(r"\d[\d.]*(?:,\d+)?", low)
-    value = float(amount.group().replace(".", "").replace(",", ".")) if amount else None
-    if value is not None and "€" not in low and "eur" not in low:
+        return 0.0, "EUR", negotiable, True
+    amount, currency = read_money(text, decimal_separator=",")
+    if amount is not None and currency is None:
         raise ParseError(f"price {text!r} has no € sign")
-    return value, bool(re.search(r"\bvb\b", low)), False
+    return amount, currency, negotiable, False
 
 
 def _listed_at(text: str | None, now: datetime) -> datetime | None:
-    """'Heute, 10:15', 'Gestern, 18:00' or '12.11.2025' (Berlin time) as UTC."""
-    found = _DATE.search(text or "")
-    if not found:
-        return None
-    word, hour, minute = found.group(1).lower(), found.group(2), found.group(3)
-    today = now.astimezone(BERLIN).date()
-    if word in ("heute", "gestern"):
-        day = today - timedelta(days=word == "gestern")
-    else:
-        day = datetime.strptime(word, "%d.%m.%Y").date()
-    clock = time(int(hour), int(minute)) if hour else time(0, 0)
-    return datetime.combine(day, clock, tzinfo=BERLIN).astimezone(UTC)
+    return read_date(text, ("de",), TIMEZONE, now) if text else None
 
 
-def _top_ad(item: LexborNode) -> bool:
-    """Whether the ad sits in a `li.is-topad` (a paid top ad)."""
-    node = item.parent
-    while node is not None:
-        if node.tag == "li" and "is-topad" in (node.attributes.get("class") or ""):
-            return True
-        node = node.parent
-    return False
+def _image(node: LexborNode) -> str | None:
+    """The first image address on the web (a saved page's local copies left out)."""
+    for image in node.css("img, [data-imgsrc]"):
+        if "logo" in (image.attributes.get("class") or ""):
+            continue  # a shop's logo on its ad's card
+        for name in ("data-imgsrc", "src", "data-src"):
+            value = (attribute(image, name) or "").strip()
+            if value.startswith(("https://", "http://")):
+                return value
+    return None
 
 
-def _item(item: LexborNode, url: str, now: datetime) -> dict[str, Any]:
-    href = attribute(item, "data-href") or first_attribute(item.css(".text-module-begin a"), "href")
-    if not href:
-        raise ParseError("no data-href link")
-    price_text = _text(item, _PRICE)
-    price, negotiable, free = _euro(price_text)
-    where = _text(item, ".aditem-main--top--left") or ""
+def _own_url(page: LexborHTMLParser) -> str | None:
+    """What the page says its address is (canonical link, og:url)."""
+    for css, name in (('link[rel="canonical"]', "href"), ('meta[property="og:url"]', "content")):
+        value = first_attribute(page.css(css), name)
+        if value and value.strip():
+            return value.strip()
+    return None
+
+
+def _says(page: LexborHTMLParser, words: tuple[str, ...]) -> bool:
+    """Whether one of the site's messages (not a card) holds one of the words."""
+    return any(
+        any(word in (node.text(separator=" ") or "").lower() for word in words)
+        for node in page.css(_MESSAGES)
+    )
+
+
+# Search pages
+
+
+def _ancestor_classes(node: LexborNode, levels: int = 3) -> str:
+    classes, parent = [], node.parent
+    while parent is not None and levels:
+        classes.append(parent.attributes.get("class") or "")
+        parent, levels = parent.parent, levels - 1
+    return " ".join(classes)
+
+
+def _card_of(link: LexborNode, ad_id: str) -> LexborNode:
+    """The largest element around an ad link that holds no other ad's link: the ad's card."""
+    node = link
+    while True:
+        parent = node.parent
+        if parent is None or parent.tag in _CARD_EDGES or node.tag in ("article", "li"):
+            return node
+        ids = {_ad_id(a.attributes.get("href")) for a in parent.css('a[href*="/s-anzeige/"]')}
+        if ids - {ad_id, None}:
+            return node
+        node = parent
+
+
+def _cards(page: LexborHTMLParser) -> list[tuple[str | None, LexborNode]]:
+    """(ad id, card) in page order: elements with data-adid, then ads known only by a link."""
+    cards = [(attribute(n, "data-adid"), n) for n in outermost(page.css("[data-adid]"))]
+    taken = {node.mem_id for _, node in cards}
+    scope = page.css_first("main") or page.body
+    for link in scope.css('a[href*="/s-anzeige/"]') if scope is not None else []:
+        ad_id = _ad_id(link.attributes.get("href"))
+        parent, inside = link, False
+        while parent is not None and not inside:
+            inside, parent = parent.mem_id in taken, parent.parent
+        if ad_id is None or inside:
+            continue
+        card = _card_of(link, ad_id)
+        if card.mem_id not in taken:
+            taken.add(card.mem_id)
+            cards.append((ad_id, card))
+    return cards
+
+
+def _card_href(card: LexborNode, ad_id: str | None) -> str | None:
+    href = attribute(card, "data-href")
+    if href:
+        return href
+    for link in card.css('a[href*="/s-anzeige/"]'):
+        if _ad_id(link.attributes.get("href")) == ad_id or ad_id is None:
+            return link.attributes.get("href")
+    return None
+
+
+def _card_title(card: LexborNode, href: str) -> str | None:
+    title = _text(card, ".text-module-begin") or next(
+        (t for h in card.css("h2, h3") if (t := _clean(" ".join(_pieces(h))))), None
+    )
+    if title:
+        return title
+    links = [
+        _clean(" ".join(_pieces(a))) for a in card.css("a") if attribute(a, "href") == href
+    ] + [_clean(attribute(img, "alt")) for img in card.css("img")]
+    # the longest wording (an image link's photo counter "5" is no title)
+    return max((t for t in links if t and _LETTER.search(t)), key=len, default=None)
+
+
+def _first_piece(pieces: list[str], pattern: re.Pattern[str]) -> str | None:
+    return next((p for p in pieces if pattern.match(p)), None)
+
+
+def _card_record(card: LexborNode, ad_id: str | None, now: datetime) -> dict[str, Any]:
+    href = _card_href(card, ad_id)
+    if not href or not ad_id:
+        raise ParseError("no ad id or /s-anzeige/ link")
+    pieces = _pieces(card)
+    price_text = (
+        _text(card, _PRICE)
+        or _text(card, "[class*=price]:not([class*=old])")
+        or _first_piece(pieces, _PRICE_TEXT)
+    )
+    price, currency, negotiable, free = _price(price_text)
+    negotiable = negotiable or "VB" in pieces
+    old = card.css_first("[class*=old-price], s, del")
+    old_price = _clean(old.text(separator=" ")) if old is not None else None
+    where = _text(card, ".aditem-main--top--left") or _first_piece(pieces, _PLACE_TEXT) or ""
     zip_code = re.match(r"(\d{5})\s+", where)
-    distance = re.search(r"\(\s*(\d+)\s*km\s*\)", where)
-    location = re.sub(r"\s*\(\s*\d+\s*km\s*\)", "", where).strip()
-    tags = [normalise_title(t) for t in own_text_pieces(item.css(f"{_SHIPPING}, .simpletag"))]
-    date_text = _text(item, ".aditem-main--top--right")
-    image = item.css_first(".aditem-image img")
+    distance = _DISTANCE.search(where)
+    date_text = _text(card, ".aditem-main--top--right") or _first_piece(pieces, _DATE_TEXT)
+    tags = [t for n in card.css(".simpletag") if (t := _clean(n.text()))]
+    tags = tags or [t for t in pieces if t in _TAGS]
+    details = _text(card, ".aditem-main--middle--tags")
+    classes = (card.attributes.get("class") or "") + " " + _ancestor_classes(card)
+    top_ad = "is-topad" in classes or "TOP" in pieces or bool(card.css_first("[class*=topad]"))
     attributes = {
         "negotiable": negotiable or None,
         "free": free or None,
         "shipping_possible": True if "Versand möglich" in tags else None,
+        "pickup_only": True if "Nur Abholung" in tags else None,
         "direct_buy": True if "Direkt kaufen" in tags else None,
-        "top_ad": True if _top_ad(item) else None,
+        "private_seller": True if "Von Privat" in tags else None,
+        "old_price": _price(old_price)[0] if old_price else None,
+        "top_ad": top_ad or None,
+        "highlight": True if "is-highlight" in classes else None,
         "zip_code": zip_code.group(1) if zip_code else None,
         "distance_km": int(distance.group(1)) if distance else None,
         "listed_raw": date_text,
-        "description": _text(item, ".aditem-main--middle--description"),
+        "details": [d.strip() for d in details.split("·") if d.strip()] if details else None,
+        "store": _text(card, ".aditem-main--middle--store-text"),
+        "description": _text(card, ".aditem-main--middle--description"),
         "currency_inferred_from": "host" if free else None,
     }
     return make_record(
         source=SOURCE,
-        listing_id=attribute(item, "data-adid"),
-        url=urljoin(url, href),
-        title=_text(item, ".text-module-begin a") or _text(item, ".text-module-begin"),
+        listing_id=ad_id,
+        url=_ad_url(href),
+        title=_card_title(card, href),
         price=price,
-        currency="EUR" if price is not None else None,
+        currency=currency,
         condition="unknown",
-        location=location or None,
-        image_url=(attribute(image, "src") or attribute(image, "data-imgsrc"))
-        if image is not None
-        else None,
+        location=_DISTANCE.sub("", where).strip() or None,
+        image_url=_image(card),
         listed_at=_listed_at(date_text, now),
         status="active",
         scraped_at=now,
@@ -131,48 +333,221 @@ def _item(item: LexborNode, url: str, now: datetime) -> dict[str, Any]:
     )
 
 
-def _page(body: bytes, url: str) -> LexborHTMLParser:
-    return html_results_page(
-        body,
-        url,
-        "article.aditem, #srchrslt-adtable",
-        _KA_BLOCK_MARKERS,
-        _EMPTY_MARKERS,
-        "no kleinanzeigen result list (article.aditem) found",
+def _search_page(
+    page: LexborHTMLParser, url: str, now: datetime
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """One record per ad id; a top ad repeating an organic ad is kept once (the organic card's
+    fields fill what the top ad's lacks, such as its date)."""
+    records: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+    for index, (ad_id, card) in enumerate(_cards(page)):
+        try:
+            record = _card_record(card, ad_id, now)
+        except (ParseError, ValueError) as exc:
+            problems.append(f"{url}: card {index} ({ad_id or 'no ad id'}) skipped: {exc}")
+            continue
+        kept = records.setdefault(record["listing_id"], record)
+        if kept is not record:
+            for key, value in record.items():
+                if kept[key] is None:
+                    kept[key] = value
+            kept["attributes"] = {**record["attributes"], **kept["attributes"]}
+    return list(records.values()), problems
+
+
+# Ad pages (VIP)
+
+
+def _is_ad_page(page: LexborHTMLParser) -> bool:
+    if page.css_matches("#viewad-title, #viewad-product, #viewad-main-info"):
+        return True
+    if page.css_matches('meta[property="og:type"][content="product"]'):
+        return True
+    return _ad_id(_own_url(page)) is not None
+
+
+def _status_badges(page: LexborHTMLParser, body: bytes) -> list[str]:
+    """The ad's status words ("Reserviert", "Gelöscht", "Nicht mehr verfügbar"): the flags the
+    page's script draws its veil from, and any badge already shown."""
+    flags = _veil_flags(body)
+    words = [word for flag, word in _VEIL_FLAGS.items() if flag in flags]
+    for badge in page.css(".pvap-reserved-title, .pvap-reserved-image-veil"):
+        hidden, node = False, badge
+        while node is not None and not hidden:
+            hidden, node = node.is_element_node and _struck_or_hidden(node), node.parent
+        text = _clean(badge.text(separator=" "))
+        word = _clean(text.rstrip("• ")) if text else None
+        if not hidden and word and word not in words:
+            words.append(word)
+    return words
+
+
+def _veil_flags(body: bytes) -> set[str]:
+    """The ad page's state flags set to true in its script (`showPausedVeil: true`)."""
+    return {m.group(1).decode() for m in _VEIL_FLAG.finditer(body) if m.group(2) == b"true"}
+
+
+def _status_or_hidden(node: LexborNode) -> bool:
+    return "pvap-reserved-title" in (node.attributes.get("class") or "") or _struck_or_hidden(node)
+
+
+def _ad_title(page: LexborHTMLParser) -> tuple[str | None, list[str]]:
+    """The ad's title without status prefixes, and the prefixes written into it as text."""
+    node = page.css_first("#viewad-title") or page.css_first("main h1, h1")
+    if node is None:
+        return None, []
+    own = text_pieces_outside(node, _status_or_hidden)
+    title, words = _clean(" ".join(own)) or "", []
+    while found := _STATUS_PREFIX.match(title):
+        words.append(found.group(1))
+        title = title[found.end() :]
+    return title or None, words
+
+
+def _details(page: LexborHTMLParser) -> dict[str, str]:
+    """The ad's detail list ("Zustand: Gut", "Wohnfläche: 11 m²")."""
+    details = {}
+    for item in page.css(".addetailslist--detail"):
+        value = item.css_first(".addetailslist--detail--value")
+        label = _clean(" ".join(own_text_pieces([item])))
+        if value is not None and label:
+            details[label] = _clean(value.text(separator=" ")) or ""
+    return details
+
+
+def _seller(page: LexborHTMLParser) -> tuple[str | None, str | None]:
+    """The seller's user id and name, from the link to their other ads."""
+    for link in page.css(
+        "#viewad-contact a[href*='userId='], #viewad-profile-box a[href*='userId='], "
+        ".userprofile-vip a[href*='userId='], a[href*='s-bestandsliste'][href*='userId=']"
+    ):
+        if "badge" in (link.attributes.get("class") or ""):
+            continue  # the round initial before the name
+        user = parse_qs(urlsplit(link.attributes.get("href") or "").query).get("userId")
+        name = _clean(link.text(separator=" "))
+        if user and name:
+            return user[0], name
+    return None, None
+
+
+def _ad_record(
+    page: LexborHTMLParser, body: bytes, url: str, now: datetime, gone: bool
+) -> tuple[dict[str, Any], list[str]]:
+    products, _, problems = schema_org.products_with_problems(body, url)
+    data = products[0] if products else {}
+    title, prefix_words = _ad_title(page)
+    if not title and data.get("title"):
+        title, prefix_words = _STATUS_PREFIX.sub("", data["title"]), []
+    id_box = _text(page, "#viewad-ad-id-box") or ""
+    ad_id = (
+        next(iter(re.findall(r"\d{6,}", id_box)), None)
+        or _ad_id(_own_url(page))
+        or _ad_id(url)
+        or data.get("sku")
     )
+    own_url = _own_url(page) or url
+    price_text = _text(page, "#viewad-price")
+    price, currency, negotiable, free = _price(price_text)
+    if price is None and not price_text and data.get("price") is not None:
+        price, currency = data["price"], data.get("currency")
+    shipping_text = _text(page, ".boxedarticle--details--shipping")
+    shipping = read_money(shipping_text, decimal_separator=",")[0] if shipping_text else None
+    extra = page.css_first("#viewad-extra-info")
+    date_text = _first_piece(_pieces(extra), _DATE_TEXT) if extra is not None else None
+    details = _details(page)
+    condition_raw = details.get("Zustand")
+    seller_id, seller_name = _seller(page)
+    words = prefix_words + [w for w in _status_badges(page, body) if w not in prefix_words]
+    if gone and not words:
+        words.append("Nicht mehr verfügbar")  # the site's message above the ad
+    image = page.css_first("#viewad-image")
+    crumbs = [c for n in page.css(".breadcrump-link") if (c := _clean(n.text(separator=" ")))]
+    attributes = {
+        "negotiable": negotiable or None,
+        "free": free or None,
+        "reserved": True if any(w.lower() == "reserviert" for w in words) else None,
+        "status_raw": " • ".join(words) or None,
+        "pickup_only": True if shipping_text and "abholung" in shipping_text.lower() else None,
+        "listed_raw": date_text,
+        "details": details or None,
+        "features": [f for n in page.css(".checktag") if (f := _clean(n.text()))] or None,
+        "seller_name": seller_name or data.get("seller"),
+        "description": _text(page, "#viewad-description-text") or data.get("description"),
+        "currency_inferred_from": "host" if free else None,
+    }
+    record = make_record(
+        source=SOURCE,
+        listing_id=ad_id,
+        url=_ad_url(own_url) if _ad_id(own_url) else data.get("url") or url,
+        title=title,
+        price=price,
+        currency=currency,
+        shipping_price=shipping,
+        condition=CONDITIONS.get((condition_raw or "").lower(), "unknown"),
+        condition_raw=condition_raw,
+        category_raw=crumbs[-1] if len(crumbs) > 1 else data.get("category"),
+        location=_text(page, "#viewad-locality") or data.get("location"),
+        seller_id=seller_id,
+        image_url=(_image(image) if image is not None else None) or data.get("image"),
+        listed_at=_listed_at(date_text, now),
+        status="removed" if words else "active",
+        scraped_at=now,
+        attributes={key: value for key, value in attributes.items() if value is not None},
+    )
+    return record, problems
 
 
 def parse_with_problems(
     body: bytes, url: str, *, now: datetime | None = None
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Parse a search page into records (one per data-adid) plus one message per skipped ad."""
-    now = now or datetime.now(UTC)
-    records, problems, seen = [], [], set()
-    for index, item in enumerate(_page(body, url).css("article.aditem")):
-        adid = attribute(item, "data-adid")
-        if adid in seen:
-            continue
+    """Parse a search page (one record per ad id) or an ad page (the ad), plus one message per
+    card that could not be read. A page saying the ad is gone or that nothing was found gives
+    no records; a page with neither ads nor such words raises ParseError (BlockedPageError for
+    a block page)."""
+    now = now or _clock()
+    page = html_tree(body)
+    gone = _says(page, _REMOVED_WORDS)
+    if _is_ad_page(page):
         try:
-            if not adid:
-                raise ParseError("no data-adid")
-            records.append(_item(item, url, now))
-            seen.add(adid)
+            record, problems = _ad_record(page, body, url, now, gone)
         except (ParseError, ValueError) as exc:
-            problems.append(f"{url}: ad {index} ({adid or 'no adid'}) skipped: {exc}")
-    if body and b"</html>" not in body[-2000:].lower():
-        problems.append(f"{url}: page looks truncated (no closing </html>)")
+            if gone:  # a deleted ad's page without the ad's data
+                return [], []
+            raise ParseError(f"{url}: ad page not readable: {exc}") from exc
+        records = [record]
+    elif gone or _says(page, _EMPTY_WORDS):
+        # a deleted ad redirects to a search page with this message; a search without matches
+        # may show other regions' ads below it: neither are results
+        return [], []
+    else:
+        records, problems = _search_page(page, url, now)
+    if body:
+        problems += truncation_problems(body, url)
+    if not records and all("truncated" in p for p in problems):
+        reason = block_reason(body, PAGE_MARKERS)
+        if reason:
+            raise BlockedPageError(f"{url}: {reason}")
+        raise ParseError(f"{url}: no kleinanzeigen ad found ({PAGE_MARKERS.expected})")
     return records, problems
 
 
 def parse(body: bytes, url: str, *, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Parse a kleinanzeigen.de search result page into canonical records."""
+    """Parse a kleinanzeigen.de search or ad page into canonical records."""
     return parse_with_problems(body, url, now=now)[0]
 
 
 def next_page(body: bytes, url: str) -> str | None:
-    """The absolute URL of the `a.pagination-next` link, or None on the last page."""
-    href = first_attribute(_page(body, url).css("a.pagination-next"), "href")
-    return urljoin(url, href) if href and href.strip() else None
+    """The absolute URL of the next result page (`a.pagination-next`, `rel=next`), or None on
+    the last page; BlockedPageError for a block page."""
+    reason = block_reason(body, PAGE_MARKERS)
+    if reason:
+        raise BlockedPageError(f"{url}: {reason}")
+    page = html_tree(body)
+    href = first_attribute(page.css("a.pagination-next, a[rel=next], link[rel=next]"), "href")
+    if not href or not href.strip():
+        return None
+    base = url if urlsplit(url).scheme in ("http", "https") else (_own_url(page) or SITE)
+    return urljoin(base, href.strip())
 
 
 # Searching: where a saved search's crawl starts on this marketplace.
