@@ -38,6 +38,7 @@ from arb_pipeline.defs.resources import (
     MarketplacesResource,
     SandboxResource,
 )
+from arb_pipeline.defs.trades.assets import trades_ledger
 from arb_pipeline.defs.warehouse.assets import dbt_resource, opportunity_models, warehouse_models
 from arb_pipeline.paths import ArbHome
 
@@ -79,6 +80,7 @@ defs = dg.Definitions(
         opportunity_models,
         market_report,
         search_alerts,
+        trades_ledger,
     ],
     asset_checks=[*raw_listings_freshness, every_source_fresh],
     jobs=[
