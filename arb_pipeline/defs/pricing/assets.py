@@ -9,6 +9,7 @@ import polars as pl
 from arb_pipeline.defs.resources import ArbHomeResource
 from arb_pipeline.pricing.sell_through import fit_sell_through
 from arb_pipeline.pricing.versions import load_current, load_sell_through, train_version
+from arb_pipeline.trades.comps import own_sales, with_own_sales
 from arb_pipeline.warehouse import query
 
 # Model columns beyond the canonical ones: the warehouse's product key and the few marketplace
@@ -70,7 +71,9 @@ def resale_model(
     """Resale value model (p10/p50/p90) trained on sold comps, plus a sell-through model on
     ended listings; one version per run, made current only if not worse than the current one."""
     home = arb_home.home()
-    comps = query(home.warehouse, COMPS_SQL)
+    # the user's own sales (fct_trades, as of the last build) count OWN_SALE_WEIGHT times; not a
+    # declared dependency: fct_trades is downstream of this model through the trades snapshot
+    comps = with_own_sales(query(home.warehouse, COMPS_SQL), own_sales(home.warehouse))
     version, model, decision = train_version(home.models, comps)
     metrics = (model.card.get("metrics") or {}).get("model") or {}
     coverage = metrics.get("coverage_p10_p90")
