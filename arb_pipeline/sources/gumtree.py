@@ -253,8 +253,8 @@ def _says_removed(page: LexborHTMLParser) -> bool:
     """Whether the visible page says the ad expired or was deleted (scripts left out: their
     message catalogues hold the same words)."""
     body = page.body
-    text = normalise_title(" ".join(text_pieces_outside(body, _hidden))) if body else ""
-    return any(phrase in text.lower() for phrase in _REMOVED_WORDING)
+    text = normalise_title(" ".join(text_pieces_outside(body, _hidden))).lower() if body else ""
+    return any(phrase in text for phrase in _REMOVED_WORDING)
 
 
 def _detail(page: LexborHTMLParser, url: str) -> dict[str, Any] | None:
@@ -331,9 +331,14 @@ def _page(body: bytes, url: str) -> tuple[str, LexborHTMLParser]:
     """Which page this is ('search' or 'detail') and its tree; raises when it is neither. An
     expired ad's page is a detail page even when it lists similar ads below."""
     page = html_tree(body)
-    if page.css_matches(_DETAIL_MARKERS) or _says_removed(page):
+    if page.css_matches(_DETAIL_MARKERS):
         return "detail", page
-    if page.css_matches(_TILES):
+    tiles = page.css_matches(_TILES)
+    if tiles and page.css_matches(_SEARCH_MARKERS):  # a search page: no need to read its text
+        return "search", page
+    if _says_removed(page):
+        return "detail", page
+    if tiles:
         return "search", page
     if truncated := truncation_problems(body, url):  # a cut-off download, not a block page
         raise ParseError(f"{truncated[0]}: no ad tiles or ad found")

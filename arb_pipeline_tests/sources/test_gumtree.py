@@ -355,3 +355,11 @@ def test_live_ad_with_removed_words_only_in_its_scripts_is_active() -> None:
 )
 def test_block_pages_are_blocked_states(body: bytes) -> None:
     assert read_page(gumtree, body, URL).state == BLOCKED
+
+
+def test_expired_ad_listing_similar_ads_is_removed_not_a_search() -> None:
+    similar = f'<div class="similar-ads">{_tile("1001")}{_tile("1002")}</div>'
+    body = _ad_page("To ogłoszenie wygasło.", with_ad=False).replace(
+        b"</body>", f"{similar}</body>".encode()
+    )
+    assert read_page(gumtree, body, AD_URL) == PageResult(REMOVED)
