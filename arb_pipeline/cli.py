@@ -62,8 +62,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     home = ArbHome.from_env(args.home).ensure()
     result = run_demo(home)
+    for skipped in result.skipped:
+        print(f"skipped: {skipped}", file=sys.stderr)
     for failure in result.ingest_failures:
         print(f"ingest problem: {failure}", file=sys.stderr)
+    if result.undelivered:
+        undelivered = f"{result.undelivered} alert(s) not delivered; the next run sends them"
+        print(undelivered, file=sys.stderr)
     print(f"ARB_HOME: {home.root}")
     print(f"Deals found (alerted once each; {result.alerts_sent} new email(s) this run):")
     header = f"{'source':<22} {'title':<48} {'price':>9} {'p50':>9} {'profit':>9} {'margin':>7}"
@@ -85,8 +90,14 @@ def cmd_model_fit(args: argparse.Namespace) -> int:
     """Fit the resale model on a CSV/Parquet file."""
     from arb_pipeline.pricing.model import fit_file
 
-    card = fit_file(Path(args.train), Path(args.out))
+    card = fit_file(Path(args.train), Path(args.out), tuple(args.allow_feature))
     print(json.dumps(card.get("metrics"), indent=2, default=str))
+    for leak in card.get("excluded_leaky_columns") or []:
+        print(
+            f"left out {leak['column']}: alone it predicts log price with out-of-fold R2 "
+            f"{leak['out_of_fold_r2']} (a target leak); --allow-feature {leak['column']} keeps it",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -229,6 +240,13 @@ def build_parser() -> argparse.ArgumentParser:
     fit = model.add_parser("fit", help="fit on a CSV/Parquet file with title and price")
     fit.add_argument("--train", required=True)
     fit.add_argument("--out", required=True)
+    fit.add_argument(
+        "--allow-feature",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="keep a column the target-leakage guard would leave out (repeatable)",
+    )
     fit.set_defaults(handler=cmd_model_fit)
     predict = model.add_parser("predict", help="write pred_p10/p50/p90 for each input row")
     predict.add_argument("--model", required=True)

@@ -1,6 +1,10 @@
 """Resale-value model on log1p(price): a ridge over TF-IDF, one-hot and numeric features, then
 gradient-boosted trees over the ridge's output and the structured columns, blended by
-out-of-fold error; p10/p90 from the blend's out-of-fold residual quantiles."""
+out-of-fold error; p10/p90 split-conformal from the blend's out-of-fold residuals, per exit
+marketplace and predicted-price tercile (Mondrian), wider where an exit has few comps.
+
+Before fitting, a target-leakage guard leaves out any numeric column that alone predicts log
+price with out-of-fold R^2 above LEAK_R2 (the listing's own earlier or converted price)."""
 
 from __future__ import annotations
 
@@ -49,6 +53,12 @@ PREDICT_CHUNK_ROWS = 100_000
 RIDGE_TOL = 3e-4
 RIDGE_MAX_ITER = 1000
 SEED = 0
+EXIT_COLUMN = "marketplace"  # where a comp sold / where a listing would be resold
+LEAK_R2 = 0.85  # alone this good on log price: a leak (Mercari originalPrice scores 0.87)
+LEAK_MAX_BINS = 200
+MIN_CELL_RESIDUALS = 40  # fewer out-of-fold residuals in an exit x tercile: the tercile's own
+MIN_EXIT_COMPS = 100  # an exit with fewer comps gets its interval widened, up to EXIT_WIDEN
+EXIT_WIDEN = 1.5  # an exit never seen in training: the pooled offsets x 1.5
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model_card.json"
 _NULLS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"]
@@ -67,14 +77,39 @@ class ResaleModel:
     trees: tree_stage.TreeStage | None = None
     tree_weight: float = 0.0
     blank_residuals: tuple[float, float] | None = None  # p10/p90 for rows without categoricals
+    intervals: GroupIntervals | None = None
+    # the blend's out-of-fold log price per row of the training frame (NaN for rows not
+    # trained on); kept in memory for the sell-through model, never saved
+    out_of_fold_log_price: np.ndarray | None = field(default=None, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "out_of_fold_log_price": None}
+
+    def predict_exits(self, frame: pl.DataFrame, exits: list[str]) -> pl.DataFrame:
+        """One row per input row and exit marketplace (row order, then exits' order): the input
+        row index (`row`), `exit_marketplace` and predict()'s columns with that exit as
+        the `marketplace` column."""
+        parts = []
+        for exit_marketplace in exits:
+            rows = frame.with_columns(pl.lit(exit_marketplace, pl.String).alias(EXIT_COLUMN))
+            parts.append(
+                self.predict(rows).with_columns(
+                    row=pl.int_range(frame.height, dtype=pl.UInt32),
+                    exit_marketplace=pl.lit(exit_marketplace, pl.String),
+                )
+            )
+        if not parts:
+            raise ValueError("predict_exits needs at least one exit marketplace")
+        return pl.concat(parts).sort("row", maintain_order=True)
 
     def predict(self, frame: pl.DataFrame) -> pl.DataFrame:
         """One row per input row, in order: pred_p10/p50/p90, no_title, currency."""
         center, low, high = np.empty(0), np.empty(0), np.empty(0)
         for start in range(0, frame.height, PREDICT_CHUNK_ROWS):
             prepared = prepare(frame[start : start + PREDICT_CHUNK_ROWS], self.spec)
-            center = np.concatenate([center, self._center(prepared)])
-            chunk_low, chunk_high = self._residuals(prepared)
+            chunk_center = self._center(prepared)
+            center = np.concatenate([center, chunk_center])
+            chunk_low, chunk_high = self._residuals(prepared, chunk_center)
             low, high = np.concatenate([low, chunk_low]), np.concatenate([high, chunk_high])
         return pl.DataFrame(
             {
@@ -109,17 +144,29 @@ class ResaleModel:
             total += transformer.transform(data) @ ridge.coef_[block]
         return total
 
-    def _residuals(self, prepared: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Interval offsets: wider for rows whose marketplace gave no categorical column."""
-        low = np.full(prepared.height, self.residual_p10)
-        high = np.full(prepared.height, self.residual_p90)
-        if self.blank_residuals and self.spec.categorical:
+    def _residuals(
+        self, prepared: pl.DataFrame, center: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Interval offsets: per exit and price tercile; wider for rows whose marketplace gave
+        no categorical column."""
+        if self.intervals is not None:
+            low, high = self.intervals.offsets(center, _exits(prepared, self.spec))
+        else:
+            low = np.full(prepared.height, self.residual_p10)
+            high = np.full(prepared.height, self.residual_p90)
+        described = [c for c in self.spec.categorical if c != EXIT_COLUMN]
+        if self.blank_residuals and described:
             blank = (
-                prepared.select(pl.all_horizontal(pl.col(c) == "" for c in self.spec.categorical))
+                prepared.select(pl.all_horizontal(pl.col(c) == "" for c in described))
                 .to_series()
                 .to_numpy()
             )
-            low[blank], high[blank] = self.blank_residuals
+            if self.intervals is None:
+                low[blank], high[blank] = self.blank_residuals
+            else:  # the row's own group offsets, stretched as much as title-only rows need
+                pooled = self.residual_p90 - self.residual_p10
+                stretch = (self.blank_residuals[1] - self.blank_residuals[0]) / max(pooled, 1e-9)
+                low[blank], high[blank] = low[blank] * stretch, high[blank] * stretch
         return low, high
 
     def _center(self, prepared: pl.DataFrame) -> np.ndarray:
@@ -139,6 +186,136 @@ class ResaleModel:
         return load_artifact(cls, directory, MODEL_FILE)
 
 
+@dataclass
+class GroupIntervals:
+    """Split-conformal p10/p90 log offsets per (exit marketplace, predicted-price tercile),
+    from out-of-fold residuals; cells with few residuals use their tercile's, widened when
+    the exit itself has few comps."""
+
+    tercile_edges: tuple[float, float]
+    terciles: list[tuple[float, float]]
+    cells: dict[tuple[str, int], tuple[float, float]]
+    exit_comps: dict[str, int]
+
+    @classmethod
+    def fit(cls, centre: np.ndarray, residuals: np.ndarray, exits: np.ndarray) -> GroupIntervals:
+        """Learn the offsets from out-of-fold centres, residuals and the rows' exits."""
+        edges = tuple(float(e) for e in np.quantile(centre, [1 / 3, 2 / 3]))
+        tercile = np.searchsorted(edges, centre)
+        terciles = [
+            _conformal(residuals[tercile == t]) if (tercile == t).any() else _conformal(residuals)
+            for t in range(3)
+        ]
+        cells = {}
+        names, counts = np.unique(exits, return_counts=True)
+        for name in names:
+            for t in range(3):
+                rows = (exits == name) & (tercile == t)
+                if rows.sum() >= MIN_CELL_RESIDUALS:
+                    cells[(str(name), t)] = _conformal(residuals[rows])
+        comps = {str(n): int(c) for n, c in zip(names, counts, strict=True)}
+        return cls(edges, terciles, cells, comps)
+
+    def offsets(self, centre: np.ndarray, exits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """p10 and p90 log offsets for rows with these centres and exits ('' = none given)."""
+        tercile = np.searchsorted(self.tercile_edges, centre)
+        low, high = np.empty(len(centre)), np.empty(len(centre))
+        for t in range(3):
+            low[tercile == t], high[tercile == t] = self.terciles[t]
+        for name in np.unique(exits):
+            rows = exits == name
+            for t in range(3):
+                cell = self.cells.get((str(name), t))
+                if cell is not None:
+                    low[rows & (tercile == t)], high[rows & (tercile == t)] = cell
+            if name != "":
+                widen = self.widening(str(name))
+                low[rows], high[rows] = low[rows] * widen, high[rows] * widen
+        return low, high
+
+    def widening(self, exit_marketplace: str) -> float:
+        """1 for an exit with MIN_EXIT_COMPS comps or more, up to EXIT_WIDEN for an unseen one:
+        the model knows little about the price level of an exit it has few sales from."""
+        if not self.exit_comps or set(self.exit_comps) == {""}:
+            return 1.0  # the data has no exit column at all: nothing to widen for
+        seen = min(self.exit_comps.get(exit_marketplace, 0), MIN_EXIT_COMPS)
+        return 1 + (EXIT_WIDEN - 1) * (1 - seen / MIN_EXIT_COMPS)
+
+    def describe(self) -> dict[str, Any]:
+        """Plain dict for the model card."""
+        return {
+            "tercile_edges_log_price": list(self.tercile_edges),
+            "tercile_offsets": [list(t) for t in self.terciles],
+            "exit_tercile_offsets": {f"{e}|{t}": list(v) for (e, t), v in self.cells.items()},
+            "exit_comps": self.exit_comps,
+            "min_exit_comps_before_widening": MIN_EXIT_COMPS,
+        }
+
+
+def _conformal(residuals: np.ndarray) -> tuple[float, float]:
+    """Split-conformal p10/p90 offsets: the floor((n+1)/10)-th and ceil(9(n+1)/10)-th order
+    statistics, so that a new residual falls between them with probability >= 0.8."""
+    ordered, n = np.sort(residuals), len(residuals)
+    low = ordered[max(int(np.floor((n + 1) * 0.1)), 1) - 1]
+    high = ordered[min(int(np.ceil((n + 1) * 0.9)), n) - 1]
+    return min(float(low), 0.0), max(float(high), 0.0)
+
+
+def _exits(prepared: pl.DataFrame, spec: FeatureSpec) -> np.ndarray:
+    if EXIT_COLUMN not in spec.categorical:
+        return np.full(prepared.height, "", dtype=object)
+    return prepared[EXIT_COLUMN].to_numpy().astype(object)
+
+
+def find_leaks(
+    frame: pl.DataFrame, allow: tuple[str, ...] | list[str] = ()
+) -> list[dict[str, Any]]:
+    """Numeric columns that alone predict log price with out-of-fold R^2 > LEAK_R2 (binned
+    means, 5 folds): the listing's own price in another guise. Columns in `allow` are kept.
+    String columns are not checked: a product key legitimately determines the price."""
+    data = _training_rows(frame)
+    if data.height < 20:
+        return []
+    target = np.log1p(data["price"].to_numpy())
+    leaks = []
+    for name in infer_spec(data).numeric:
+        if name in allow:
+            continue
+        values = data[name].cast(pl.Float64, strict=False).fill_nan(None).to_numpy()
+        r2 = _single_column_r2(values, target)
+        if r2 > LEAK_R2:
+            leaks.append({"column": name, "out_of_fold_r2": round(r2, 4)})
+    return leaks
+
+
+def _single_column_r2(values: np.ndarray, target: np.ndarray) -> float:
+    """Out-of-fold R^2 of log price from quantile bins of one column (nulls are one bin)."""
+    known = ~np.isnan(values)
+    if known.sum() < 10:
+        return 0.0
+    bins = int(np.clip(len(values) // 20, 10, LEAK_MAX_BINS))
+    edges = np.unique(np.quantile(values[known], np.linspace(0, 1, bins + 1)[1:-1]))
+    codes = np.where(known, np.searchsorted(edges, np.nan_to_num(values)), len(edges) + 1)
+    n_codes = len(edges) + 2
+    predicted = np.empty(len(target))
+    for train_idx, test_idx in KFold(5, shuffle=True, random_state=SEED).split(target):
+        sums = np.bincount(codes[train_idx], target[train_idx], n_codes)
+        counts = np.bincount(codes[train_idx], minlength=n_codes)
+        mean = float(target[train_idx].mean())
+        means = np.where(counts > 0, sums / np.maximum(counts, 1), mean)
+        predicted[test_idx] = means[codes[test_idx]]
+    total = float(np.sum((target - target.mean()) ** 2))
+    return 1 - float(np.sum((target - predicted) ** 2)) / total if total > 0 else 0.0
+
+
+def guard_leaks(
+    frame: pl.DataFrame, allow: tuple[str, ...] | list[str] = ()
+) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+    """The frame without its leaking columns (find_leaks), and those columns with their R^2."""
+    leaks = find_leaks(frame, allow)
+    return frame.drop([leak["column"] for leak in leaks]), leaks
+
+
 def read_table(path: Path) -> pl.DataFrame:
     """Read a CSV or Parquet file (by suffix); ValueError naming the file otherwise."""
     path = Path(path)
@@ -153,25 +330,42 @@ def read_table(path: Path) -> pl.DataFrame:
         raise ValueError(f"{path}: cannot read table: {error}") from error
 
 
-def fit_model(frame: pl.DataFrame) -> ResaleModel:
-    """Fit on rows with a positive price in the main currency; card holds a holdout evaluation."""
-    metrics = evaluate(frame) if _training_rows(frame).height >= 20 else None
+def fit_model(frame: pl.DataFrame, allow_features: tuple[str, ...] = ()) -> ResaleModel:
+    """Fit on rows with a positive price in the main currency; card holds a holdout evaluation
+    and the columns left out as target leaks (unless named in allow_features)."""
+    frame, leaks = guard_leaks(frame, allow_features)
+    metrics = evaluate(frame, allow_features=allow_features) if _enough(frame) else None
+    if metrics is not None:
+        metrics["excluded_leaky_columns"] = leaks  # found before the split, on every row
     model = _fit(frame)
     model.card["metrics"] = metrics
+    model.card["excluded_leaky_columns"] = leaks
     return model
 
 
 def evaluate(
-    frame: pl.DataFrame, time_column: str | None = "listed_at", test_fraction: float = 0.2
+    frame: pl.DataFrame,
+    time_column: str | None = "listed_at",
+    test_fraction: float = 0.2,
+    allow_features: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Holdout metrics (newest rows by time_column, else a seeded random split) vs baselines."""
-    return evaluate_holdout(frame, time_column, test_fraction)[0]
+    return evaluate_holdout(frame, time_column, test_fraction, allow_features)[0]
+
+
+def _enough(frame: pl.DataFrame) -> bool:
+    return _training_rows(frame).height >= 20
 
 
 def evaluate_holdout(
-    frame: pl.DataFrame, time_column: str | None = "listed_at", test_fraction: float = 0.2
+    frame: pl.DataFrame,
+    time_column: str | None = "listed_at",
+    test_fraction: float = 0.2,
+    allow_features: tuple[str, ...] = (),
 ) -> tuple[dict[str, Any], pl.DataFrame]:
-    """evaluate(), plus the holdout rows with the held-out model's pred_p10/p50/p90."""
+    """evaluate(), plus the holdout rows with the held-out model's pred_p10/p50/p90.
+    Leaking columns (find_leaks) are left out first."""
+    frame, leaks = guard_leaks(frame, allow_features)
     data = _training_rows(frame)
     if data.height < 2:
         raise ValueError(f"need at least 2 rows with a positive price, got {data.height}")
@@ -207,8 +401,39 @@ def evaluate_holdout(
         "baseline_group_median": _metrics(y_test, _group_median(train, test, median)),
         "baseline_tfidf_ridge": _metrics(y_test, ridge_pred),
         "baseline_ridge_all_columns": _metrics(y_test, _to_price(model.ridge_log_price(test))),
+        "coverage_by_tercile": _coverage_by_tercile(y_test, pred),
+        "coverage_by_exit": _coverage_by_exit(test, y_test, pred),
+        "excluded_leaky_columns": leaks,
     }
     return report, test.hstack(pred.select("pred_p10", "pred_p50", "pred_p90"))
+
+
+def _coverage_by_tercile(y: np.ndarray, pred: pl.DataFrame) -> dict[str, Any]:
+    """p10-p90 coverage within terciles of the predicted p50 and of the actual price."""
+    covered = (pred["pred_p10"].to_numpy() <= y) & (y <= pred["pred_p90"].to_numpy())
+    result: dict[str, Any] = {}
+    for by, values in (("predicted", pred["pred_p50"].to_numpy()), ("actual", y)):
+        tercile = np.searchsorted(np.quantile(values, [1 / 3, 2 / 3]), values)
+        result[by] = [
+            round(float(covered[tercile == t].mean()), 4) if (tercile == t).any() else None
+            for t in range(3)
+        ]
+    return result
+
+
+def _coverage_by_exit(test: pl.DataFrame, y: np.ndarray, pred: pl.DataFrame) -> dict[str, Any]:
+    """p10-p90 coverage and rows per exit marketplace of the holdout (when it has one)."""
+    if EXIT_COLUMN not in test.columns:
+        return {}
+    covered = (pred["pred_p10"].to_numpy() <= y) & (y <= pred["pred_p90"].to_numpy())
+    exits = test[EXIT_COLUMN].cast(pl.String).fill_null("").to_numpy()
+    return {
+        str(name): {
+            "rows": int((exits == name).sum()),
+            "coverage": round(float(covered[exits == name].mean()), 4),
+        }
+        for name in np.unique(exits)
+    }
 
 
 def format_report(report: dict[str, Any]) -> str:
@@ -219,7 +444,7 @@ def format_report(report: dict[str, Any]) -> str:
         f"  {'':26} {'RMSLE':>7} {'MAE':>9} {'medAPE':>7} {'cov80':>6}",
     ]
     for name, m in report.items():
-        if isinstance(m, dict):
+        if isinstance(m, dict) and "rmsle" in m:
             cov = "-" if m["coverage_p10_p90"] is None else f"{m['coverage_p10_p90']:.3f}"
             lines.append(
                 f"  {name:26} {m['rmsle']:7.4f} {m['mae']:9.2f} {m['median_ape']:7.3f} {cov:>6}"
@@ -227,6 +452,19 @@ def format_report(report: dict[str, Any]) -> str:
     ridge = min(report[name]["rmsle"] for name in RIDGE_BASELINES)
     gain = 100 * (1 - report["model"]["rmsle"] / ridge)
     lines.append(f"  model vs the better ridge baseline: {gain:.1f}% lower RMSLE")
+    terciles = report.get("coverage_by_tercile") or {}
+    if terciles:
+        lines.append(f"  coverage by predicted-price tercile {terciles['predicted']}")
+        lines.append(f"  coverage by actual-price tercile {terciles['actual']}")
+    for name, cell in (report.get("coverage_by_exit") or {}).items():
+        lines.append(
+            f"  coverage at exit {name or '(none)'}: {cell['coverage']} ({cell['rows']} rows)"
+        )
+    for leak in report.get("excluded_leaky_columns") or []:
+        lines.append(
+            f"  left out as a target leak: {leak['column']} "
+            f"(alone predicts log price with out-of-fold R2 {leak['out_of_fold_r2']})"
+        )
     return "\n".join(lines)
 
 
@@ -241,9 +479,9 @@ def _group_median(train: pl.DataFrame, test: pl.DataFrame, fallback: float) -> n
     return joined["price"].fill_null(fallback).to_numpy()
 
 
-def fit_file(train: Path, out: Path) -> dict[str, Any]:
+def fit_file(train: Path, out: Path, allow_features: tuple[str, ...] = ()) -> dict[str, Any]:
     """Read a training table, fit, save the model into out, return the model card."""
-    model = fit_model(read_table(train))
+    model = fit_model(read_table(train), allow_features)
     model.save(out)
     return model.card
 
@@ -267,7 +505,9 @@ def predict_file(model_dir: Path, input_path: Path, out_path: Path) -> int:
 
 def _fit(frame: pl.DataFrame) -> ResaleModel:
     currency = _training_currency(frame)
-    data = _training_rows(frame)
+    data = _training_rows(frame.with_row_index("_input_row"))
+    input_rows = data["_input_row"].to_numpy()
+    data = data.drop("_input_row")
     if data.height == 0:
         raise ValueError("no training rows: need a positive `price` on at least one row")
     spec = infer_spec(data)
@@ -293,10 +533,14 @@ def _fit(frame: pl.DataFrame) -> ResaleModel:
     if splits and data.height >= tree_stage.MIN_ROWS:
         trees, weight, oof, oof_blank = _fit_trees(features, spec, target, oof, oof_blank, splits)
     blank_low = blank_high = None
+    intervals, out_of_fold = None, None
     if splits:
         residuals = target - oof
         if spec.categorical:
             blank_low, blank_high = _interval(target - oof_blank)
+        intervals = GroupIntervals.fit(oof, residuals, _exits(features, spec))
+        out_of_fold = np.full(frame.height, np.nan)
+        out_of_fold[input_rows] = oof
     low, high = _interval(residuals)
     start = np.mean(coefs, axis=0) if coefs else None  # warm start from the folds
     ridge = _fit_augmented(matrix, blank, target, start)
@@ -314,7 +558,9 @@ def _fit(frame: pl.DataFrame) -> ResaleModel:
             "title_derived": list(TITLE_FEATURES),
         },
         "interval": {
-            "method": f"{folds}-fold out-of-fold residual quantiles",
+            "method": f"split-conformal on {folds}-fold out-of-fold residuals, per exit "
+            "marketplace and predicted-price tercile",
+            "groups": intervals.describe() if intervals else None,
             "log_residual_p10": low,
             "log_residual_p90": high,
             "log_residual_p10_without_categoricals": blank_low,
@@ -324,7 +570,9 @@ def _fit(frame: pl.DataFrame) -> ResaleModel:
         "sklearn_version": sklearn.__version__,
     }
     blank = None if blank_low is None else (blank_low, blank_high)
-    return ResaleModel(pipeline, spec, currency, low, high, card, trees, weight, blank)
+    return ResaleModel(
+        pipeline, spec, currency, low, high, card, trees, weight, blank, intervals, out_of_fold
+    )
 
 
 def _interval(residuals: np.ndarray) -> tuple[float, float]:

@@ -57,10 +57,25 @@ class SellThroughModel:
 
 
 def fit_sell_through(
-    frame: pl.DataFrame, resale: ResaleModel | None = None, test_fraction: float = 0.2
+    frame: pl.DataFrame,
+    resale: ResaleModel | None = None,
+    test_fraction: float = 0.2,
+    out_of_fold: pl.DataFrame | None = None,
+    key: str = "listing_key",
 ) -> SellThroughModel:
-    """Fit on ended listings (title, price, sold: bool, ...); card holds a holdout AUC/Brier."""
-    data = _rows(frame, resale)
+    """Fit on ended listings (title, price, sold: bool, ...); card holds a holdout AUC/Brier.
+
+    With a resale model, `log_price_vs_p50` compares each price with the resale p50. A sold
+    listing the resale model trained on must get its out-of-fold p50 (`out_of_fold`: `key`,
+    `pred_p50`), never the fitted model's in-sample one: sold rows would sit closer to their
+    p50 than unsold ones for no reason but having been trained on, and the classifier would
+    learn the label from it."""
+    if resale is not None and out_of_fold is None:
+        raise ValueError(
+            "a resale model needs its out-of-fold predictions (out_of_fold=): in-sample "
+            "predictions for the sold comps it trained on leak the sold label"
+        )
+    data = _rows(frame, resale, out_of_fold, key)
     categorical = [
         c for c in CATEGORICAL if c in data.columns and data[c].null_count() < data.height
     ]
@@ -90,6 +105,7 @@ def fit_sell_through(
         "features": {"text": ["title"], "categorical": categorical, "numeric": list(NUMERIC)},
         "classifier": "LogisticRegression, sigmoid-calibrated (3-fold CalibratedClassifierCV)",
         "uses_resale_p50": resale is not None,
+        "resale_p50_for_trained_comps": "out-of-fold" if resale is not None else None,
         "metrics": metrics,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "sklearn_version": sklearn.__version__,
@@ -97,7 +113,22 @@ def fit_sell_through(
     return SellThroughModel(_fit(data, categorical), categorical, card)
 
 
-def _rows(frame: pl.DataFrame, resale: ResaleModel | None) -> pl.DataFrame:
+def out_of_fold_p50(resale: ResaleModel, training: pl.DataFrame, key: str) -> pl.DataFrame:
+    """`key` and the out-of-fold pred_p50 of each training row the resale model fitted on
+    (training is the frame it was fitted on, in the same order)."""
+    oof = resale.out_of_fold_log_price
+    if oof is None or len(oof) != training.height:
+        raise ValueError("the resale model holds no out-of-fold predictions for these rows")
+    frame = training.select(key).with_columns(pred_p50=np.round(np.expm1(oof), 2))
+    return frame.filter(pl.col("pred_p50").is_not_nan()).unique(key, keep="first")
+
+
+def _rows(
+    frame: pl.DataFrame,
+    resale: ResaleModel | None,
+    out_of_fold: pl.DataFrame | None = None,
+    key: str = "listing_key",
+) -> pl.DataFrame:
     missing = {"title", "price", "sold"} - set(frame.columns)
     if missing:
         raise ValueError(f"sell-through training data lacks columns {sorted(missing)}")
@@ -106,6 +137,11 @@ def _rows(frame: pl.DataFrame, resale: ResaleModel | None) -> pl.DataFrame:
     data = data.filter(price.is_finite() & (price > 0) & pl.col("sold").is_not_null())
     if resale is not None and data.height:
         data = data.with_columns(resale.predict(data)["pred_p50"])
+        if out_of_fold is not None and out_of_fold.height and key in data.columns:
+            oof = out_of_fold.select(key, oof_p50=pl.col("pred_p50"))
+            data = data.join(oof, on=key, how="left", maintain_order="left")
+            data = data.with_columns(pl.coalesce("oof_p50", "pred_p50").alias("pred_p50"))
+            data = data.drop("oof_p50")
     return data
 
 

@@ -43,8 +43,11 @@ def train_version(
     """Fit and save a new version; make it current only if it passes the promotion guard."""
     models_dir = Path(models_dir)
     report, holdout = evaluate_holdout(training, test_fraction=HOLDOUT_FRACTION)
-    model = _fit(training)
+    # the same columns as the holdout model: a leaking column never reaches the saved model
+    kept = training.drop([leak["column"] for leak in report["excluded_leaky_columns"]])
+    model = _fit(kept)
     model.card["metrics"] = report
+    model.card["excluded_leaky_columns"] = report["excluded_leaky_columns"]
     version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     decision = _decide(models_dir, report, holdout)
     model.card.update(

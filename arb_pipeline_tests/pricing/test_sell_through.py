@@ -9,8 +9,13 @@ import polars as pl
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from arb_pipeline.pricing.model import read_table
-from arb_pipeline.pricing.sell_through import SellThroughModel, fit_sell_through
+from arb_pipeline.pricing.model import fit_model, read_table
+from arb_pipeline.pricing.sell_through import (
+    SellThroughModel,
+    _rows,
+    fit_sell_through,
+    out_of_fold_p50,
+)
 
 MACBOOK_CSV = Path("ebay_finding_api") / "macbook_completed_items_2016.csv"
 
@@ -66,3 +71,26 @@ def test_save_load_round_trip(model: SellThroughModel, ended: pl.DataFrame, tmp_
 def test_needs_both_outcomes(ended: pl.DataFrame) -> None:
     with pytest.raises(ValueError, match="sold and unsold"):
         fit_sell_through(ended.filter(pl.col("sold")))
+
+
+def test_sold_comps_are_compared_with_out_of_fold_resale_prices(ended: pl.DataFrame) -> None:
+    train = ended[: int(ended.height * 0.8)].with_row_index("listing_key")
+    sold = train.filter(pl.col("sold"))
+    resale = fit_model(sold.drop("listing_key"))
+    with pytest.raises(ValueError, match="out-of-fold"):
+        fit_sell_through(train, resale=resale)
+
+    oof = out_of_fold_p50(resale, sold, "listing_key")
+    assert oof.height == sold.height
+    honest = _rows(train, resale, oof).filter(pl.col("sold"))
+    in_sample = _rows(train, resale).filter(pl.col("sold"))
+    gap = (pl.col("price").log1p() - pl.col("pred_p50").log1p()).abs().median()
+    # in-sample p50s hug the very prices they were fitted on: that closeness told the
+    # classifier "sold"; out of fold, sold prices sit as far from p50 as new ones would
+    assert in_sample.select(gap).item() < 0.9 * honest.select(gap).item()
+    joined = honest.join(oof, on="listing_key", suffix="_oof")
+    assert (joined["pred_p50"] == joined["pred_p50_oof"]).all()
+
+    model = fit_sell_through(train, resale=resale, out_of_fold=oof)
+    assert model.card["resale_p50_for_trained_comps"] == "out-of-fold"
+    assert model.card["metrics"]["auc"] > 0.6

@@ -7,7 +7,7 @@ import dagster as dg
 import polars as pl
 
 from arb_pipeline.defs.resources import ArbHomeResource
-from arb_pipeline.pricing.sell_through import fit_sell_through
+from arb_pipeline.pricing.sell_through import fit_sell_through, out_of_fold_p50
 from arb_pipeline.pricing.versions import load_current, load_sell_through, train_version
 from arb_pipeline.trades.comps import own_sales, with_own_sales
 from arb_pipeline.warehouse import query
@@ -24,7 +24,7 @@ ATTRIBUTE_COLUMNS = """
     try_cast(json_extract_string(l.attributes, '$.odometer') as double) as odometer
 """
 COMPS_SQL = f"""
-select c.title, cast(c.price as double) as price, c.currency, c.condition,
+select c.listing_key, c.title, cast(c.price as double) as price, c.currency, c.condition,
        c.category_raw as category, c.brand, c.sold_at as listed_at, {ATTRIBUTE_COLUMNS}
 from fct_sold_comps c
 left join fct_listings l using (listing_key)
@@ -37,7 +37,7 @@ where l.status = 'active'
 order by l.listing_key
 """
 ENDED_SQL = """
-select title, cast(price as double) as price, currency, condition,
+select listing_key, title, cast(price as double) as price, currency, condition,
        category_raw as category, brand, listed_at, status = 'sold' as sold
 from fct_listings
 where status in ('sold', 'ended') and price > 0
@@ -82,7 +82,9 @@ def resale_model(
     ended = query(home.warehouse, ENDED_SQL)
     sell_card: dict = {"skipped": "needs both sold and unsold ended listings"}
     if ended["sold"].n_unique() == 2:
-        sell_through = fit_sell_through(ended, resale=model)
+        # sold comps the resale model trained on get their out-of-fold p50 (no label leak)
+        oof = out_of_fold_p50(model, comps, "listing_key")
+        sell_through = fit_sell_through(ended, resale=model, out_of_fold=oof)
         sell_through.save(home.models / version)
         sell_card = sell_through.card
     return dg.MaterializeResult(
