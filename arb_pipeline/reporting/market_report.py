@@ -25,12 +25,15 @@ TOP_PRODUCTS = 10
 LIVE = "exclusion_reason is null"
 DAY_MS = 86_400_000
 
-PROFIT_BY_CATEGORY_SQL = f"""
+# deals only: summing every listing's profit (mostly non-deals) showed every category at a loss
+DEALS_BY_CATEGORY_SQL = f"""
 select coalesce(category_raw, 'uncategorised') as category,
+       count(*) as deals,
        sum(profit_reporting)::double as total_profit,
        median(profit_reporting)::double as median_profit,
        any_value(reporting_currency) as currency
-from fct_opportunities where {LIVE} and profit_reporting is not null
+from fct_opportunities
+where {LIVE} and margin >= {DEAL_MARGIN} and profit_reporting > 0
 group by category order by total_profit desc
 """
 ASKING_VS_PREDICTED_SQL = f"""
@@ -57,6 +60,28 @@ from fct_sold_comps as comps inner join top using (product_id)
 where comps.price_reporting is not null
 order by top.comps desc, comps.product_id
 """
+REALIZED_VS_PREDICTED_SQL = """
+select title, pred_p10, pred_p50, pred_p90, proceeds::double as sold_price, currency,
+       within_interval, pred_exit_marketplace as exit_marketplace
+from fct_trades
+where status = 'sold' and pred_p50 is not null
+order by pred_p50
+"""
+PROFIT_BY_MONTH_SQL = """
+select strftime(date_trunc('month', sold_at), '%Y-%m') as month,
+       sum(realized_profit_reporting)::double as profit, count(*) as trades,
+       any_value(reporting_currency) as currency
+from fct_trades where status = 'sold' and realized_profit_reporting is not null
+group by month order by month
+"""
+INVENTORY_AGING_SQL = """
+select inventory.aging_bucket, inventory.past_predicted_days, count(*) as items,
+       sum(inventory.cost * trades.fx_to_reporting)::double as cost,
+       any_value(inventory.reporting_currency) as currency
+from mart_inventory as inventory inner join fct_trades as trades using (trade_id)
+group by all order by all
+"""
+AGING_BUCKETS = ["0-30", "31-60", "61-90", "90+"]
 TOP_OPPORTUNITIES_SQL = f"""
 select title, url, source, price::double as price, currency, pred_p50::double as pred_p50,
        profit_reporting::double as profit, reporting_currency, margin::double as margin,
@@ -88,7 +113,10 @@ td.num {{ text-align: right; white-space: nowrap; }}
 def build_report(warehouse: Path, store: StateStore, out: Path) -> dict[str, int]:
     """Write the market report HTML to `out` atomically; return charts drawn and rows listed."""
     charts: list[tuple[str, go.Figure | None]] = [
-        ("Profit by category", _chart(warehouse, PROFIT_BY_CATEGORY_SQL, _profit_by_category)),
+        (
+            "Deals by category",
+            _chart(warehouse, DEALS_BY_CATEGORY_SQL, _deals_by_category),
+        ),
         (
             "Asking vs predicted price",
             _chart(warehouse, ASKING_VS_PREDICTED_SQL, _asking_vs_predicted),
@@ -96,6 +124,12 @@ def build_report(warehouse: Path, store: StateStore, out: Path) -> dict[str, int
         ("Margin trend", _chart(warehouse, MARGIN_TREND_SQL, _margin_trend)),
         ("Sold price distribution per product", _chart(warehouse, SOLD_PRICES_SQL, _sold_prices)),
         ("Alerts and approvals per day", _alerts_and_approvals(store)),
+        (
+            "Realized vs predicted resale price",
+            _chart(warehouse, REALIZED_VS_PREDICTED_SQL, _realized_vs_predicted),
+        ),
+        ("Realized profit and loss by month", _chart(warehouse, PROFIT_BY_MONTH_SQL, _by_month)),
+        ("Inventory aging", _chart(warehouse, INVENTORY_AGING_SQL, _inventory_aging)),
     ]
     sections, plotly_included = [], False
     for title, figure in charts:
@@ -156,16 +190,23 @@ def _column(rows: list[dict[str, Any]], name: str) -> list[Any]:
     return [row[name] for row in rows]
 
 
-def _profit_by_category(rows: list[dict[str, Any]]) -> go.Figure:
+def _deals_by_category(rows: list[dict[str, Any]]) -> go.Figure:
+    """Where the deals are today: expected profit of the deals per category."""
     categories = [_text(category) for category in _column(rows, "category")]
     currency = _text(rows[0]["currency"] or "")
     figure = go.Figure(
         [
-            go.Bar(name="Total profit", x=categories, y=_column(rows, "total_profit")),
-            go.Bar(name="Median profit", x=categories, y=_column(rows, "median_profit")),
+            go.Bar(
+                name="Total expected profit",
+                x=categories,
+                y=_column(rows, "total_profit"),
+                customdata=_column(rows, "deals"),
+                hovertemplate="%{x}<br>%{customdata} deal(s), %{y:,.2f} in total<extra></extra>",
+            ),
+            go.Bar(name="Median per deal", x=categories, y=_column(rows, "median_profit")),
         ]
     )
-    return figure.update_layout(barmode="group", yaxis_title=f"Profit ({currency})")
+    return figure.update_layout(barmode="group", yaxis_title=f"Expected profit ({currency})")
 
 
 def _asking_vs_predicted(rows: list[dict[str, Any]]) -> go.Figure:
@@ -248,6 +289,94 @@ def _alerts_and_approvals(store: StateStore) -> go.Figure | None:
         ]
     )
     return figure.update_layout(barmode="group", xaxis_type="category", yaxis_title="Count")
+
+
+def _realized_vs_predicted(rows: list[dict[str, Any]]) -> go.Figure:
+    """Each sale against the p10–p90 its purchase was predicted at: did the intervals hold?"""
+    figure = go.Figure(
+        go.Scatter(
+            name="Predicted p50, p10–p90",
+            mode="markers",
+            x=_column(rows, "pred_p50"),
+            y=_column(rows, "pred_p50"),
+            marker={"color": "#9e9e9e", "symbol": "line-ew-open", "size": 12},
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [row["pred_p90"] - row["pred_p50"] for row in rows],
+                "arrayminus": [row["pred_p50"] - row["pred_p10"] for row in rows],
+                "color": "#bdbdbd",
+            },
+            hoverinfo="skip",
+        )
+    )
+    for inside, name, colour in (
+        (True, "Sold inside", "#2ca02c"),
+        (False, "Sold outside", "#d62728"),
+    ):
+        group = [row for row in rows if bool(row["within_interval"]) is inside]
+        if group:
+            figure.add_trace(
+                go.Scatter(
+                    name=f"{name} p10–p90 ({len(group)})",
+                    mode="markers",
+                    x=_column(group, "pred_p50"),
+                    y=_column(group, "sold_price"),
+                    marker={"color": colour, "size": 9},
+                    text=[
+                        f"{_text(row['title'])} ({_text(row['currency'])}, "
+                        f"{_text(row['exit_marketplace'] or '')})"
+                        for row in group
+                    ],
+                    hovertemplate="%{text}<br>predicted %{x:,.2f}<br>sold %{y:,.2f}<extra></extra>",
+                )
+            )
+    share = sum(bool(row["within_interval"]) for row in rows) / len(rows)
+    return figure.update_layout(
+        xaxis_title="Predicted resale (p50)",
+        yaxis_title="Sold price",
+        title={"text": f"{share:.0%} of {len(rows)} sales inside p10–p90 (80% expected)"},
+    )
+
+
+def _by_month(rows: list[dict[str, Any]]) -> go.Figure:
+    """Realized profit per month of sale, losses in red."""
+    profits = _column(rows, "profit")
+    figure = go.Figure(
+        go.Bar(
+            x=_column(rows, "month"),
+            y=profits,
+            marker={"color": ["#2ca02c" if p >= 0 else "#d62728" for p in profits]},
+            customdata=_column(rows, "trades"),
+            hovertemplate="%{x}: %{y:,.2f} from %{customdata} sale(s)<extra></extra>",
+        )
+    )
+    currency = _text(rows[0]["currency"] or "")
+    return figure.update_layout(xaxis_type="category", yaxis_title=f"Realized profit ({currency})")
+
+
+def _inventory_aging(rows: list[dict[str, Any]]) -> go.Figure:
+    """Items still held per age bucket, split by whether they outstayed their predicted days."""
+    figure = go.Figure()
+    for overdue, name, colour in (
+        (False, "Within predicted days to sell", "#1f77b4"),
+        (True, "Past predicted days to sell", "#ff7f0e"),
+    ):
+        found = {row["aging_bucket"]: row for row in rows if row["past_predicted_days"] is overdue}
+        figure.add_trace(
+            go.Bar(
+                name=name,
+                x=AGING_BUCKETS,
+                y=[found[b]["items"] if b in found else 0 for b in AGING_BUCKETS],
+                customdata=[found[b]["cost"] if b in found else 0 for b in AGING_BUCKETS],
+                marker={"color": colour},
+                hovertemplate="%{x} days: %{y} item(s), cost %{customdata:,.2f} "
+                f"{_text(rows[0]['currency'] or '')}<extra></extra>",
+            )
+        )
+    return figure.update_layout(
+        barmode="stack", xaxis={"title": "Days held", "type": "category"}, yaxis_title="Items"
+    )
 
 
 def _opportunities_table(rows: list[dict[str, Any]]) -> str:

@@ -1,4 +1,5 @@
-"""Reporting: the market report page, rebuilt whenever the opportunities or price stats change."""
+"""Reporting: the market report page, rebuilt when opportunities, price stats, trades or alerts
+change."""
 
 import dagster as dg
 
@@ -6,12 +7,25 @@ from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.defs.resources import ArbHomeResource
 from arb_pipeline.reporting.market_report import build_report
 
+# rebuilt after alerts too (its alerts-per-day chart was empty when built before them); a
+# saved search never run is no reason to hold the report back
+REPORT_AUTOMATION = dg.AutomationCondition.eager().replace(
+    "any_deps_missing",
+    dg.AutomationCondition.any_deps_missing().ignore(dg.AssetSelection.assets("search_alerts")),
+)
+
 
 @dg.asset(
     group_name="reporting",
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=REPORT_AUTOMATION,
     kinds={"plotly", "html"},
-    deps=[dg.AssetKey("fct_opportunities"), dg.AssetKey("mart_product_price_stats")],
+    deps=[
+        dg.AssetKey("fct_opportunities"),
+        dg.AssetKey("mart_product_price_stats"),
+        dg.AssetKey("fct_trades"),
+        dg.AssetKey("mart_inventory"),
+        dg.AssetKey("search_alerts"),
+    ],
 )
 def market_report(
     context: dg.AssetExecutionContext, arb_home: ArbHomeResource
