@@ -45,7 +45,7 @@ _REMOVED_MARKERS = (
     "this posting has been flagged for removal",
     "this posting has been removed",
 )
-_POSTING_CSS = "#titletextonly, #postingbody, body.posting"
+_POSTING_CSS = "#titletextonly, #postingbody, body.posting, #userbody, h2.postingtitle"
 # Search cards of each era: `p.row` (2010-2014), `li.result-row` (2014-2022), the app's
 # `cl-search-result` (2022-) and the static no-JS list (2023-); then anything with a post id.
 _CARD_QUERIES = (
@@ -60,7 +60,7 @@ _NOT_AD_ITEMS = ("cl-static-hub-links", "nearby", "ban")
 # the token of the 2025 links without one (`/view/d/<slug>/<token>`).
 _NUMERIC_ID = re.compile(r"/(\d{6,12})\.html?$")
 _TOKEN_ID = re.compile(r"/view/d/[^/]+/([A-Za-z0-9_-]{8,})/?$")
-_POST_ID_TEXT = re.compile(r"post id:\s*(\d+)")
+_POST_ID_TEXT = re.compile(r"post(?:ing)?\s?id:\s*(\d+)")  # 2014- / 2012-13 / 2009-11
 _MONEY_IN_TEXT = re.compile(r"(?:US\s?|C|CA|AU|NZ)?[$£€₹]\s?\d[\d,]*(?:\.\d{2})?")
 # The currency of prices written without a sign, by the site's domain; a "$" is that dollar.
 _SITE_CURRENCIES = (
@@ -368,12 +368,33 @@ def _print_only(node: LexborNode) -> bool:
 
 
 def _body_text(page: LexborHTMLParser) -> list[str]:
-    """The text of #postingbody, less its print-only notes."""
+    """The text of #postingbody (#userbody before 2012), less its print-only notes."""
     return [
         piece
-        for body in outermost(page.css("[id=postingbody]"))
+        for body in outermost(page.css("[id=postingbody]") or page.css("[id=userbody]"))
         for piece in text_pieces_outside(body, _print_only)
     ]
+
+
+_HEADING = re.compile(
+    r"(?P<title>.+?)(?:\s+-\s+(?P<price>[$£€]\s?\d[\d,.]*))?(?:\s+\((?P<place>[^()]*)\))?"
+)
+
+
+def _old_heading(page: LexborHTMLParser) -> dict[str, str | None]:
+    """Title, price and place of a 2009-2013 posting's one-line heading ("2003 Honda Civic -
+    $4500 (soma)"), from `h2.postingtitle` or, on the `#userbody` pages, the first `h2`; a
+    removal notice in that place is no heading."""
+    found = None
+    if not page.css_matches("#titletextonly"):
+        old_page = page.css_matches("#userbody")
+        nodes = page.css("h2.postingtitle") or (page.css("h2")[:1] if old_page else [])
+        text = nodes_text(nodes[:1]) or ""
+        if not any(marker in text.lower() for marker in _REMOVED_MARKERS):
+            found = _HEADING.fullmatch(text)
+    if not found:
+        return {"title": None, "price": None, "place": None}
+    return {key: (value or "").strip() or None for key, value in found.groupdict().items()}
 
 
 def _posting(page: LexborHTMLParser, url: str) -> list[dict[str, Any]]:
@@ -381,18 +402,24 @@ def _posting(page: LexborHTMLParser, url: str) -> list[dict[str, Any]]:
     text = (nodes_text(page.css("body")) or "").lower()
     removed = any(marker in text for marker in _REMOVED_MARKERS)
     site = _site(page, url)
-    canonical = first_attribute(page.css("link[rel=canonical]"), "href") or site or url
+    canonical = (
+        _craigslist_url(first_attribute(page.css("link[rel=canonical]"), "href")) or site or url
+    )
     found = _POST_ID_TEXT.search(text)
     post_id = found.group(1) if found else _posting_id(canonical)
-    title = nodes_text(page.css("#titletextonly")) or first_attribute(
-        page.css("meta[property='og:title']"), "content"
+    heading = _old_heading(page)
+    title = (
+        nodes_text(page.css("#titletextonly"))
+        or heading["title"]
+        or first_attribute(page.css("meta[property='og:title']"), "content")
     )
     if removed and not (post_id and normalise_title(title) and site):
         return []
     if not post_id:
         raise ParseError(f"{url}: posting without a post id")
     price_pieces = own_text_pieces(page.css(".postingtitletext .price"))
-    price, currency, inferred = _money(price_pieces[0] if price_pieces else None, site)
+    price_text = price_pieces[0] if price_pieces else heading["price"]
+    price, currency, inferred = _money(price_text, site)
     attributes = _car_attributes(page)
     condition_raw = attributes.pop("condition", None)
     posted = [
@@ -427,7 +454,8 @@ def _posting(page: LexborHTMLParser, url: str) -> list[dict[str, Any]]:
             condition_raw=condition_raw,
             category_raw=nodes_text(page.css("li.crumb.category a")),
             brand=attributes.get("make_manufacturer"),
-            location=(nodes_text(page.css(".postingtitletext small")) or "").strip("() ") or None,
+            location=(nodes_text(page.css(".postingtitletext small")) or "").strip("() ")
+            or heading["place"],
             image_url=images[0] if images else og_image,
             listed_at=parse_timestamp(posted[0]) if posted else None,
             status="removed" if removed else "active",

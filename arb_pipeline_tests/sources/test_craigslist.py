@@ -534,3 +534,31 @@ def test_protocol_relative_links_name_the_site_of_a_saved_page() -> None:
     [record] = craigslist.parse(rows, "file:///saved/cto.html")
     assert record["url"] == "https://chicago.craigslist.org/chi/cto/d/car/5512345678.html"
     assert record["currency"] == "USD"
+
+
+@pytest.mark.parametrize(
+    ("heading", "footer"),
+    [
+        ("<h2>2003 Honda Civic EX - $4500 (soma / south beach)</h2>", "PostingID: 2045641234"),
+        (
+            '<h2 class="postingtitle"><span class="star"></span> 2003 Honda Civic EX - $4500 '
+            "(soma / south beach)</h2>",
+            '<div class="postinginfos"><p class="postinginfo">Posting ID: 2045641234</p></div>',
+        ),
+    ],
+)
+def test_2009_2013_posting_pages(heading: str, footer: str) -> None:
+    page = (
+        "<html><head><title>2003 Honda Civic EX</title></head><body>"
+        f'{heading}<hr>Date: 2010-11-10, 10:47AM PST<br><div id="userbody">Runs great. '
+        f"New tires.</div>{footer}</body></html>"
+    ).encode()
+    [record] = craigslist.parse(page, "https://sfbay.craigslist.org/sfc/cto/2045641234.html")
+    assert (record["listing_id"], record["title"], record["price"], record["location"]) == (
+        "2045641234",
+        "2003 Honda Civic EX",
+        4500.0,
+        "soma / south beach",
+    )
+    assert record["attributes"]["body"] == "Runs great. New tires."
+    assert record["url"] == "https://sfbay.craigslist.org/sfc/cto/2045641234.html"
