@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from arb_pipeline.sources import schema_org
 from arb_pipeline.sources.common import (
     ParseError,
     attribute,
@@ -114,13 +115,16 @@ _AD_LINK = re.compile(r"-ID([0-9A-Za-z]+)\.html(?:[?#]|$)")
 _CARDS = '[data-cy="l-card"], [data-testid="l-card"], table[data-id]'
 _PRICE = '[data-testid="ad-price"], p.price, .price'
 _HEADINGS = "h1, h2, h3, h4, h5, h6"
-_AD_PRICE = '[data-testid="ad-price-container"], [data-testid="prices-wrapper"]'
+# the ad page of 2021- (test ids) and before (`.pricelabel__value`, `#textContent`)
+_AD_PRICE = '[data-testid="ad-price-container"], [data-testid="prices-wrapper"], .pricelabel'
+_AD_DESCRIPTION = '[data-cy="ad_description"], [data-testid="ad_description"], #textContent'
+_AD_MARKUP = '[data-cy="ad_description"], [data-testid="ad-footer-bar-section"], #textContent'
 _OG_IMAGE = 'meta[property="og:image"]'
-_AD_ID_TEXT = re.compile(r"\bID:?\s*(\d{5,})")
+_AD_ID_TEXT = re.compile(r"\bID(?: ogłoszenia)?:?\s*(\d{5,})")
 _SELLER_PATH = re.compile(r"/(?:uzytkownik|user|utilizator|usuario|polzovatel)/([^/?#]+)")
 _REFRESH_TIME = re.compile(rb'\\?":\\?"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d)')
 _BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_NOT_AVAILABLE = ("outofstock", "soldout", "discontinued")
+_GONE = ("outofstock", "discontinued")  # as schema_org reads availability: SoldOut is sold
 
 
 @dataclass
@@ -283,7 +287,7 @@ def _image(nodes: list[LexborNode]) -> str | None:
 def _promoted(card: LexborNode, href: str) -> bool:
     """A paid card: `search_reason=…promoted` in its link, a "featured" badge, or (before
     2021) a `promoted` table cell around it."""
-    if "promoted" in href or card.css_matches('[data-testid="adCard-featured"]'):
+    if "promoted" in urlsplit(href).query or card.css_matches('[data-testid="adCard-featured"]'):
         return True
     node = card.parent
     for _ in range(3):
@@ -494,9 +498,11 @@ def _ad(page: LexborHTMLParser, address: str, site: _Site) -> list[dict[str, Any
     title = _text(page.css_first('[data-cy="offer_title"], [data-testid="offer_title"]'))
     title = title or product.get("name") or _text(page.css_first("h1"))
     if not title:
-        return []  # no ad on it: a removed ad's page, or a layout classify reports
+        # no ad in OLX's markup: the page's other schema.org data (microdata, OpenGraph), else
+        # nothing (a removed ad's page, or a layout classify reports)
+        return schema_org.product_records(site.body, address, SOURCE, now=site.now)
     ad_url = _ad_url(address, site)
-    footer = _text(page.css_first('[data-testid="ad-footer-bar-section"]')) or ""
+    footer = _text(page.css_first('[data-testid="ad-footer-bar-section"], .offer-bottombar')) or ""
     found = _AD_ID_TEXT.search(footer)
     listing_id = found.group(1) if found else str(product.get("sku") or "") or _id_from_url(ad_url)
     price_node = page.css_first(_AD_PRICE)
@@ -509,12 +515,12 @@ def _ad(page: LexborHTMLParser, address: str, site: _Site) -> list[dict[str, Any
     raw = next((v for v in params.values() if v.lower() in CONDITION_WORDS), None)
     seller = first_attribute(page.css('[data-testid="user-profile-link"]'), "href") or ""
     seller_id = _SELLER_PATH.search(seller)
-    description = page.css_first('[data-cy="ad_description"], [data-testid="ad_description"]')
+    description = page.css_first(_AD_DESCRIPTION)
     if description is not None and (heading := description.css_first(_HEADINGS)) is not None:
         heading.decompose()  # the "Opis" heading
     images = page.css('[data-testid="swiper-image"], [data-testid="swiper-image-lazy"]')
     availability = str(offer.get("availability") or "").lower()
-    removed = any(word in availability for word in _NOT_AVAILABLE)
+    gone = any(word in availability for word in _GONE)
     attributes.update(
         refreshed=refreshed or None,
         listed_raw=when,
@@ -541,7 +547,9 @@ def _ad(page: LexborHTMLParser, address: str, site: _Site) -> list[dict[str, Any
         attributes={key: value for key, value in attributes.items() if value is not None},
     )
     # last, as it takes the scripts out of the tree
-    if removed or _visible_says(page, _REMOVED):
+    if "soldout" in availability:
+        record["status"] = "sold"
+    if gone or _visible_says(page, _REMOVED):
         record["status"] = "removed"
     return [record]
 
@@ -555,7 +563,7 @@ def parse_with_problems(
     site, address = _site(page, url, body, now or datetime.now(UTC))
     for style in page.css("style"):
         style.decompose()  # React inlines its CSS inside the cards, text and all
-    if _AD_PATH.search(urlsplit(address).path):
+    if _AD_PATH.search(urlsplit(address).path) or page.css_matches(_AD_MARKUP):
         return _ad(page, address, site), truncation_problems(body, url)
     records, problems = _search(page, url, site)
     return records, problems + truncation_problems(body, url)

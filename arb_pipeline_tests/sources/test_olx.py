@@ -341,3 +341,30 @@ def test_search_urls() -> None:
         "/q-kawalerka-do-wynaj%C4%99cia/"
         in olx.search_urls(polish, "https://x", SearchOptions())[0]
     )
+
+
+def test_ad_page_with_recommended_cards_is_only_the_ad() -> None:
+    body = _ad_page(notice=_card("777", title="Recommended phone"))
+    (record,) = olx.parse(body, AD_URL)
+    assert record["listing_id"] == "1053866955" and record["title"] == "iPhone 12"
+
+
+def test_ad_sold_out_in_its_schema_org_data_is_sold() -> None:
+    (record,) = olx.parse(_ad_page(availability="SoldOut"), AD_URL)
+    assert record["status"] == "sold"
+
+
+def test_pre_2021_ad_page_saved_without_its_url() -> None:
+    body = (
+        '<html><head><link rel="canonical" href="https://www.olx.pl/oferta/rower-CID767-IDab12C'
+        '.html"></head><body><div class="offer-titlebox"><h1> Rower górski Kross </h1><div '
+        'class="pricelabel"><strong class="pricelabel__value">1 250 zł</strong><small>Do '
+        'negocjacji</small></div></div><div id="textContent">Sprzedam rower, stan bardzo dobry.'
+        '</div><div class="offer-bottombar"><em>ID ogłoszenia: 456789012</em></div></body></html>'
+    ).encode()
+    (record,) = olx.parse(body, "file:///tmp/rower.html")
+    assert (record["listing_id"], record["title"]) == ("456789012", "Rower górski Kross")
+    assert record["url"] == "https://www.olx.pl/oferta/rower-CID767-IDab12C.html"
+    assert (record["price"], record["currency"]) == (1250.0, "PLN")
+    assert record["attributes"]["negotiable"] is True
+    assert record["attributes"]["description"] == "Sprzedam rower, stan bardzo dobry."
