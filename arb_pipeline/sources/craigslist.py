@@ -92,11 +92,11 @@ PAGE_MARKERS = PageMarkers(
 def _page(body: bytes, url: str) -> tuple[LexborHTMLParser, str]:
     """The parsed page and its kind: `search` (with cards of any era) or `posting`."""
     page = html_tree(body)
-    if any(page.css_matches(css) for css in _CARD_QUERIES):
+    if page.css_matches(_CARD_QUERIES[0]):
         return page, "search"
-    if page.css_matches(_POSTING_CSS):
+    if page.css_matches(_POSTING_CSS):  # before any [data-pid]: a posting's buttons carry one
         return page, "posting"
-    if page.css_matches(_RESULT_LISTS) or _link_cards(page):
+    if page.css_matches(f"{_CARD_QUERIES[1]}, {_RESULT_LISTS}") or _link_cards(page):
         return page, "search"
     lowered = body.decode("utf-8", "replace").lower()
     if any(marker in lowered for marker in _REMOVED_MARKERS):
@@ -480,6 +480,7 @@ def _unread_items(page: LexborHTMLParser, cards: list[LexborNode]) -> list[str]:
         f"item {index} skipped: no posting id or link (unknown markup)"
         for index, item in enumerate(page.css(_RESULT_ITEMS))
         if item.mem_id not in card_ids
+        and item.css_matches("a[href]")  # banners and separators link nowhere
         and not item.css_matches("[data-pid]")
         and not set((item.attributes.get("class") or "").split()) & set(_NOT_AD_ITEMS)
     ]

@@ -245,15 +245,19 @@ def _tile(tile: LexborNode, site: str | None, scraped_at: datetime) -> dict[str,
     )
 
 
-def _hidden(node: LexborNode) -> bool:
-    return node.tag in ("script", "style", "noscript", "template")
+def _not_a_notice(node: LexborNode) -> bool:
+    """Scripts and styles, and the seller's own description (which may say anything)."""
+    return node.tag in ("script", "style", "noscript", "template") or "description" in (
+        node.attributes.get("class") or ""
+    )
 
 
 def _says_removed(page: LexborHTMLParser) -> bool:
     """Whether the visible page says the ad expired or was deleted (scripts left out: their
     message catalogues hold the same words)."""
     body = page.body
-    text = normalise_title(" ".join(text_pieces_outside(body, _hidden))).lower() if body else ""
+    pieces = text_pieces_outside(body, _not_a_notice) if body else []
+    text = normalise_title(" ".join(pieces)).lower()
     return any(phrase in text for phrase in _REMOVED_WORDING)
 
 

@@ -562,3 +562,20 @@ def test_2009_2013_posting_pages(heading: str, footer: str) -> None:
     )
     assert record["attributes"]["body"] == "Runs great. New tires."
     assert record["url"] == "https://sfbay.craigslist.org/sfc/cto/2045641234.html"
+
+
+def test_a_posting_with_data_pid_buttons_is_a_posting() -> None:
+    url = "https://chicago.craigslist.org/chc/cto/d/chicago-2015-honda-civic-ex/7712345678.html"
+    body = _posting_page().replace(
+        b"</section></section>", b'<button data-pid="7712345678">hide</button></section></section>'
+    )
+    [record] = craigslist.parse(body, url)
+    assert (record["listing_id"], record["title"]) == ("7712345678", "2015 Honda Civic EX")
+
+
+def test_link_less_banners_in_a_results_list_are_not_ads() -> None:
+    banner = '<li class="cl-static-separator">Few local results found.</li>'
+    records, problems = craigslist.parse_with_problems(
+        _static_page(banner, _static("7712345678")), URL
+    )
+    assert [r["listing_id"] for r in records] == ["7712345678"] and problems == []

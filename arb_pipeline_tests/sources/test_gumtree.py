@@ -363,3 +363,13 @@ def test_expired_ad_listing_similar_ads_is_removed_not_a_search() -> None:
         b"</body>", f"{similar}</body>".encode()
     )
     assert read_page(gumtree, body, AD_URL) == PageResult(REMOVED)
+
+
+def test_removal_words_in_the_sellers_description_do_not_remove_the_ad() -> None:
+    body = _ad_page("").replace(
+        b"</body>",
+        '<div class="vip-details"><div class="description">Gdy ogłoszenie jest nieaktualne, '
+        "usuwam je.</div></div></body>".encode(),
+    )
+    [ad] = read_page(gumtree, body, AD_URL).records
+    assert ad["status"] == "active"
