@@ -20,6 +20,7 @@ from arb_pipeline.alerts.searches import Search
 from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.alerts.vetting import OpenAIVetter, vet
 from arb_pipeline.alerts.webhook import post_webhook
+from arb_pipeline.trades.digest import overdue_inventory
 from arb_pipeline.warehouse import query
 
 CANDIDATES_SQL = """
@@ -155,7 +156,8 @@ def _deliver(opportunity: dict[str, Any], search: Search, delivery: Delivery) ->
 def send_digest(
     search: Search, day: date, store: StateStore, warehouse: Path, delivery: Delivery
 ) -> str:
-    """Email the search's recipients every deal it alerted on `day` (UTC)."""
+    """Email the search's recipients every deal it alerted on `day` (UTC), and the open
+    inventory past its predicted days to sell."""
     start = datetime.combine(day, datetime.min.time(), UTC)
     sent = set(store.alerted_between(search.name, start, start + timedelta(days=1)))
     rows = query(warehouse, "select * from fct_opportunities").to_dicts()
@@ -165,7 +167,12 @@ def send_digest(
         if (row["source"], row["listing_id"]) in sent
     ]
     message = render_digest(
-        search.name, deals, day.isoformat(), delivery.sender, list(search.recipients)
+        search.name,
+        deals,
+        day.isoformat(),
+        delivery.sender,
+        list(search.recipients),
+        overdue=overdue_inventory(warehouse),
     )
     return deliver(message, delivery.outbox, delivery.sendgrid_api_key, delivery.sendgrid_host)
 

@@ -9,6 +9,8 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
+from arb_pipeline.trades.digest import inventory_html, inventory_text
+
 NO_AUTO_PURCHASE = "No purchase is made automatically: review the listing and decide yourself."
 
 
@@ -136,9 +138,15 @@ def render_alert(opportunity: dict[str, Any], sender: str, recipients: list[str]
 
 
 def render_digest(
-    search: str, deals: list[dict[str, Any]], day: str, sender: str, recipients: list[str]
+    search: str,
+    deals: list[dict[str, Any]],
+    day: str,
+    sender: str,
+    recipients: list[str],
+    overdue: list[dict[str, Any]] | None = None,
 ) -> EmailMessage:
-    """The daily digest of one search: every deal it alerted that day, best profit first."""
+    """The daily digest of one search: every deal it alerted that day, best profit first,
+    then the open inventory held past its predicted days to sell."""
     deals = sorted(deals, key=lambda d: -(d.get("profit") or 0))
     subject = f"Digest {day}: {len(deals)} deal(s) for {_one_line(search)}"
     lines = [
@@ -155,9 +163,9 @@ def render_digest(
         + "</li>"
         for d in deals
     )
-    text = "\n".join([subject, "", *lines, "", NO_AUTO_PURCHASE])
+    text = "\n".join([subject, "", *lines, *inventory_text(overdue or []), "", NO_AUTO_PURCHASE])
     body = (
         f"<html><body><h2>{html.escape(subject)}</h2><ul>{items or '<li>No deals today.</li>'}</ul>"
-        f"<p>{html.escape(NO_AUTO_PURCHASE)}</p></body></html>"
+        f"{inventory_html(overdue or [])}<p>{html.escape(NO_AUTO_PURCHASE)}</p></body></html>"
     )
     return build_message(subject, text, body, sender, recipients)
