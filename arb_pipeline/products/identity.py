@@ -75,7 +75,7 @@ def _signature(e: Extracted) -> str:
     """Brand and the title's remaining words, sorted: word order and noise do not matter."""
     brand_words = set((e.brand or "").split())
     words = sorted({w for w in e.words if w not in brand_words})
-    return " ".join([e.brand or "-", *words]).strip() or e.title.lower()
+    return " ".join([e.brand or "", *words]).strip() or " ".join(e.title.lower().split())
 
 
 def _block(e: Extracted) -> tuple | None:

@@ -10,7 +10,9 @@ final as (
         product_id,
         -- ties broken by value or key, so every build of the same listings agrees
         any_value(identifier) as identifier,
-        min(title_signature) as title_signature,
+        -- one method per product, except sig: products that gathered fuzzy matches
+        mode(identified_by order by identified_by) as identified_by,
+        mode(product_kind order by product_kind) as product_kind,
         mode(brand order by brand) as brand,
         mode(category_raw order by category_raw) as category,
         first(title order by first_seen_at, listing_key) as example_title,

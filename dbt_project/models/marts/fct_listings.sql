@@ -34,7 +34,7 @@ snapshots as not materialized (select * from {{ ref('int_listing_snapshots') }})
 
 fx_rates as (select * from {{ ref('fx_rates') }}),
 
-stop_words as (select list(word) as words from {{ ref('title_stop_words') }}),
+identities as (select * from {{ ref('int_product_identities') }}),
 
 {% if is_rebuild() %}
 touched as (
@@ -162,25 +162,19 @@ converted as (
 
 identified as (
 
-    -- product identity: an identifier when the listing carries one (GTIN, UPC, EAN, ISBN,
-    -- MPN in attributes, or a GTIN/ISBN-shaped number in the title), else a title signature:
-    -- its first 12 words without punctuation, stop words or condition words
+    -- product identity (arb_pipeline.products, through the Python model
+    -- int_product_identities): an identifier, else the title's attributes, else a fuzzy match
+    -- or the title's own words
     select
         converted.*,
-        coalesce(
-            json_extract_string(attributes, '$.gtin'),
-            json_extract_string(attributes, '$.upc'),
-            json_extract_string(attributes, '$.ean'),
-            json_extract_string(attributes, '$.isbn'),
-            nullif(regexp_extract(title, '\b(97[89]\d{10}|\d{12,13})\b', 1), ''),
-            json_extract_string(attributes, '$.mpn')
-        ) as identifier,
-        array_to_string(list_slice(list_filter(
-            string_split(regexp_replace(lower(title), '[^a-z0-9]+', ' ', 'g'), ' '),
-            lambda word: word <> '' and not list_contains(stop_words.words, word)
-        ), 1, 12), ' ') as title_signature
+        identities.product_id,
+        identities.identified_by,
+        identities.product_kind,
+        case
+            when identities.identified_by = 'identifier' then identities.product_identifier
+        end as identifier
     from converted
-    cross join stop_words
+    left join identities on {{ product_identity_key() }} = identities.identity_key
 
 ),
 
@@ -225,11 +219,9 @@ final as (
         last_seen_on,
         times_seen,
         identifier,
-        title_signature,
-        case
-            when identifier is not null then 'id:' || identifier
-            else 'sig:' || title_signature
-        end as product_id,
+        product_id,
+        identified_by,
+        product_kind,
         -- the first exclusion rule, by reason, whose pattern the title matches
         {% if exclusion_rules %}
         case

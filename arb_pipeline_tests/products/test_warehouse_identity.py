@@ -1,0 +1,118 @@
+"""The warehouse and the CLI agree: a real dbt build over real titles gives every listing the
+product id that `arb-pipeline products identify` gives the same rows."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from arb_pipeline.lake import records_to_frame, write_partition
+from arb_pipeline.paths import DBT_PROJECT_DIR, ArbHome
+from arb_pipeline.products import identify_frame
+
+DAY_ONE, DAY_TWO = date(2026, 11, 18), date(2026, 11, 19)
+
+
+def _dbt_build(home: ArbHome, warehouse: Path, *args: str) -> None:
+    dbt = Path(sys.executable).with_name("dbt")
+    env = {**os.environ, "ARB_HOME": str(home.root), "ARB_WAREHOUSE_PATH": str(warehouse)}
+    completed = subprocess.run(
+        [str(dbt), "build", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(home.root / "dbt_target"),
+         "--log-path", str(home.root), "--exclude", "tag:opportunities", *args],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-4000:]
+
+
+def _macbook_records(shared_fixtures: Path) -> list[dict]:
+    frame = pl.read_csv(
+        shared_fixtures / "ebay_finding_api" / "macbook_completed_items_2016.csv",
+        infer_schema_length=0,
+    ).head(1500)
+    return [
+        {
+            "listing_id": row["itemId"],
+            "url": f"https://www.ebay.com/itm/{row['itemId']}",
+            "title": row["title"],
+            "price": float(row["value"]),
+            "currency": "USD",
+            "condition": "for_parts" if row["conditionId"] == "7000" else "good",
+            "category_raw": row["categoryName"],
+            "status": "sold" if row["sellingState"] == "EndedWithSales" else "ended",
+            "attributes": {"upc": "885909565527"} if row["itemId"].endswith("7") else {},
+        }
+        for row in frame.iter_rows(named=True)
+    ]
+
+
+def _gpu_records(shared_fixtures: Path) -> list[dict]:
+    from arb_pipeline.sources import ebay
+
+    body = gzip.decompress(
+        (shared_fixtures / "ebay_html" / "search_rtx3080_scard_2026.html.gz").read_bytes()
+    )
+    return ebay.parse(body, "https://www.ebay.com/sch/i.html?_nkw=rtx+3080")
+
+
+def _write(home: ArbHome, source: str, day: date, records: list[dict]) -> None:
+    scraped = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+    stamped = [{**r, "scraped_at": scraped, "status": r.get("status") or "active"} for r in records]
+    write_partition(home.raw_listings, source, day, records_to_frame(stamped))
+
+
+@pytest.fixture(scope="module")
+def warehouse(shared_fixtures: Path, tmp_path_factory) -> tuple[Path, pl.DataFrame]:
+    """Two days of real listings built incrementally (the second day adds new titles)."""
+    home = ArbHome(tmp_path_factory.mktemp("arb_home")).ensure()
+    macbooks, gpus = _macbook_records(shared_fixtures), _gpu_records(shared_fixtures)
+    _write(home, "ebay_api", DAY_ONE, macbooks[:800])
+    _write(home, "ebay", DAY_ONE, gpus[:30])
+    path = home.root / "warehouse.duckdb"
+    _dbt_build(home, path)
+    _write(home, "ebay_api", DAY_TWO, macbooks[600:])
+    _write(home, "ebay", DAY_TWO, gpus)
+    _dbt_build(home, path)
+    with duckdb.connect(str(path), read_only=True) as db:
+        listings = db.sql(
+            "select listing_key, title, brand, category_raw as category, condition, attributes,"
+            " product_id, identified_by, product_kind from fct_listings order by listing_key"
+        ).pl()
+    return path, listings
+
+
+def test_every_listing_gets_the_id_the_cli_code_gives(warehouse):
+    _, listings = warehouse
+    assert listings.height > 1550  # 1,500 MacBooks and the GPU page's distinct listings
+    expected = identify_frame(
+        listings.select("title", "brand", "category", "condition", "attributes").with_columns(
+            pl.when(pl.col("condition") == "for_parts").then(pl.col("condition"))
+        )
+    )
+    assert listings["product_id"].to_list() == expected["product_id"].to_list()
+    assert listings["identified_by"].to_list() == expected["identified_by"].to_list()
+    assert listings["product_kind"].to_list() == expected["product_kind"].to_list()
+
+
+def test_dim_products_groups_real_titles_and_counts_how(warehouse):
+    path, listings = warehouse
+    with duckdb.connect(str(path), read_only=True) as db:
+        products = db.sql("select * from dim_products").pl()
+        barcode = db.execute(
+            "select count(distinct product_id), count(*) from fct_listings"
+            " where product_id = 'id:885909565527'"
+        ).fetchone()
+    assert products["listings"].sum() == listings.height
+    assert products.height < listings.height / 3  # comps: products have several listings
+    assert set(products["identified_by"]) <= {"identifier", "attributes", "fuzzy", "none"}
+    gpu = products.filter(pl.col("product_id") == "attr:nvidia rtx 3080 10gb-ram")
+    assert gpu["listings"][0] >= 30 and gpu["product_kind"][0] == "item"
+    assert barcode[0] == 1 and barcode[1] > 100  # a barcode in the attributes wins
