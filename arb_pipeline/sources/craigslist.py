@@ -1,4 +1,7 @@
-"""Parser for Craigslist pages: `li.result-row` and static search results, and postings."""
+"""Parser for Craigslist pages of 2009-2026: search results (the static no-JS list, the app's
+cards, `li.result-row`, `p.row`, class-less rows found by their links) and postings. A page
+saved to a file names its own site (canonical link, og:url, its links), which gives absolute
+URLs and the site's dollar."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Parser for gumtree.pl search result pages (`div.tileV1` tiles) and ad detail pages."""
+"""Parser for gumtree.pl search result pages (`div.tileV1`/`tileV2` tiles, older markup found
+by its links to ads) and ad detail pages, live or expired. A page saved to a file names its own
+site (og:url, a form's data-url, its links), which gives absolute URLs."""
 
 from __future__ import annotations
 
