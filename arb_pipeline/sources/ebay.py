@@ -208,7 +208,7 @@ def _card(card: LexborNode, shown: LexborNode | None) -> dict[str, Any]:
         "condition": (_text(card.css(".s-card__subtitle"), shown) or "").split("·")[0].strip(),
         "caption": _text(card.css(".s-card__caption"), shown),
         "image": _image(card.css("img.s-card__image")),
-        "terms": " ".join(t for t in texts if t),
+        "terms": " ".join(t for t in (*texts, _text(price_row, shown) if price_row else "") if t),
     }
     for part in (p.strip() for text in texts for p in (text or "").split("·")):
         low = part.lower()
@@ -244,18 +244,17 @@ def _generic(card: LexborNode, shown: LexborNode | None) -> dict[str, Any]:
 def _site(page: LexborHTMLParser, url: str) -> str | None:
     """The eBay site's host: the URL's when it is an eBay one, else the page's own (canonical
     link, og:url, base href, then its first item link)."""
-    candidates = [url]
     for css, name in (
+        (None, None),
         ("link[rel=canonical]", "href"),
         ("meta[property='og:url']", "content"),
         ("base[href]", "href"),
         ("a[href*='/itm/']", "href"),
     ):
-        node = page.css_first(css)
-        if node is not None:
-            candidates.append(attribute(node, name) or "")
-    for candidate in candidates:
-        parts = urlsplit(candidate.strip())
+        # looked up one after the other: each search of a 3 MB page costs up to a millisecond
+        node = page.css_first(css) if css else None
+        candidate = url if css is None else (attribute(node, name) if node is not None else None)
+        parts = urlsplit((candidate or "").strip())
         host = (parts.hostname or "").lower()
         if parts.scheme in ("http", "https") and _SITE.match(host):
             return host

@@ -479,3 +479,9 @@ def test_cards_in_an_unknown_markup_are_unrecognized_never_empty() -> None:
     assert len(page.problems) == 2 and "(11)" in page.problems[0]
     nothing = _read(_page('<li class="x-card"><a href="/b/Phones/9355">Phones</a></li>'))
     assert nothing.state == "unrecognized"
+
+
+def test_best_offer_accepted_beside_the_price() -> None:
+    price = '$310.00</span><span class="su-styled-text secondary">Best Offer accepted'
+    (record,) = ebay.parse(_page(_card("404", "RTX 3080", price, [], "Sold  Nov 1, 2025")), URL)
+    assert (record["price"], record["attributes"]["best_offer_accepted"]) == (310.0, True)
