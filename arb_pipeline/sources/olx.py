@@ -401,6 +401,10 @@ def _cards_by_links(page: LexborHTMLParser) -> list[LexborNode]:
 def _search(
     page: LexborHTMLParser, url: str, site: _Site
 ) -> tuple[list[dict[str, Any]], list[str]]:
+    count = re.sub(r"\D", "", _text(page.css_first('[data-testid="total-count"]')) or "")
+    if count and int(count) == 0:
+        # "Znaleźliśmy 0 ogłoszeń": the cards below are OLX's "closest" suggestions, not results
+        return [], []
     cards = outermost(_unique(page.css(_CARDS))) or _cards_by_links(page)
     records, problems, seen = [], [], set()
     partners: dict[str, int] = {}

@@ -368,3 +368,12 @@ def test_pre_2021_ad_page_saved_without_its_url() -> None:
     assert (record["price"], record["currency"]) == (1250.0, "PLN")
     assert record["attributes"]["negotiable"] is True
     assert record["attributes"]["description"] == "Sprzedam rower, stan bardzo dobry."
+
+
+@pytest.mark.parametrize(
+    ("count", "state"), [("0", EMPTY), ("1 000", RESULTS), ("ponad 1000", RESULTS)]
+)
+def test_a_page_that_found_nothing_shows_suggestions_not_results(count: str, state: str) -> None:
+    header = f'<span data-testid="total-count">Znaleźliśmy <span>{count}</span> ogłoszeń</span>'
+    page = read_page(olx, _page(_card("1"), head="", extra=header), URL)
+    assert page.state == state and len(page.records) == (state == RESULTS)
