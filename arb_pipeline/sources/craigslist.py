@@ -49,12 +49,18 @@ _REMOVED_MARKERS = (
     "this posting has been removed",
 )
 _POSTING_CSS = "#titletextonly, #postingbody, body.posting, #userbody, h2.postingtitle"
-# Search cards of each era: `p.row` (2010-2014), `li.result-row` (2014-2022), the app's
-# `cl-search-result` (2022-) and the static no-JS list (2023-); then anything with a post id.
-_CARD_QUERIES = (
-    "li.cl-static-search-result, li.cl-search-result, div.cl-search-result, li.result-row, p.row",
-    "[data-pid]",
+# Search cards of each era, one family per page: the static no-JS list (2023-), the app's
+# `cl-search-result` (2022-), `li.result-row` (2014-2022), `p.row` (2010-2014); then anything
+# with a post id. A page saved from a browser holds both the static list and the app's cards,
+# and the app renders only the cards scrolled to: the static list comes first.
+_CARD_FAMILIES = (
+    "li.cl-static-search-result",
+    "li.cl-search-result, div.cl-search-result",
+    "li.result-row",
+    "p.row",
 )
+_KNOWN_CARDS = ", ".join(_CARD_FAMILIES)
+_ANY_CARD = "[data-pid]"
 _RESULT_LISTS = "ol.cl-static-search-results, ul.rows, ul#search-results, div.cl-search-results"
 # Items of a results list that are not ads (see-also links, "nearby" banners).
 _RESULT_ITEMS = "ol.cl-static-search-results > li, ul.rows > li, ul#search-results > li"
@@ -95,11 +101,11 @@ PAGE_MARKERS = PageMarkers(
 def _page(body: bytes, url: str) -> tuple[LexborHTMLParser, str]:
     """The parsed page and its kind: `search` (with cards of any era) or `posting`."""
     page = html_tree(body)
-    if page.css_matches(_CARD_QUERIES[0]):
+    if page.css_matches(_KNOWN_CARDS):
         return page, "search"
     if page.css_matches(_POSTING_CSS):  # before any [data-pid]: a posting's buttons carry one
         return page, "posting"
-    if page.css_matches(f"{_CARD_QUERIES[1]}, {_RESULT_LISTS}") or _link_cards(page):
+    if page.css_matches(f"{_ANY_CARD}, {_RESULT_LISTS}") or _link_cards(page):
         return page, "search"
     lowered = body.decode("utf-8", "replace").lower()
     if any(marker in lowered for marker in _REMOVED_MARKERS):
@@ -468,9 +474,9 @@ def _posting(page: LexborHTMLParser, url: str) -> list[dict[str, Any]]:
 
 
 def _search_cards(page: LexborHTMLParser) -> list[LexborNode]:
-    """The cards of a search page: by the class names of each era, else by post id, else by
+    """The cards of a search page: by the class names of one era, else by post id, else by
     their links to postings."""
-    for query in _CARD_QUERIES:
+    for query in (*_CARD_FAMILIES, _ANY_CARD):
         if cards := outermost(page.css(query)):
             return cards
     return _link_cards(page)

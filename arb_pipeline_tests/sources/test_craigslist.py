@@ -579,3 +579,18 @@ def test_link_less_banners_in_a_results_list_are_not_ads() -> None:
         _static_page(banner, _static("7712345678")), URL
     )
     assert [r["listing_id"] for r in records] == ["7712345678"] and problems == []
+
+
+def test_a_page_saved_from_a_browser_reads_the_static_list_not_also_the_app_cards() -> None:
+    app = (
+        '<li data-pid="7712345678" class="cl-search-result" title="2015 Honda Civic EX">'
+        '<a href="https://www.craigslist.org/view/d/chicago-2015-honda/AbCdEfGh12345678" '
+        'class="posting-title"><span class="label">2015 Honda Civic EX</span></a></li>'
+    )
+    token_card = _static("7712345678").replace(
+        "https://chicago.craigslist.org/chc/cto/d/chicago-2015-honda-civic-ex/7712345678.html",
+        "https://www.craigslist.org/view/d/chicago-2015-honda/AbCdEfGh12345678",
+    )
+    body = _static_page(token_card).replace(b"<main>", f"<main><ol>{app}</ol>".encode())
+    records = craigslist.parse(body, URL)
+    assert [r["listing_id"] for r in records] == ["AbCdEfGh12345678"]
