@@ -501,7 +501,7 @@ def _ad(page: LexborHTMLParser, address: str, site: _Site) -> list[dict[str, Any
     offer = product.get("offers") if isinstance(product.get("offers"), dict) else {}
     title = _text(page.css_first('[data-cy="offer_title"], [data-testid="offer_title"]'))
     title = title or product.get("name") or _text(page.css_first("h1"))
-    if not title:
+    if not title or any(phrase in title.lower() for phrase in _REMOVED):
         # no ad in OLX's markup: the page's other schema.org data (microdata, OpenGraph), else
         # nothing (a removed ad's page, or a layout classify reports)
         return schema_org.product_records(site.body, address, SOURCE, now=site.now)

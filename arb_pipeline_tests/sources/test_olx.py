@@ -260,11 +260,10 @@ def test_ad_sold_out_in_its_schema_org_data_is_removed() -> None:
     assert record["status"] == "removed" and record["price"] == 900.0
 
 
-def test_removed_ad_without_details_is_removed() -> None:
-    body = b"<html><body><h2>Ogloszenie</h2><p>To ogloszenie</p>" + (
-        "<div><h2>To ogłoszenie nie jest już dostępne</h2></div></body></html>".encode()
-    )
-    assert _state(body, AD_URL) == REMOVED
+def test_removed_ad_without_details_is_removed_without_a_record() -> None:
+    notice = "<h1>To ogłoszenie nie jest już dostępne</h1><p>Sprzedający zakończył ogłoszenie</p>"
+    page = read_page(olx, f"<html><body>{notice}</body></html>".encode(), AD_URL)
+    assert (page.state, page.records) == (REMOVED, [])
 
 
 def test_active_ad_page_is_active_though_its_scripts_hold_the_removed_wording() -> None:
