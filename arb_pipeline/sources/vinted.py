@@ -142,6 +142,8 @@ def _data(body: bytes, url: str) -> dict[str, Any]:
     # An error answer (an expired session token, access denied, a rate limit) instead of
     # items: the API refused to answer, which is a block, not a changed layout
     code, message = data.get("message_code"), data.get("message")
+    if code == "not_found":  # a deleted item: not a block (retrying will not help)
+        raise ParseError(f"{url}: Vinted answered not_found ({message or 'no item'})")
     if code in _AUTH_ERRORS or data.get("code") is not None or message or data.get("errors"):
         reason = code or message or data.get("errors") or f"code {data.get('code')}"
         raise BlockedPageError(f"{url}: API error ({reason})")

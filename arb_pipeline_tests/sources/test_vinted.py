@@ -159,6 +159,7 @@ def test_real_structure_bodies(shared_fixtures: Path, name: str) -> None:
         (b'{"pagination": {"current_page": 1}, "search_tracking_params": {}}', "unrecognized"),
         (_body({"name": "no id"}, {"name": "nor here"}), "unrecognized"),
         (b'{"code": 100, "message_code": "invalid_authentication_token"}', "blocked"),
+        (b'{"code": 106, "message_code": "not_found", "message": "Not found"}', "unrecognized"),
         (
             b'<html><head><script src="https://geo.captcha-delivery.com/captcha/"></script>'
             b"</head><body></body></html>",
