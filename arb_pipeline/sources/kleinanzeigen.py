@@ -46,11 +46,9 @@ TIMEZONE = "Europe/Berlin"
 # The site's "Zustand" words (seed condition_map holds the same rows for the warehouse)
 CONDITIONS = {
     "neu": "new",
-    "neu mit etikett": "new",
     "sehr gut": "like_new",
-    "wie neu": "like_new",
     "gut": "good",
-    "gebraucht": "good",
+    "gebraucht": "good",  # the older pages' one word for any used item
     "in ordnung": "fair",
     "defekt": "for_parts",
 }
@@ -108,7 +106,15 @@ _VEIL_FLAGS = {
 _TRUE = re.compile(rb"\s*:\s*true\b")
 _INVISIBLE_TEXT = re.compile("[\u200b\u00ad\ufeff]")
 _CARD_EDGES = frozenset({"ul", "ol", "main", "body", "html", "section", "form", "nav", "header"})
-_PRICE = ".aditem-main--middle--price-shipping--price, .aditem-main--middle--price"
+# The classic card's parts, 2019-2026 classes first, then the 2014-2019 ones (price in a
+# <strong> beside the place in .aditem-details, the date in .aditem-addon)
+_PRICE = (
+    ".aditem-main--middle--price-shipping--price, .aditem-main--middle--price, "
+    ".aditem-details strong"
+)
+_PLACE = ".aditem-main--top--left, .aditem-details"
+_DATE = ".aditem-main--top--right, .aditem-addon"
+_DESCRIPTION = ".aditem-main--middle--description, .aditem-main > p:not(.text-module-end)"
 _TAGS = ("Versand möglich", "Nur Abholung", "Direkt kaufen", "Von Privat", "Gewerblich")
 
 
@@ -140,6 +146,10 @@ def _struck_or_hidden(node: LexborNode) -> bool:
         or "display:none" in style
         or "line-through" in style
     )
+
+
+def _price_or_hidden(node: LexborNode) -> bool:
+    return node.tag == "strong" or _struck_or_hidden(node)
 
 
 def _pieces(node: LexborNode, shown: LexborNode | None = None) -> list[str]:
@@ -286,21 +296,34 @@ def _card_record(card: LexborNode, ad_id: str | None, now: datetime) -> dict[str
     href = _card_href(card, ad_id)
     if not href or not ad_id:
         raise ParseError("no ad id or /s-anzeige/ link")
-    # a card in the classic markup names its parts; any other is read from its text pieces
-    pieces = [] if card.css_matches(".aditem-main") else _pieces(card)
+    # a card in the classic markup names its parts; in any other they are found among its text
+    # pieces by their form ("450 € VB", "10115 Mitte", "Heute, 10:15")
+    classic = card.css_matches(".aditem-main")
+    pieces = [] if classic else _pieces(card)
+    price_node = card.css_first(_PRICE) or card.css_first("[class*=price]:not([class*=old])")
     price_text = (
-        _shown_text(card, _PRICE)
-        or _shown_text(card, "[class*=price]:not([class*=old])")
-        or _first_piece(pieces, _PRICE_TEXT)
+        _clean(" ".join(_pieces(price_node, card)))
+        if price_node is not None
+        else _first_piece(pieces, _PRICE_TEXT)
     )
     price, currency, negotiable, free = _price(price_text)
     negotiable = negotiable or "VB" in pieces
     old = card.css_first("[class*=old-price], s, del")
     old_price = _clean(old.text(separator=" ")) if old is not None else None
-    where = _text(card, ".aditem-main--top--left") or _first_piece(pieces, _PLACE_TEXT) or ""
+    place = card.css_first(_PLACE)
+    where = (
+        _clean(" ".join(text_pieces_outside(place, _price_or_hidden, card)))
+        if place is not None
+        else _first_piece(pieces, _PLACE_TEXT)
+    ) or ""
     zip_code = re.match(r"(\d{5})\s+", where)
     distance = _DISTANCE.search(where)
-    date_text = _text(card, ".aditem-main--top--right") or _first_piece(pieces, _DATE_TEXT)
+    date_node = card.css_first(_DATE)
+    date_text = (
+        _clean(date_node.text(separator=" "))
+        if date_node is not None
+        else _first_piece(pieces, _DATE_TEXT)
+    )
     tags = [t for n in card.css(".simpletag") if (t := _clean(n.text()))]
     tags = tags or [t for t in pieces if t in _TAGS]
     details = _text(card, ".aditem-main--middle--tags")
@@ -321,7 +344,7 @@ def _card_record(card: LexborNode, ad_id: str | None, now: datetime) -> dict[str
         "listed_raw": date_text,
         "details": [d.strip() for d in details.split("·") if d.strip()] if details else None,
         "store": _text(card, ".aditem-main--middle--store-text"),
-        "description": _text(card, ".aditem-main--middle--description"),
+        "description": _text(card, _DESCRIPTION),
         "currency_inferred_from": "host" if free else None,
     }
     return make_record(

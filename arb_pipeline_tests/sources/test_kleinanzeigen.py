@@ -512,3 +512,37 @@ def test_cards_that_cannot_be_read_are_unrecognized_and_named() -> None:
     result = read_page(kleinanzeigen, page, URL)
     assert result.state == UNRECOGNIZED
     assert len(result.problems) == 2 and "card 0 (1) skipped" in result.problems[0]
+
+
+def _ad_2015(adid: str, price: str, place: str = "12099<br>\n Tempelhof<br>") -> str:
+    """A card of the 2014-2019 markup: price in a <strong> beside the place, date in an addon."""
+    href = f"/s-anzeige/schrankwand/{adid}-192-3409"
+    return f"""<li class="ad-listitem lazyload-item"><article class="aditem" data-adid="{adid}">
+ <div class="aditem-image"><a href="{href}"><div class="imagebox srpimagebox"
+  data-imgsrc="https://i.ebayimg.com/00/s/NjAwWDgwMA==/z/abc/$_2.JPG"></div></a></div>
+ <section class="aditem-main">
+  <h2 class="text-module-begin"><a name="{adid}" href="{href}">Schrankwand mit Beleuchtung</a></h2>
+  <p>Lieferung gegen Aufpreis möglich</p><p class="text-module-end"></p>
+ </section>
+ <section class="aditem-details"><strong>{price}</strong><br>
+  {place}
+ </section>
+ <section class="aditem-addon">Gestern, 16:30</section>
+</article></li>"""
+
+
+def test_cards_of_the_2014_2019_markup() -> None:
+    page = _page(_ad_2015("583452920", "30 € VB"), _ad_2015("583452921", "Zu verschenken"))
+    records = kleinanzeigen.parse(page, URL, now=NOW)
+    first, free = records
+    assert (first["listing_id"], first["title"], first["price"], first["currency"]) == (
+        "583452920",
+        "Schrankwand mit Beleuchtung",
+        30.0,
+        "EUR",
+    )
+    assert (first["location"], first["attributes"]["negotiable"]) == ("12099 Tempelhof", True)
+    assert first["listed_at"] == datetime(2025, 11, 13, 15, 30, tzinfo=UTC)
+    assert first["attributes"]["description"] == "Lieferung gegen Aufpreis möglich"
+    assert first["image_url"] == "https://i.ebayimg.com/00/s/NjAwWDgwMA==/z/abc/$_2.JPG"
+    assert (free["price"], free["attributes"]["free"]) == (0.0, True)
