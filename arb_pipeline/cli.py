@@ -61,7 +61,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from arb_pipeline.demo import run_demo
 
     home = ArbHome.from_env(args.home).ensure()
-    result = run_demo(home)
+    result = run_demo(home, trades=args.trades)
     for skipped in result.skipped:
         print(f"skipped: {skipped}", file=sys.stderr)
     for failure in result.ingest_failures:
@@ -83,6 +83,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for deal in result.deals:
         print(f"  {deal['destination']}")
     print(f"\nWarehouse: {home.warehouse}   Proposals: arb-pipeline proposals list")
+    if result.trades is not None:
+        played = result.trades
+        print(
+            f"Sandbox reseller: bought {played.bought}, listed {played.listed}, sold "
+            f"{played.sold} (skipped {played.skipped}). Trades: arb-pipeline trades list; "
+            "outcomes: mart_prediction_outcomes, mart_inventory"
+        )
     return 0
 
 
@@ -107,6 +114,31 @@ def cmd_model_predict(args: argparse.Namespace) -> int:
 
     rows = predict_file(Path(args.model), Path(args.input), Path(args.out))
     print(f"wrote {rows} predictions to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_products_identify(args: argparse.Namespace) -> int:
+    """Write every row of a listings file, in order, with its product id and attributes."""
+    from collections import Counter
+
+    from arb_pipeline.products import METHODS
+    from arb_pipeline.products.files import identify_file
+
+    out = Path(args.out) if args.out else None
+    result = identify_file(Path(args.file), out)
+    methods = Counter(result["identified_by"].to_list())
+    counts = ", ".join(f"{methods[m]} by {m}" for m in METHODS)
+    products = result["product_id"].n_unique()
+    print(f"{result.height} rows, {products} products ({counts})", file=sys.stderr)
+    return 0
+
+
+def cmd_products_explain(args: argparse.Namespace) -> int:
+    """Print why a title gets its product id."""
+    from arb_pipeline.products import explain, identify_many
+
+    row = (args.title, args.brand, args.category, args.condition, None, None)
+    print(explain(identify_many([row])[0]))
     return 0
 
 
@@ -232,6 +264,11 @@ def build_parser() -> argparse.ArgumentParser:
     parse.set_defaults(handler=cmd_parse)
 
     demo = commands.add_parser("demo", help="run the whole pipeline once on the sandbox")
+    demo.add_argument(
+        "--trades",
+        action="store_true",
+        help="then play the reseller: buy the proposals, sell some, fill the trades marts",
+    )
     demo.set_defaults(handler=cmd_demo)
 
     model = commands.add_parser("model", help="fit or apply the resale model").add_subparsers(
@@ -253,6 +290,22 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--input", required=True)
     predict.add_argument("--out", required=True)
     predict.set_defaults(handler=cmd_model_predict)
+
+    products = commands.add_parser("products", help="which product a listing is").add_subparsers(
+        dest="products_command", required=True
+    )
+    identify = products.add_parser(
+        "identify", help="add product_id and attributes to a CSV/Parquet/JSONL file with title"
+    )
+    identify.add_argument("file")
+    identify.add_argument("--out", help="CSV/Parquet/JSONL file (default: JSON Lines on stdout)")
+    identify.set_defaults(handler=cmd_products_identify)
+    explain = products.add_parser("explain", help="why a title gets its product id")
+    explain.add_argument("title")
+    explain.add_argument("--brand")
+    explain.add_argument("--category")
+    explain.add_argument("--condition", help="the canonical condition, e.g. for_parts")
+    explain.set_defaults(handler=cmd_products_explain)
 
     proposals = commands.add_parser("proposals", help="purchase proposals").add_subparsers(
         dest="proposals_command", required=True

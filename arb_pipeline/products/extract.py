@@ -400,7 +400,7 @@ def extract(
     out = Extracted(title=title)
     out.kind, why = _kind(text, condition)
     if why:
-        out.reasons.append(f"kind {out.kind}: '{why}'")
+        out.reasons.append(f"'{why}'")
 
     # identifiers: a barcode or ISBN, an Apple part number, the listing's own MPN
     if identifier and identifier.strip():
