@@ -180,18 +180,24 @@ def main() -> None:
         f"{'parser':<14} {'page':<56} {'KB':>6} {'state':<8} {'rec':>4} {'limit/s':>8} "
         f"{'pages/s':>8} {'%limit':>6} {'records/s':>9}  goals"
     )
+    missed = []
     for case in cases:
         parser = parser_for(case.parser)
         result = read_page(parser, case.body, case.url)
         records = len(result.records)
         limit_s = rate(limit_of(case), args.seconds)
         pages_s = rate(lambda: read_page(parser, case.body, case.url), args.seconds)  # noqa: B023
+        goals = verdict(case, pages_s, limit_s, records)
+        if "MISS" in goals:
+            missed.append(f"{case.parser} {case.label}")
         print(
             f"{case.parser:<14} {case.label[-56:]:<56} {len(case.body) / 1000:>6.0f} "
             f"{result.state:<8} {records:>4} {limit_s:>8.1f} {pages_s:>8.1f} "
-            f"{100 * pages_s / limit_s:>5.0f}% {pages_s * records:>9.0f}  "
-            f"{verdict(case, pages_s, limit_s, records)}"
+            f"{100 * pages_s / limit_s:>5.0f}% {pages_s * records:>9.0f}  {goals}"
         )
+    print(f"{len(missed)} of {len(cases)} pages miss a goal" + (":" if missed else ""))
+    for label in missed:
+        print(f"  {label}")
     if args.profile:
         for case in cases:
             if case.parser == args.profile:
