@@ -118,12 +118,20 @@ def _visible_text(page: LexborHTMLParser) -> str:
     return " ".join(body.text(separator=" ").split()).lower()
 
 
+def _title(page: LexborHTMLParser) -> str:
+    title = page.css_first("title")
+    return " ".join(title.text().split()).lower() if title is not None else ""
+
+
 def _is_html(body: bytes) -> bool:
     return body.lstrip()[:1] not in (b"{", b"[")
 
 
-def block_reason(body: bytes, markers: PageMarkers | None = None, status: int = 200) -> str | None:
-    """Why a page reads as a block (challenge vendor, block wording, script-only body), or None."""
+def block_reason(
+    body: bytes, markers: PageMarkers | None = None, status: int = 200, script_only: bool = True
+) -> str | None:
+    """Why a page reads as a block (challenge vendor, block wording in the title or text, a
+    script-only body when `script_only`), or None."""
     if status in BLOCKING_STATUSES:
         return f"HTTP {status} (blocked or rate limited)"
     if not _is_html(body):
@@ -133,10 +141,15 @@ def block_reason(body: bytes, markers: PageMarkers | None = None, status: int = 
         if fingerprint in raw:
             return f"{vendor} ({fingerprint!r} in the page)"
     page = html_tree(body)
-    text = _visible_text(page)
+    title, text = _title(page), _visible_text(page)
     for word in (*(markers.blocked if markers else ()), *_BLOCK_WORDS):
-        if word in text:
+        if word in text or word in title:
             return f"block page ({word!r} on the page)"
+    return _script_only(page, text) if script_only else None
+
+
+def _script_only(page: LexborHTMLParser, text: str) -> str | None:
+    """A page whose body has almost no text while scripts carry everything: a JS challenge."""
     if len(text) < _MIN_VISIBLE_CHARS and page.css_matches("script"):
         return f"script-only page ({len(text)} characters of text): a JavaScript challenge"
     return None
@@ -160,17 +173,19 @@ def classify(
     if records:
         state = REMOVED if all(r["status"] == "removed" for r in records) else RESULTS
         return PageResult(state, records, problems)
-    reason = block_reason(body, markers, status)
+    reason = block_reason(body, markers, status, script_only=False)
     if reason:
         return PageResult(BLOCKED, problems=problems, reason=reason)
     skipped = [p for p in problems if "truncated" not in p]
-    if _is_html(body) and not skipped:
+    if _is_html(body):
         page = html_tree(body)
         text = _visible_text(page)
-        if _says(page, text, markers.removed, markers.removed_css):
+        if not skipped and _says(page, text, markers.removed, markers.removed_css):
             return PageResult(REMOVED, problems=problems)
-        if _says(page, text, markers.empty, markers.empty_css):
+        if not skipped and _says(page, text, markers.empty, markers.empty_css):
             return PageResult(EMPTY, problems=problems)
+        if reason := _script_only(html_tree(body), text):
+            return PageResult(BLOCKED, problems=problems, reason=reason)
     if error is None and not _is_html(body) and not skipped:
         return PageResult(EMPTY, problems=problems)  # an API answer the parser read: none
     found = str(error) if error else (skipped[0] if skipped else "no listing read")
