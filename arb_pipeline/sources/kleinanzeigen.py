@@ -86,7 +86,7 @@ _AD_LINK = re.compile(r"/s-anzeige/(?:[^/?#\s]*/)*(\d{6,})(?:-\d+)*/?(?:[?#]|$)"
 _PRICE_TEXT = re.compile(
     r"^(?:\d[\d.]*(?:,\d+)?\s*(?:€|eur)(?:\s*vb)?|vb|zu verschenken|preis auf anfrage)$", re.I
 )
-_PLACE_TEXT = re.compile(r"^\d{5}\s+\D")
+_PLACE_TEXT = re.compile(r"^\d{5}\s+\D.{0,60}$")  # "10115 Mitte", not "10000 mAh Powerbank…"
 _DATE_TEXT = re.compile(
     r"^(?:heute|gestern|\d{1,2}\.\d{1,2}\.\d{2,4})(?:,?\s*\d{1,2}:\d{2})?$", re.I
 )
@@ -276,16 +276,35 @@ def _card_href(card: LexborNode, ad_id: str | None) -> str | None:
 
 
 def _card_title(card: LexborNode, href: str) -> str | None:
-    title = _text(card, ".text-module-begin") or next(
-        (t for h in card.css("h2, h3") if (t := _clean(" ".join(_pieces(h, card))))), None
-    )
+    classic = card.css_first(".text-module-begin")
+    if classic is not None:  # the classic title element, empty or not
+        return _clean(classic.text(separator=" "))
+    title = next((t for h in card.css("h2, h3") if (t := _clean(" ".join(_pieces(h, card))))), None)
     if title:
         return title
+    # a text link to the ad (a link around the whole card or its photo is no title; a photo's
+    # counter "5" neither), else the photo's description
     links = [
-        _clean(" ".join(_pieces(a, card))) for a in card.css("a") if attribute(a, "href") == href
-    ] + [_clean(attribute(img, "alt")) for img in card.css("img")]
-    # the longest wording (an image link's photo counter "5" is no title)
-    return max((t for t in links if t and _LETTER.search(t)), key=len, default=None)
+        _clean(" ".join(_pieces(a, card)))
+        for a in card.css("a")
+        if attribute(a, "href") == href and not a.css_matches("img, div, p, [data-imgsrc]")
+    ]
+    texts = [t for t in links if t and _LETTER.search(t)]
+    texts = texts or [t for img in card.css("img") if (t := _clean(attribute(img, "alt")))]
+    if texts:
+        return max(texts, key=len)
+    # a card that is one link: its first wording that is not a price, place, date or tag
+    return next(
+        (
+            t
+            for t in _pieces(card)
+            if _LETTER.search(t)
+            and t not in _TAGS
+            and t != "TOP"
+            and not any(p.match(t) for p in (_PRICE_TEXT, _PLACE_TEXT, _DATE_TEXT))
+        ),
+        None,
+    )
 
 
 def _first_piece(pieces: list[str], pattern: re.Pattern[str]) -> str | None:

@@ -546,3 +546,23 @@ def test_cards_of_the_2014_2019_markup() -> None:
     assert first["attributes"]["description"] == "Lieferung gegen Aufpreis möglich"
     assert first["image_url"] == "https://i.ebayimg.com/00/s/NjAwWDgwMA==/z/abc/$_2.JPG"
     assert (free["price"], free["attributes"]["free"]) == (0.0, True)
+
+
+def test_cards_that_are_one_link_each() -> None:
+    cards = "".join(
+        f'<li class="mb-3"><a class="flex gap-3 rounded-xl" href="/s-anzeige/{slug}/{ad_id}-173-1">'
+        f'<div class="w-24"><div class="rounded bg-gray-200"></div></div><div class="flex-1">'
+        f'<div class="text-xs text-gray-500">50667 Köln</div><p class="font-medium">{title}</p>'
+        f'<p class="text-sm text-gray-600">Akku 91 %, kaum benutzt, mit Rechnung.</p>'
+        f'<div class="font-bold">{price}</div></div></a></li>'
+        for ad_id, slug, title, price in (
+            ("3500000001", "ipad-air", "iPad Air 5 64GB", "380 € VB"),
+            ("3500000002", "ipad-mini", "iPad mini 6", "420 €"),
+        )
+    )
+    page = f"<html><body><main><ul class='space-y-3'>{cards}</ul></main></body></html>".encode()
+    records = kleinanzeigen.parse(page, URL, now=NOW)
+    assert [(r["listing_id"], r["title"], r["price"], r["location"]) for r in records] == [
+        ("3500000001", "iPad Air 5 64GB", 380.0, "50667 Köln"),
+        ("3500000002", "iPad mini 6", 420.0, "50667 Köln"),
+    ]
