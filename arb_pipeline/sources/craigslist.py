@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -164,6 +165,7 @@ def _absolute(href: str, site: str | None) -> str:
     return urljoin(site, href)
 
 
+@lru_cache(maxsize=256)
 def _site_currency(site: str | None) -> str | None:
     host = f".{urlsplit(site or '').hostname or ''}"
     return next((code for domain, code in _SITE_CURRENCIES if host.endswith(domain)), None)
@@ -251,21 +253,21 @@ _NOT_AMOUNT = re.compile(r"[^\d\s.,]")
 
 def _posting_id(href: str | None) -> str | None:
     """The numeric post id or the token of a link to a posting; None for other links."""
-    path = urlsplit((href or "").strip()).path
+    path = (href or "").strip().split("?", 1)[0].split("#", 1)[0]
     found = _NUMERIC_ID.search(path) or _TOKEN_ID.search(path)
     return found.group(1) if found else None
 
 
-def _links(card: LexborNode) -> list[LexborNode]:
-    return ([card] if card.tag == "a" else []) + card.css("a[href]")
+def _links(card: LexborNode) -> list[tuple[LexborNode, str | None]]:
+    """The card's links (the card itself when it is one) with the posting id each names."""
+    links = ([card] if card.tag == "a" else []) + card.css("a[href]")
+    return [(a, _posting_id(a.attributes.get("href"))) for a in links]
 
 
 def _card_pid(card: LexborNode) -> str | None:
     """A card's posting id: its data-pid, else the id or token of its link to the posting."""
     pid = (card.attributes.get("data-pid") or "").strip()
-    return pid or next(
-        (found for a in _links(card) if (found := _posting_id(a.attributes.get("href")))), None
-    )
+    return pid or next((found for _, found in _links(card) if found), None)
 
 
 def _card_price(card: LexborNode) -> str | None:
@@ -282,24 +284,26 @@ def _card_price(card: LexborNode) -> str | None:
 
 
 def _card_image(card: LexborNode) -> str | None:
-    ids = (first_attribute(card.css("[data-ids]"), "data-ids") or "").split(",")
-    image_id = ids[0].strip() or first_attribute(card.css("a.i[data-id]"), "data-id")
-    if image_id:
-        return _IMAGE_URL.format(image_id.split(":")[-1])
-    for image in card.css("img"):
-        src = image.attributes.get("src") or image.attributes.get("data-src") or ""
-        if src.startswith("http"):
-            return src
+    """The first picture of a card: Craigslist's image id (data-ids, or a.i's data-id before
+    2014) made a thumbnail URL, else an img's own address."""
+    for node in card.css("[data-ids], a.i[data-id], img"):
+        if node.tag == "img":
+            src = node.attributes.get("src") or node.attributes.get("data-src") or ""
+            if src.startswith("http"):
+                return src
+            continue
+        ids = node.attributes.get("data-ids") or node.attributes.get("data-id") or ""
+        if image_id := ids.split(",")[0].strip():
+            return _IMAGE_URL.format(image_id.split(":")[-1])
     return None
 
 
 def _card(card: LexborNode, pid: str, site: str | None, scraped_at: datetime) -> dict[str, Any]:
     """A search card of any era but the 2014-2022 result row (`_row`, the fast path)."""
     links = _links(card)
-    to_posting = [a for a in links if _posting_id(a.attributes.get("href"))]
+    to_posting = [a for a, found in links if found] or [a for a, _ in links]
     href = next(
-        (h for a in to_posting or links if (h := (a.attributes.get("href") or "").strip("# "))),
-        None,
+        (h for a in to_posting if (h := (a.attributes.get("href") or "").strip("# "))), None
     )
     if not href:
         raise ParseError("no link to the posting")
