@@ -192,9 +192,13 @@ def test_block_and_login_pages_are_blocked(page: bytes) -> None:
 # Reviewed expected outputs of the real pages, parsed as the CLI does without --url (the site
 # and currency read from the page) and with the page's real URL: the same records either way.
 
+AD_OG_URL = (  # the ad page's own address (its og:url)
+    "https://www.gumtree.pl/a-mieszkania-i-domy-do-wynajecia/wroclaw/"
+    "kawalerka-w-centrum-wysoki-standard-angel-river/1006269071150911148472709"
+)
 REAL_PAGES = [
     ("gumtree_pl/search_katowice_2020.html", URL),
-    ("gumtree_pl/ad_wroclaw_2020.html", AD_URL),
+    ("gumtree_pl/ad_wroclaw_2020.html", AD_OG_URL),
 ]
 
 
