@@ -271,8 +271,10 @@ def _detail(page: LexborHTMLParser, url: str) -> dict[str, Any] | None:
     page_url = og_url if _is_gumtree(og_url) else site
     removed = _says_removed(page)
     listing_id = first_attribute(page.css("input#adId"), "value") or _id_from(page_url)
-    title = _headers_text(headers, "h1.item-title") or first_attribute(
-        page.css('meta[property="og:title"]'), "content"
+    title = (
+        _headers_text(headers, "h1.item-title")
+        or _text(page, ".vip-title .myAdTitle")  # before 2019
+        or first_attribute(page.css('meta[property="og:title"]'), "content")
     )
     if removed and not (listing_id and page_url and normalise_title(title)):
         return None
@@ -280,7 +282,7 @@ def _detail(page: LexborHTMLParser, url: str) -> dict[str, Any] | None:
         raise ParseError("no ad id (input#adId / og:url)")
     if not page_url:
         raise ParseError("the page names no Gumtree address (og:url, links)")
-    price_text = _headers_text(headers, ".price")
+    price_text = _headers_text(headers, ".price") or _text(page, ".vip-title .price")
     price, currency = _price(price_text, site)
     fields = {}
     for row in page.css("div.vip-details .attribute"):
@@ -328,7 +330,7 @@ def _headers_text(headers: list[LexborNode], query: str) -> str | None:
     return normalise_title(" ".join(pieces)) or None
 
 
-_DETAIL_MARKERS = "input#adId, div.vip-content-header h1.item-title"
+_DETAIL_MARKERS = "input#adId, div.vip-content-header h1.item-title, .vip-title .myAdTitle"
 _LOGIN_MARKERS = "input[type=password], form[action*=login]"
 _SEARCH_MARKERS = 'body[class*="SearchPage"], div.results, div#pagination'
 

@@ -377,3 +377,21 @@ def test_removal_words_in_the_sellers_description_do_not_remove_the_ad() -> None
     )
     [ad] = read_page(gumtree, body, AD_URL).records
     assert ad["status"] == "active"
+
+
+def test_ad_page_before_2019() -> None:
+    body = (
+        '<html><head><meta property="og:url" content="https://www.gumtree.pl/a-samochody-osobowe/'
+        'krakow/audi-a4/1001234567890910456789012"></head><body class="VIP">'
+        '<div class="vip-title clearfix"><span class="myAdTitle">Audi A4 B8 2009</span>'
+        '<div class="price"><span class="value"><span class="amount">24 900 zł</span></span>'
+        "</div></div></body></html>"
+    ).encode()
+    [ad] = gumtree.parse(body, "file:///saved/ad.html")
+    assert (ad["listing_id"], ad["title"], ad["price"], ad["currency"]) == (
+        "1001234567890910456789012",
+        "Audi A4 B8 2009",
+        24900.0,
+        "PLN",
+    )
+    assert ad["url"].startswith("https://www.gumtree.pl/a-samochody-osobowe/krakow/")
