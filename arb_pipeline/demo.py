@@ -15,6 +15,7 @@ from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.sources.crawl import chromium_executable
 from arb_pipeline.sources.registry import SANDBOX_SOURCES
+from arb_pipeline.trades.sandbox import PlayedTrades
 from arb_pipeline.warehouse import query
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -27,6 +28,8 @@ class DemoResult:
     ingest_failures: list[str] = field(default_factory=list)
     deals: list[dict[str, Any]] = field(default_factory=list)
     alerts_sent: int = 0
+    # what `demo --trades` bought and sold as the sandbox reseller (None without it)
+    trades: PlayedTrades | None = None
 
 
 def demo_instance(home: ArbHome) -> dg.DagsterInstance:
@@ -38,8 +41,9 @@ def demo_instance(home: ArbHome) -> dg.DagsterInstance:
     return dg.DagsterInstance.local_temp(tempdir=str(folder))
 
 
-def run_demo(home: ArbHome, day: date | None = None) -> DemoResult:
-    """Ingest every sandbox source for `day`, refresh prices, and send new deal alerts."""
+def run_demo(home: ArbHome, day: date | None = None, trades: bool = False) -> DemoResult:
+    """Ingest every sandbox source for `day`, refresh prices, and send new deal alerts;
+    with `trades`, then buy and sell the proposals as a reseller would."""
     os.environ["ARB_HOME"] = str(home.root)
     # imported late: loading the definitions parses the dbt project
     from arb_pipeline.definitions import defs, resources
@@ -87,6 +91,9 @@ def run_demo(home: ArbHome, day: date | None = None) -> DemoResult:
         )
     result.deals = deals_report(home, searches)
     result.alerts_sent = len(result.deals) - before
+    # after the alerts, so the report counts them; with --trades the sandbox reseller buys
+    # and sells first, and the ledger's snapshot and marts are rebuilt before the report
+    result.trades = _close_the_loop(home, instance, day, trades)
     return result
 
 
@@ -111,3 +118,31 @@ def _failure(run: dg.ExecuteInProcessResult) -> str:
         if event.is_step_failure and event.step_failure_data:
             return event.step_failure_data.error.message.strip().splitlines()[0]
     return "run failed"
+
+
+def _close_the_loop(
+    home: ArbHome, instance: dg.DagsterInstance, day: date, trades: bool
+) -> PlayedTrades | None:
+    """Rebuild the market report after the alerts; with `trades`, first play the reseller and
+    bring the ledger into the warehouse (trades_ledger, fct_trades and the trades marts)."""
+    from arb_pipeline.definitions import defs
+    from arb_pipeline.trades.cli import fee_schedule
+    from arb_pipeline.trades.sandbox import play_reseller
+
+    played = None
+    selection = ["market_report"]
+    if trades:
+        store = StateStore.from_env(home.root)
+        played = play_reseller(store, home.warehouse, fee_schedule(), day)
+        ledger = ["trades_ledger", "fct_trades", "mart_prediction_outcomes", "mart_inventory"]
+        selection = ledger + selection
+    with contextlib.redirect_stdout(io.StringIO()):  # dbt's own progress lines
+        run = defs.resolve_job_def("refresh_prices").execute_in_process(
+            run_config=QUIET,
+            instance=instance,
+            asset_selection=[dg.AssetKey(name) for name in selection],
+            raise_on_error=False,
+        )
+    if not run.success:
+        raise RuntimeError(f"rebuilding the report failed: {_failure(run)}")
+    return played
