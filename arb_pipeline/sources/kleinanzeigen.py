@@ -68,9 +68,7 @@ _REMOVED_WORDS = (
     "anzeige nicht gefunden",
 )
 # Where the site says "no results" or "ad gone" (never inside a card, whose text is the seller's)
-_MESSAGES = (
-    ".outcomemessage-warning, .outcomemessage-info, .outcomemessage-error, h1:not(#viewad-title)"
-)
+_MESSAGES = ".outcomemessage-warning, .outcomemessage-info, .outcomemessage-error"
 
 PAGE_MARKERS = PageMarkers(
     expected=(
@@ -106,15 +104,26 @@ _VEIL_FLAGS = {
 _TRUE = re.compile(rb"\s*:\s*true\b")
 _INVISIBLE_TEXT = re.compile("[\u200b\u00ad\ufeff]")
 _CARD_EDGES = frozenset({"ul", "ol", "main", "body", "html", "section", "form", "nav", "header"})
-# The classic card's parts, 2019-2026 classes first, then the 2014-2019 ones (price in a
-# <strong> beside the place in .aditem-details, the date in .aditem-addon)
-_PRICE = (
-    ".aditem-main--middle--price-shipping--price, .aditem-main--middle--price, "
-    ".aditem-details strong"
-)
-_PLACE = ".aditem-main--top--left, .aditem-details"
-_DATE = ".aditem-main--top--right, .aditem-addon"
-_DESCRIPTION = ".aditem-main--middle--description, .aditem-main > p:not(.text-module-end)"
+# The classic card's parts by class name: 2019-2026, and 2014-2019 (the price in a <strong>
+# beside the place in .aditem-details, the date in .aditem-addon)
+_PARTS = {
+    "aditem-main": "main",
+    "text-module-begin": "title",
+    "aditem-main--middle--price-shipping--price": "price",
+    "aditem-main--middle--price": "price",
+    "aditem-main--middle--price-shipping--old-price": "old_price",
+    "aditem-main--top--left": "place",
+    "aditem-details": "place",
+    "aditem-main--top--right": "date",
+    "aditem-addon": "date",
+    "aditem-main--middle--description": "description",
+    "aditem-main--middle--tags": "details",
+    "aditem-main--middle--store-text": "store",
+    "aditem-image--badges--badge-topad": "top_ad",
+    "simpletag": "tag",
+}
+_PARTS_CSS = ", ".join(f".{name}" for name in _PARTS)
+_AD_LINKS = 'a[href*="/s-anzeige/"]'
 _TAGS = ("Versand möglich", "Nur Abholung", "Direkt kaufen", "Von Privat", "Gewerblich")
 
 
@@ -218,10 +227,15 @@ def _own_url(page: LexborHTMLParser) -> str | None:
     return None
 
 
-def _messages(page: LexborHTMLParser) -> str:
-    """The site's own messages and headline (not a card's text, which is the seller's),
-    lowercased. Wording elsewhere on a page without ads is PAGE_MARKERS' part."""
-    return " ".join(node.text(separator=" ") for node in page.css(_MESSAGES)).lower()
+def _messages(page: LexborHTMLParser, body: bytes) -> str:
+    """The site's own message boxes and the page's headline (not a card's text, which is the
+    seller's), lowercased. Wording elsewhere on a page without ads is PAGE_MARKERS' part."""
+    boxes = page.css(_MESSAGES) if b"outcomemessage" in body else []
+    texts = [node.text(separator=" ") for node in boxes]
+    headline = page.css_first("h1")
+    if headline is not None and attribute(headline, "id") != "viewad-title":
+        texts.append(headline.text(separator=" "))
+    return " ".join(texts).lower()
 
 
 # Search pages
@@ -242,7 +256,7 @@ def _card_of(link: LexborNode, ad_id: str) -> LexborNode:
         parent = node.parent
         if parent is None or parent.tag in _CARD_EDGES or node.tag in ("article", "li"):
             return node
-        ids = {_ad_id(a.attributes.get("href")) for a in parent.css('a[href*="/s-anzeige/"]')}
+        ids = {_ad_id(a.attributes.get("href")) for a in parent.css(_AD_LINKS)}
         if ids - {ad_id, None}:
             return node
         node = parent
@@ -251,13 +265,20 @@ def _card_of(link: LexborNode, ad_id: str) -> LexborNode:
 def _cards(page: LexborHTMLParser) -> list[tuple[str | None, LexborNode]]:
     """(ad id, card) in page order: elements with data-adid, then ads known only by a link."""
     cards = [(attribute(n, "data-adid"), n) for n in outermost(page.css("[data-adid]"))]
-    taken = {node.mem_id for _, node in cards}
-    inside = {a.mem_id for _, card in cards for a in card.css('a[href*="/s-anzeige/"]')}
+    known = {ad_id for ad_id, _ in cards}
     scope = page.css_first("main") or page.body
-    for link in scope.css('a[href*="/s-anzeige/"]') if scope is not None else []:
-        ad_id = _ad_id(link.attributes.get("href")) if link.mem_id not in inside else None
-        if ad_id is None:
-            continue
+    links = [
+        (ad_id, link)
+        for link in (scope.css(_AD_LINKS) if scope is not None else [])
+        if (ad_id := _ad_id(link.attributes.get("href"))) and ad_id not in known
+    ]
+    if not links:
+        return cards
+    taken = {node.mem_id for _, node in cards}
+    inside = {a.mem_id for _, card in cards for a in card.css(_AD_LINKS)}
+    for ad_id, link in links:
+        if link.mem_id in inside:
+            continue  # another ad's link inside a card with an id
         card = _card_of(link, ad_id)
         if card.mem_id not in taken:
             taken.add(card.mem_id)
@@ -265,25 +286,34 @@ def _cards(page: LexborHTMLParser) -> list[tuple[str | None, LexborNode]]:
     return cards
 
 
+def _classic_parts(card: LexborNode) -> dict[str, list[LexborNode]]:
+    """The card's parts named by the classic class names, found in one pass."""
+    parts: dict[str, list[LexborNode]] = {}
+    for node in card.css(_PARTS_CSS):
+        for name in (node.attributes.get("class") or "").split():
+            if part := _PARTS.get(name):
+                parts.setdefault(part, []).append(node)
+                break
+    return parts
+
+
 def _card_href(card: LexborNode, ad_id: str | None) -> str | None:
     href = attribute(card, "data-href")
     if href:
         return href
-    for link in card.css('a[href*="/s-anzeige/"]'):
+    for link in card.css(_AD_LINKS):
         if _ad_id(link.attributes.get("href")) == ad_id or ad_id is None:
             return link.attributes.get("href")
     return None
 
 
 def _card_title(card: LexborNode, href: str) -> str | None:
-    classic = card.css_first(".text-module-begin")
-    if classic is not None:  # the classic title element, empty or not
-        return _clean(classic.text(separator=" "))
+    """The title of a card in another markup: its heading, a text link to the ad (a link
+    around the whole card or its photo is no title; a photo's counter "5" neither), the photo's
+    description, else its first wording that is not a price, place, date or tag."""
     title = next((t for h in card.css("h2, h3") if (t := _clean(" ".join(_pieces(h, card))))), None)
     if title:
         return title
-    # a text link to the ad (a link around the whole card or its photo is no title; a photo's
-    # counter "5" neither), else the photo's description
     links = [
         _clean(" ".join(_pieces(a, card)))
         for a in card.css("a")
@@ -293,7 +323,6 @@ def _card_title(card: LexborNode, href: str) -> str | None:
     texts = texts or [t for img in card.css("img") if (t := _clean(attribute(img, "alt")))]
     if texts:
         return max(texts, key=len)
-    # a card that is one link: its first wording that is not a price, place, date or tag
     return next(
         (
             t
@@ -311,15 +340,29 @@ def _first_piece(pieces: list[str], pattern: re.Pattern[str]) -> str | None:
     return next((p for p in pieces if pattern.match(p)), None)
 
 
+def _node_text(node: LexborNode | None) -> str | None:
+    return _clean(node.text(separator=" ")) if node is not None else None
+
+
 def _card_record(card: LexborNode, ad_id: str | None, now: datetime) -> dict[str, Any]:
     href = _card_href(card, ad_id)
     if not href or not ad_id:
         raise ParseError("no ad id or /s-anzeige/ link")
-    # a card in the classic markup names its parts; in any other they are found among its text
-    # pieces by their form ("450 € VB", "10115 Mitte", "Heute, 10:15")
-    classic = card.css_matches(".aditem-main")
+    # A card in the classic markup names its parts; in any other they are found among its text
+    # pieces by their form ("450 € VB", "10115 Mitte", "Heute, 10:15").
+    parts = _classic_parts(card)
+    classic = "main" in parts
+
+    def part(name: str) -> LexborNode | None:
+        return parts[name][0] if name in parts else None
+
     pieces = [] if classic else _pieces(card)
-    price_node = card.css_first(_PRICE) or card.css_first("[class*=price]:not([class*=old])")
+    place = part("place")
+    price_node = part("price")
+    if price_node is None and place is not None and place.tag == "section":
+        price_node = place.css_first("strong")  # 2014-2019: the price beside the place
+    if price_node is None and not classic:
+        price_node = card.css_first("[class*=price]:not([class*=old])")
     price_text = (
         _clean(" ".join(_pieces(price_node, card)))
         if price_node is not None
@@ -327,9 +370,8 @@ def _card_record(card: LexborNode, ad_id: str | None, now: datetime) -> dict[str
     )
     price, currency, negotiable, free = _price(price_text)
     negotiable = negotiable or "VB" in pieces
-    old = card.css_first("[class*=old-price], s, del")
-    old_price = _clean(old.text(separator=" ")) if old is not None else None
-    place = card.css_first(_PLACE)
+    old = part("old_price") if classic else card.css_first("[class*=old-price], s, del")
+    old_price = _node_text(old)
     where = (
         _clean(" ".join(text_pieces_outside(place, _price_or_hidden, card)))
         if place is not None
@@ -337,17 +379,19 @@ def _card_record(card: LexborNode, ad_id: str | None, now: datetime) -> dict[str
     ) or ""
     zip_code = re.match(r"(\d{5})\s+", where)
     distance = _DISTANCE.search(where)
-    date_node = card.css_first(_DATE)
-    date_text = (
-        _clean(date_node.text(separator=" "))
-        if date_node is not None
-        else _first_piece(pieces, _DATE_TEXT)
-    )
-    tags = [t for n in card.css(".simpletag") if (t := _clean(n.text()))]
+    date_node = part("date")
+    date_text = _node_text(date_node) if date_node is not None else _first_piece(pieces, _DATE_TEXT)
+    tags = [t for n in parts.get("tag", []) if (t := _clean(n.text()))]
     tags = tags or [t for t in pieces if t in _TAGS]
-    details = _text(card, ".aditem-main--middle--tags")
+    details = _node_text(part("details"))
     classes = (card.attributes.get("class") or "") + " " + _ancestor_classes(card)
-    top_ad = "is-topad" in classes or "TOP" in pieces or bool(card.css_first("[class*=topad]"))
+    top_ad = "is-topad" in classes or "top_ad" in parts
+    if not classic:
+        top_ad = top_ad or "TOP" in pieces or card.css_matches("[class*=topad]")
+    description = part("description")
+    if description is None and classic:
+        description = card.css_first(".aditem-main > p:not(.text-module-end)")
+    title = part("title")
     attributes = {
         "negotiable": negotiable or None,
         "free": free or None,
@@ -362,15 +406,16 @@ def _card_record(card: LexborNode, ad_id: str | None, now: datetime) -> dict[str
         "distance_km": int(distance.group(1)) if distance else None,
         "listed_raw": date_text,
         "details": [d.strip() for d in details.split("·") if d.strip()] if details else None,
-        "store": _text(card, ".aditem-main--middle--store-text"),
-        "description": _text(card, _DESCRIPTION),
+        "store": _node_text(part("store")),
+        "description": _node_text(description),
         "currency_inferred_from": "host" if free else None,
     }
     return make_record(
         source=SOURCE,
         listing_id=ad_id,
         url=_ad_url(href),
-        title=_card_title(card, href),
+        # the classic title element, when there, is the title even when empty (then skipped)
+        title=_node_text(title) if title is not None else _card_title(card, href),
         price=price,
         currency=currency,
         condition="unknown",
@@ -421,7 +466,8 @@ def _status_badges(page: LexborHTMLParser, body: bytes) -> list[str]:
     page's script draws its veil from, and any badge already shown."""
     flags = _veil_flags(body)
     words = [word for flag, word in _VEIL_FLAGS.items() if flag in flags]
-    for badge in page.css(".pvap-reserved-title, .pvap-reserved-image-veil"):
+    scope = page.css_first("#viewad-main") or page.body
+    for badge in scope.css(".pvap-reserved-title, .pvap-reserved-image-veil") if scope else []:
         hidden, node = False, badge
         while node is not None and not hidden:
             hidden, node = node.is_element_node and _struck_or_hidden(node), node.parent
@@ -434,13 +480,15 @@ def _status_badges(page: LexborHTMLParser, body: bytes) -> list[str]:
 
 def _veil_flags(body: bytes) -> set[str]:
     """The ad page's state flags set to true in its script (`showPausedVeil: true`)."""
+    init = body.find(b"ViewAdView.init(")
+    script = body[init : init + 10_000] if init >= 0 else body  # where the site writes them
     found = set()
     for flag in _VEIL_FLAGS:  # str.find per name: a regex alternation scans the page far slower
-        start = body.find(flag.encode())
+        start = script.find(flag.encode())
         while start >= 0 and flag not in found:
-            if _TRUE.match(body, start + len(flag)):
+            if _TRUE.match(script, start + len(flag)):
                 found.add(flag)
-            start = body.find(flag.encode(), start + 1)
+            start = script.find(flag.encode(), start + 1)
     return found
 
 
@@ -463,8 +511,9 @@ def _ad_title(page: LexborHTMLParser) -> tuple[str | None, list[str]]:
 
 def _details(page: LexborHTMLParser) -> dict[str, str]:
     """The ad's detail list ("Zustand: Gut", "Wohnfläche: 11 m²")."""
-    details = {}
-    for item in page.css(".addetailslist--detail"):
+    details: dict[str, str] = {}
+    scope = page.css_first("#viewad-details") or page.body
+    for item in scope.css(".addetailslist--detail") if scope is not None else []:
         value = item.css_first(".addetailslist--detail--value")
         label = _clean(" ".join(own_text_pieces([item])))
         if value is not None and label:
@@ -474,10 +523,9 @@ def _details(page: LexborHTMLParser) -> dict[str, str]:
 
 def _seller(page: LexborHTMLParser) -> tuple[str | None, str | None]:
     """The seller's user id and name, from the link to their other ads."""
-    for link in page.css(
-        "#viewad-contact a[href*='userId='], #viewad-profile-box a[href*='userId='], "
-        ".userprofile-vip a[href*='userId='], a[href*='s-bestandsliste'][href*='userId=']"
-    ):
+    box = page.css_first("#viewad-contact, #viewad-profile-box, .userprofile-vip")
+    links = box.css("a[href*='userId=']") if box is not None else []
+    for link in links or page.css("a[href*='s-bestandsliste'][href*='userId=']"):
         if "badge" in (link.attributes.get("class") or ""):
             continue  # the round initial before the name
         user = parse_qs(urlsplit(link.attributes.get("href") or "").query).get("userId")
@@ -485,6 +533,12 @@ def _seller(page: LexborHTMLParser) -> tuple[str | None, str | None]:
         if user and name:
             return user[0], name
     return None, None
+
+
+def _in(page: LexborHTMLParser, scope_css: str, css: str) -> list[LexborNode]:
+    """The nodes matching `css` inside the page's first `scope_css` element (none without it)."""
+    scope = page.css_first(scope_css)
+    return scope.css(css) if scope is not None else []
 
 
 def _ad_record(
@@ -523,7 +577,8 @@ def _ad_record(
     if gone and not words:
         words.append("Nicht mehr verfügbar")  # the site's message above the ad
     image = page.css_first("#viewad-image")
-    crumbs = [c for n in page.css(".breadcrump-link") if (c := _clean(n.text(separator=" ")))]
+    crumbs = [c for n in _in(page, ".breadcrump", ".breadcrump-link") if (c := _node_text(n))]
+    features = [f for n in _in(page, "#viewad-configuration", ".checktag") if (f := _node_text(n))]
     attributes = {
         "negotiable": negotiable or None,
         "free": free or None,
@@ -532,7 +587,7 @@ def _ad_record(
         "pickup_only": True if shipping_text and "abholung" in shipping_text.lower() else None,
         "listed_raw": date_text,
         "details": details or None,
-        "features": [f for n in page.css(".checktag") if (f := _clean(n.text()))] or None,
+        "features": features or None,
         "seller_name": seller_name or data.get("seller"),
         "description": _text(page, "#viewad-description-text") or data.get("description"),
         "currency_inferred_from": "host" if free else None,
@@ -568,7 +623,7 @@ def parse_with_problems(
     a block page)."""
     now = now or _clock()
     page = html_tree(body)
-    messages = _messages(page)
+    messages = _messages(page, body)
     gone = any(word in messages for word in _REMOVED_WORDS)
     if _is_ad_page(page):
         try:
