@@ -35,6 +35,7 @@ COLOUR_WORDS = frozenset(
     glacial stellar morning mist pine mirror sandstone onyx nebula frosted lavender""".split()
 )
 IGNORED_TOKENS = frozenset("5g 4g lte wifi wi-fi cellular dual sim esim".split())
+SKIPPED_WORDS = NOISE_WORDS | COLOUR_WORDS | IGNORED_TOKENS | {"qqstopqq"}
 
 BRANDS = {
     "apple": "apple",
@@ -144,15 +145,19 @@ PAIR_RE = re.compile(r"(?<![\w.])(\d{1,3})\s?(?:gb)?\s?/\s?(\d{1,4})\s?(?:gb|tb)
 SIZE_RE = re.compile(r"(?<![\w.])(\d{1,2}(?:[.,]\d)?)\s?(?:\"|''|”|“|inch\b|in\b|-inch\b|zoll\b)")
 YEAR_RE = re.compile(r"\b(?:(early|mid|late)[\s-]?)?((?:19[89]|20[0-3])\d)\b")
 GEN_RE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\s?gen(?:eration)?\b")
-# amounts with units (also "30 ml", "12 GB", "8/256"): the model never reads past one
-AMOUNT_RE = re.compile(
-    r"(?<![\w.])\d+(?:[.,]\d+)?\s?(?:tb|gb|mb|ml|oz|mah|mp|w|hz|mm|cm|ghz|mhz|kg|lbs?|inch|zoll)\b"
-    r"|(?<![\w.])\d{1,3}\s?(?:gb)?\s?/\s?\d{1,4}\s?(?:gb|tb)?(?![\w.])"
-    r"|\b\d{1,2}(?:st|nd|rd|th)\b|\b(?:size|sz|gr|größe|groesse)\b"
+# amounts ("30 ml", "12 GB", "256gb", "8/256"), ordinals and clothing sizes: the model never
+# reads past one, so the word list marks each with STOP
+UNIT_WORDS = frozenset("tb gb mb ml oz mah mp w hz mm cm ghz mhz kg lb lbs inch zoll".split())
+AMOUNT_TOKEN_RE = re.compile(
+    r"\d+(?:[.,]\d+)?(?:tb|gb|mb|ml|oz|mah|mp|w|hz|mm|cm|ghz|mhz|kg|lbs?|inch|zoll)"
+    r"|\d{1,2}(?:st|nd|rd|th)"
 )
+SIZE_WORDS = frozenset("size sz gr größe groesse".split())
 STOP = "qqstopqq"
+SIZE_GATE = ('"', "''", "”", "“", "in", "zoll")
 MACBOOK_SPELLING_RE = re.compile(r"\bmac\s?boo+k")
 TOKEN_RE = re.compile(r"[a-z0-9äöüß@]+(?:[.+][a-z0-9]+)*\+?")
+TOKEN_OR_SLASH_RE = re.compile(r"[a-z0-9äöüß@]+(?:[.+][a-z0-9]+)*\+?|/")
 
 MEMORY_HINTS = frozenset("ram memory ddr ddr3 ddr4 ddr5 lpddr4 lpddr5 arbeitsspeicher".split())
 STORAGE_HINTS = frozenset("ssd hdd flash storage speicher rom emmc nvme hd fusion sshd".split())
@@ -176,9 +181,18 @@ ACCESSORY_WORDS = (
     "headset|dock|joy-?cons?|spiele?"
 )
 ACCESSORY_RE = re.compile(rf"(?:^|[^\w])({ACCESSORY_WORDS})s?\b")
-ACCESSORY_FOR_RE = re.compile(
-    rf"\b(?:{ACCESSORY_WORDS})s?\b.*\b(?:for|fits|für|compatible with|kompatibel mit)\b"
-)
+MADE_FOR_RE = re.compile(r"\b(?:for|fits|für|compatible with|kompatibel mit)\b")
+BUNDLE_WORD_RE = re.compile(r"\bbundle\b")
+FOR_PARTS_GATE = (
+    "part", "repair", "work", "broken", "defekt", "defective", "damage", "heatsink", "cooler",
+    "issue", "only", "faulty", "untested", "power", "turn", "crack", "bastler",
+)  # fmt: skip
+# the first letters of every accessory word (a cheap test before the regex)
+ACCESSORY_GATE = tuple(
+    {re.sub(r"[^a-zäöü ]", "", word)[:4] for word in ACCESSORY_WORDS.split("|")} - {"joyc"}
+) + ("joy",)
+BUNDLE_GATE = ("lot", "set of", "pack of", "konvolut", "paket")
+BOX_GATE = ("box", "karton", "ovp", "verpackung", "included")
 MADE_FOR_WORDS = frozenset("for fits für fuer compatible kompatibel".split())
 DEVICE_NOUNS = frozenset(
     "console konsole laptop notebook phone smartphone handy tablet camera kamera system".split()
@@ -237,13 +251,15 @@ def _units(text: str, category: str | None) -> tuple[str | None, str | None]:
     """(memory, storage) said in a title: by the word after each amount, else by category."""
     memory: tuple[float, str] | None = None
     storage: tuple[float, str] | None = None
-    for match in PAIR_RE.finditer(text):
+    for match in PAIR_RE.finditer(text) if "/" in text else ():
         # "8/256", "12/256GB", "128/8GB": the smaller is memory, the larger storage (phones)
         a, b = int(match.group(1)), int(match.group(2))
         if a != b and min(a, b) <= 24 and max(a, b) >= 16 and category in ("phone", "tablet"):
             memory = _capacity(str(min(a, b)), "gb")
             storage = _capacity(str(max(a, b)), "gb")
             return memory[1], storage[1]
+    if "b" not in text and category != "gpu":
+        return None, None  # no "gb" or "tb" anywhere
     for match in UNIT_RE.finditer(text):
         unit = match.group(2)
         if unit == "g" and category != "gpu":
@@ -296,29 +312,37 @@ def _kind(text: str, condition: str | None) -> tuple[str, str | None]:
     year, screen, clock) is an extra that comes with it ("16GB, 256GB SSD, Case"), not the
     thing sold. "As is" alone is not for parts: refurbishers write it to refuse returns.
     """
-    specs = UNIT_RE.search(text) or YEAR_RE.search(text) or SIZE_RE.search(text) or "ghz" in text
-    if match := BUNDLE_RE.search(text):
+    # cheap substring gates first: most titles are none of these kinds
+    if any(k in text for k in BUNDLE_GATE) and (match := BUNDLE_RE.search(text)):
         return "bundle", match.group(0).strip()
     for part in text.split(" + ")[1:]:
         # "RTX 3080 + MSI RTX 3070", "Nord 2 + Freebuds 4i": a second device
         words = TOKEN_RE.findall(part)[:3]
         if GPU_RE.search(part[:30]) or any(w in BRANDS or w in _FAMILY_STARTS for w in words):
             return "bundle", f"+ {' '.join(words)}"
-    if not specs and (match := re.search(r"\bbundle\b", text)):
+    accessories = (
+        list(ACCESSORY_RE.finditer(text)) if any(k in text for k in ACCESSORY_GATE) else []
+    )
+    specs = (accessories or "bundle" in text) and (
+        UNIT_RE.search(text) or YEAR_RE.search(text) or SIZE_RE.search(text) or "ghz" in text
+    )
+    if not specs and "bundle" in text and (match := BUNDLE_WORD_RE.search(text)):
         # "MacBook Pro 13" 2.4GHz ... BUNDLE+MORE" is the laptop with extras
         return "bundle", match.group(0)
-    if match := BOX_ONLY_RE.search(text):
+    if any(k in text for k in BOX_GATE) and (match := BOX_ONLY_RE.search(text)):
         return "box_only", match.group(0)
-    if match := ACCESSORY_FOR_RE.search(text):
-        return "accessory", match.group(0)
-    device = any(noun in text for noun in DEVICE_NOUNS)
-    for match in () if specs or device else ACCESSORY_RE.finditer(text):
+    for match in accessories:
+        # "case for iPhone 12", "charger fits MacBook"
+        if made_for := MADE_FOR_RE.search(text, match.end()):
+            return "accessory", text[match.start(1) : made_for.end()]
+    device = accessories and any(noun in text for noun in DEVICE_NOUNS)
+    for match in () if specs or device else accessories:
         before = text[: match.start(1)].split()[-2:]
         if not any(word.strip("(*-,/") in WITH_BEFORE for word in before):
             return "accessory", match.group(1)
     if condition == "for_parts":
         return "for_parts", "condition: for_parts"
-    if match := FOR_PARTS_RE.search(text):
+    if any(k in text for k in FOR_PARTS_GATE) and (match := FOR_PARTS_RE.search(text)):
         return "for_parts", match.group(0)
     return "item", None
 
@@ -338,12 +362,71 @@ def _family(tokens: list[str]) -> tuple[int, int, tuple[str, str, str]] | None:
     return None
 
 
+UNIT_TOKEN_RE = re.compile(
+    r"\d+(?:[.,]\d+)?(?:gb|tb|mb|ghz|mhz|mah|mp|w|hz|mm|cm|in|inch|k)|(?:19|20)\d\d"
+)
+BARE_SIZE_RE = re.compile(r"\d\d(?:\.\d)?")
+
+
 def _is_unit(token: str) -> bool:
     """Amounts that are attributes, not model names: 256gb, 2.5ghz, 13in, 2012, 4000mah."""
-    return bool(
-        re.fullmatch(r"\d+(?:[.,]\d+)?(?:gb|tb|mb|ghz|mhz|mah|mp|w|hz|mm|cm|in|inch|k)", token)
-        or re.fullmatch(r"(?:19|20)\d\d", token)
-    )
+    return token[:1].isdigit() and UNIT_TOKEN_RE.fullmatch(token) is not None
+
+
+# words repeat across titles: whether one is kept is worked out once (bounded memory)
+_KEPT: dict[str, bool] = {}
+
+
+def _kept(token: str) -> bool:
+    """A word that says something about the product (not noise, colour, unit or one letter)."""
+    kept = _KEPT.get(token)
+    if kept is None:
+        kept = token not in SKIPPED_WORDS and len(token) > 1 and not _is_unit(token)
+        if len(_KEPT) > 500_000:
+            _KEPT.clear()
+        _KEPT[token] = kept
+    return kept
+
+
+def _tokens(text: str) -> list[str]:
+    """The title's words, each amount, ordinal or size word replaced by STOP."""
+    raw = TOKEN_OR_SLASH_RE.findall(text)
+    tokens: list[str] = []
+    skip = False
+    for i, token in enumerate(raw):
+        if skip:
+            skip = False
+            continue
+        if token == "/":
+            # "8/256": the number before and after the slash are an amount
+            if tokens and tokens[-1][:1].isdigit():
+                tokens[-1] = STOP
+                skip = i + 1 < len(raw) and raw[i + 1][:1].isdigit()
+            continue
+        if token[:1].isdigit():
+            if i + 1 < len(raw) and raw[i + 1] in UNIT_WORDS:
+                tokens.append(STOP)
+                skip = True
+                continue
+            if _amount(token):
+                tokens.append(STOP)
+                continue
+        tokens.append(STOP if token in SIZE_WORDS else token)
+    return tokens
+
+
+_AMOUNTS: dict[str, bool] = {}
+
+
+def _amount(token: str) -> bool:
+    """256gb, 2.5ghz, 30ml, 7th (memoised: the same words recur in every title)."""
+    amount = _AMOUNTS.get(token)
+    if amount is None:
+        amount = AMOUNT_TOKEN_RE.fullmatch(token) is not None
+        if len(_AMOUNTS) > 500_000:
+            _AMOUNTS.clear()
+        _AMOUNTS[token] = amount
+    return amount
 
 
 def _model_after(tokens: list[str], start: int) -> tuple[str | None, tuple[str, ...]]:
@@ -396,7 +479,8 @@ def extract(
     maker part number, which only names the product when the title names no model.
     """
     text = " ".join(title.lower().replace("’", "'").split())
-    text = MACBOOK_SPELLING_RE.sub("macbook", text)
+    if "mac" in text:
+        text = MACBOOK_SPELLING_RE.sub("macbook", text)
     out = Extracted(title=title)
     out.kind, why = _kind(text, condition)
     if why:
@@ -407,18 +491,18 @@ def extract(
         value = re.sub(r"[\s-]", "", identifier.strip()).upper()
         out.identifier, out.identifier_kind = value, "listing identifier"
     elif match := next((m for m in GTIN_RE.finditer(text) if _gtin_ok(m.group(1))), None):
+        # a 12-14 digit number with a valid GS1 check digit
         out.identifier, out.identifier_kind = match.group(1).zfill(13), "GTIN/EAN/UPC/ISBN"
-    elif match := ISBN10_RE.search(text):
+    elif "isbn" in text and (match := ISBN10_RE.search(text)):
         out.identifier, out.identifier_kind = match.group(1).upper(), "ISBN"
-    elif match := APPLE_PART_RE.search(title):
+    elif ("/a" in text or "ll" in text) and (match := APPLE_PART_RE.search(title)):
         out.identifier, out.identifier_kind = f"APPLE:{match.group(1).upper()}", "Apple part"
     if mpn and mpn.strip():
         out.mpn = mpn.strip().upper()
-    elif match := MPN_RE.search(text):
+    elif text.count("-") >= 2 and (match := MPN_RE.search(text)):
         out.mpn = match.group(0).upper()
 
-    # the model is read from the words with amounts blanked out
-    tokens = TOKEN_RE.findall(AMOUNT_RE.sub(f" {STOP} ", text))
+    tokens = _tokens(text)
     found = _family(tokens)
     if found and found[1] < len(tokens):
         # "OnePlus Nord 2": a product line inside the brand's own name
@@ -427,7 +511,7 @@ def extract(
             found = (found[0], found[1] + nested[1], nested[2])
     anchor = found[0] if found else None
     listing_brand = " ".join(brand.lower().split()) if brand else None
-    gpu = GPU_RE.search(text)
+    gpu = ("rtx" in text or "rx" in text or "gt" in text or "arc" in text) and GPU_RE.search(text)
     if gpu:
         prefix, number, variant = gpu.groups()
         out.brand = "amd" if prefix == "rx" else "intel" if prefix == "arc" else "nvidia"
@@ -469,28 +553,19 @@ def extract(
             f"kind accessory: made for '{' '.join(tokens[anchor - 2 : anchor + 1])}'"
         )
     out.memory, out.storage = _units(text, out.category)
-    if match := SIZE_RE.search(text):
+    if any(mark in text for mark in SIZE_GATE) and (match := SIZE_RE.search(text)):
         out.size_in = int(float(match.group(1).replace(",", ".")))
     elif out.family in SIZE_YEAR_FAMILIES:
         # "MacBook Pro A1286 15 Laptop", "Macbook Pro 13.3": a bare screen size
         for token in tokens:
-            if re.fullmatch(r"\d\d(?:\.\d)?", token) and int(float(token)) in MAC_SIZES:
+            if BARE_SIZE_RE.fullmatch(token) and int(float(token)) in MAC_SIZES:
                 out.size_in = int(float(token))
                 break
         else:
             out.size_in = next((APPLE_A_SIZES[t] for t in tokens if t in APPLE_A_SIZES), None)
     out.year = _year(text)
-    if match := GEN_RE.search(text):
+    if "gen" in text and (match := GEN_RE.search(text)):
         out.generation = int(match.group(1))
 
-    out.words = tuple(
-        t
-        for t in tokens
-        if t not in NOISE_WORDS
-        and t not in COLOUR_WORDS
-        and t not in IGNORED_TOKENS
-        and not _is_unit(t)
-        and len(t) > 1
-        and t != STOP
-    )
+    out.words = tuple(t for t in tokens if _kept(t))
     return out

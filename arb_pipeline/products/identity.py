@@ -11,8 +11,11 @@ titles cost. Ids are readable and stable (the same title gets the same id in eve
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
@@ -27,6 +30,10 @@ FUZZY_CUTOFF = 90
 MAX_BLOCK_REPRESENTATIVES = 300
 
 UPGRADEABLE_STORAGE = frozenset({"laptop", "desktop"})
+# past this many distinct titles, extraction runs in one process per core (spawned, since the
+# caller, e.g. dbt, may run threads); below it, starting processes costs more than it saves
+PARALLEL_MIN_ROWS = 50_000
+CHUNK_ROWS = 20_000
 
 Row = tuple[str, str | None, str | None, str | None, str | None, str | None]
 
@@ -114,6 +121,21 @@ def _direct(e: Extracted) -> tuple[str, str] | None:
     return None
 
 
+def _extract_chunk(rows: list[Row]) -> list[Extracted]:
+    return [extract(*row) for row in rows]
+
+
+def _extract_all(rows: list[Row]) -> list[Extracted]:
+    """Extract every row, in one process per core when there are many."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(rows) < PARALLEL_MIN_ROWS or workers < 2:
+        return _extract_chunk(rows)
+    chunks = [rows[i : i + CHUNK_ROWS] for i in range(0, len(rows), CHUNK_ROWS)]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        return [e for part in pool.map(_extract_chunk, chunks) for e in part]
+
+
 def identify_many(rows: Iterable[Row]) -> list[Identity]:
     """Identify (title, brand, category, condition, identifier, mpn) rows, in order.
 
@@ -121,10 +143,8 @@ def identify_many(rows: Iterable[Row]) -> list[Identity]:
     their brand, category, kind, variant words and numbers, else keep their own signature.
     """
     rows = list(rows)
-    distinct: dict[Row, Extracted] = {}
-    for row in rows:
-        if row not in distinct:
-            distinct[row] = extract(*row)
+    unique = list(dict.fromkeys(rows))
+    distinct: dict[Row, Extracted] = dict(zip(unique, _extract_all(unique), strict=True))
     result: dict[Row, Identity] = {}
     leftovers: dict[str, list[Row]] = defaultdict(list)
     for row, e in distinct.items():
