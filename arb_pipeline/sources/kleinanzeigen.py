@@ -4,12 +4,14 @@ Search pages: an ad card is found by what identifies an ad, its id (`data-adid`)
 `/s-anzeige/<slug>/<id>-<category>-<place>`, not by one CSS class, so cards in the classic
 `article.aditem` markup and in the newer utility-class markup both read; fields the classic
 classes do not give are read from the card's text (a German price, "12345 Place", a date).
-Ad pages (VIP, `#viewad-…`, `og:type=product`): the ad itself, not the recommended ads below it;
-a visible status badge ("Reserviert", "Gelöscht", "Nicht mehr verfügbar") makes it `removed`.
-The badges are in every ad page's markup and hidden (`is-hidden`) on a live ad, so only a badge
-without that class counts. Listing URLs are always https://www.kleinanzeigen.de/s-anzeige/…,
-also for pages saved from ebay-kleinanzeigen.de, so a page parses the same with and without its
-URL.
+Ad pages (VIP, `#viewad-…`, `og:type=product`): the ad itself, not the recommended ads below it.
+Its state is in the page's script (`Belen.Search.ViewAdView.init({showPausedVeil: true, …})`),
+from which the browser draws the "Reserviert • " / "Gelöscht • " / "Nicht mehr verfügbar • "
+title prefix and photo veil: a flag set, or a badge shown, makes the ad `removed`. The badges
+are in every ad page's markup, hidden (`is-hidden`) on a live ad, so a hidden badge does not
+count. schema.org data (schema_org module) fills what the site's own markup lacks.
+Listing URLs are always https://www.kleinanzeigen.de/s-anzeige/…, also for pages saved from
+ebay-kleinanzeigen.de, so a page parses the same with and without its URL.
 """
 
 from __future__ import annotations
@@ -645,7 +647,7 @@ def parse_with_problems(
         reason = block_reason(body, PAGE_MARKERS)
         if reason:
             raise BlockedPageError(f"{url}: {reason}")
-        raise ParseError(f"{url}: no kleinanzeigen ad found ({PAGE_MARKERS.expected})")
+        raise ParseError(f"{url}: no ad card and no ad page found")
     return records, problems
 
 
