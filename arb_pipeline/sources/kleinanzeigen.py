@@ -60,13 +60,14 @@ _BLOCK_WORDS = (
     "ungewöhnliche aktivitäten",
     "kein roboter",
     "sicherheitsabfrage",
+    "anfrage wurde blockiert",
+    "zu viele anfragen",
 )
 _EMPTY_WORDS = ("leider keine ergebnisse", "keine ergebnisse gefunden", "keine anzeigen gefunden")
 _REMOVED_WORDS = (
-    "die gewünschte anzeige ist nicht mehr verfügbar",
-    "diese anzeige ist nicht mehr verfügbar",
-    "diese anzeige wurde gelöscht",
+    "anzeige ist nicht mehr verfügbar",  # "Die gewünschte Anzeige ist nicht mehr verfügbar."
     "anzeige wurde gelöscht",
+    "anzeige ist abgelaufen",
     "anzeige nicht gefunden",
 )
 # Where the site says "no results" or "ad gone" (never inside a card, whose text is the seller's)

@@ -401,6 +401,9 @@ def test_ad_page_without_site_markup_reads_its_structured_data() -> None:
         # an ad page with the ad's data gone
         f'<html><head><link rel="canonical" href="{AD_URL}"></head><body>'
         '<div class="outcomemessage-warning">Diese Anzeige wurde gelöscht.</div></body></html>',
+        # an expired ad's page in a markup we do not know
+        "<html><body><main><h2>Diese Anzeige ist abgelaufen.</h2><p>Schau dir ähnliche "
+        "Anzeigen an.</p></main></body></html>",
     ],
 )
 def test_a_deleted_ad_without_its_data_is_removed(page: str) -> None:
@@ -490,6 +493,7 @@ def test_the_sites_no_results_wording_is_empty_even_above_other_regions_ads(mess
         "<body></body></html>",
         "<html><head><script>var a=1;</script><script src='/x.js'></script></head><body>"
         "<div id='root'></div></body></html>",
+        "<html><body><h1>Zu viele Anfragen</h1><p>Bitte versuche es später.</p></body></html>",
     ],
 )
 def test_block_pages_are_blocked(page: str) -> None:
