@@ -234,16 +234,16 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def _page_url(tree: lxml.html.HtmlElement, url: str) -> str:
-    """The page's own address: the given URL when it is on the web, else what the page says it
-    is (canonical link, og:url, base href), so a saved file reads like its live page."""
-    if urlsplit(url).scheme in ("http", "https"):
-        return url
-    for path in (
-        '//link[@rel="canonical"]/@href',
-        '//meta[@property="og:url"]/@content',
-        "//base/@href",
-    ):
+    """The page's own address: what the page says it is (canonical link, og:url), else the URL
+    it was fetched from; a saved file then reads like its live page, and a product fetched
+    with tracking parameters keeps its one address."""
+    for path in ('//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content'):
         for found in tree.xpath(path):
+            address = urljoin(url, found.strip())
+            if urlsplit(address).scheme in ("http", "https"):
+                return address
+    if urlsplit(url).scheme not in ("http", "https"):
+        for found in tree.xpath("//base/@href"):
             if urlsplit(found.strip()).scheme in ("http", "https"):
                 return found.strip()
     return url

@@ -320,3 +320,10 @@ def test_real_search_page_without_product_data_is_unrecognized(shared_fixtures: 
     assert read_page(schema_org, body, "https://www.ebay-kleinanzeigen.de/s-oneplus/k0").state == (
         UNRECOGNIZED
     )
+
+
+def test_the_canonical_address_is_the_listing_not_the_fetched_one() -> None:
+    offer = {**PRODUCT, "sku": None, "offers": {**PRODUCT["offers"], "url": None}}
+    fetched = URL + "?utm_source=newsletter&utm_campaign=spring"
+    (record,) = schema_org.parse(_html(_jsonld(offer)), fetched, now=NOW)
+    assert (record["listing_id"], record["url"]) == (URL, URL)
