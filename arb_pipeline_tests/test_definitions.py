@@ -21,7 +21,7 @@ def test_dagster_definitions_validate() -> None:
 
 def test_every_asset_has_a_description_and_a_domain_group() -> None:
     graph = defs.resolve_asset_graph()
-    groups = {"ingest", "warehouse", "pricing", "alerts", "reporting"}
+    groups = {"ingest", "warehouse", "pricing", "alerts", "trades", "reporting"}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert node.description, f"{key.to_user_string()} has no description"
@@ -34,6 +34,9 @@ def test_flow_is_wired_from_scrape_to_opportunities() -> None:
     assert dg.AssetKey("resale_predictions") in upstream
     assert dg.AssetKey("raw_listings") in graph.get(dg.AssetKey("stg_lake__listings")).parent_keys
     assert dg.AssetKey("fct_sold_comps") in graph.get(dg.AssetKey("resale_model")).parent_keys
+    # the loop closes: the ledger's snapshot feeds the trades facts, and the report reads them
+    assert dg.AssetKey("trades_ledger") in graph.get(dg.AssetKey("fct_trades")).parent_keys
+    assert dg.AssetKey("mart_inventory") in graph.get(dg.AssetKey("market_report")).parent_keys
 
 
 def test_dbt_tests_are_asset_checks() -> None:
