@@ -55,16 +55,33 @@ def _rows(o: dict[str, Any]) -> list[tuple[str, str]]:
         ("Exit", f"{o.get('exit_marketplace', '')}, fees {_money(o.get('exit_fees'), cur)}"),
         ("Expected profit", _money(o.get("profit"), cur)),
         ("Conservative profit (at p10)", _money(o.get("profit_p10"), cur)),
+        ("Days to sell", _days(o)),
+        ("Profit per day", _money(o.get("profit_per_day"), cur)),
         ("Margin", _percent(o.get("margin"))),
         ("ROI", _percent(o.get("roi"))),
         ("Confidence", f"{o.get('confidence', 'n/a')} ({int(o.get('comps_count') or 0)} comps)"),
         ("Suggested max offer", _money(o.get("max_offer"), cur)),
     ]
+    if o.get("runner_up_exit"):
+        runner_up = f"{o['runner_up_exit']}, profit {_money(o.get('runner_up_profit'), cur)}"
+        rows.insert(
+            rows.index(("Expected profit", _money(o.get("profit"), cur))),
+            ("Runner-up exit", runner_up),
+        )
     if o.get("previous_price") is not None:
         rows.insert(3, ("Price drop", f"was {_money(o['previous_price'], cur)}, alerted before"))
     if o.get("vetted_by"):
         rows.append(("Vetted by", f"{o['vetted_by']}: {o.get('vetting_note') or 'looks genuine'}"))
     return rows
+
+
+def _days(o: dict[str, Any]) -> str:
+    """Expected days to sell at the exit and the chance of a sale within 30 days."""
+    days, chance = o.get("expected_days_to_sell"), o.get("sell_probability_30d")
+    if days is None:
+        return "n/a"
+    within = f", {float(chance):.0%} chance within 30 days" if chance is not None else ""
+    return f"~{float(days):.0f} days{within}"
 
 
 def render_subject(opportunity: dict[str, Any]) -> str:

@@ -93,6 +93,8 @@ class Search(BaseModel):
     min_margin: float = Field(default=0.0, ge=0, le=1)
     min_roi: float = Field(default=0.0, ge=0)
     max_buy_price: float | None = Field(default=None, gt=0)
+    # the longest expected days to sell (at the best exit) worth tying the money up for
+    max_days_to_sell: float | None = Field(default=None, gt=0)
     channels: list[Channel] = Field(default=["email"], min_length=1)
     recipients: list[str] = Field(default=[], validate_default=True)
     webhook_url: str | None = Field(default=None, validate_default=True)
@@ -180,6 +182,9 @@ class Search(BaseModel):
             value = _number(opportunity.get(field))
             if threshold and (value is None or value < threshold):
                 return f"{field} {value} below min_{field} {threshold:g}"
+        days = _number(opportunity.get("expected_days_to_sell"))
+        if self.max_days_to_sell is not None and (days is None or days > self.max_days_to_sell):
+            return f"expected days to sell {days} above max_days_to_sell {self.max_days_to_sell:g}"
         if opportunity.get("exclusion_reason") is not None:
             return f"excluded: {opportunity['exclusion_reason']}"
         profit_p10 = _number(opportunity.get("profit_p10"))

@@ -122,3 +122,20 @@ def test_untrusted_marketplace_text_is_escaped_in_html() -> None:
 def test_needs_a_recipient() -> None:
     with pytest.raises(ValueError, match="recipient"):
         render_alert(make_opportunity(), "alerts@arb.example", [])
+
+
+def test_bodies_show_days_to_sell_profit_per_day_and_the_runner_up_exit() -> None:
+    opp = make_opportunity(
+        expected_days_to_sell=6.4,
+        sell_probability_30d=0.9908,
+        profit_per_day=28.13,
+        runner_up_exit="mercari",
+        runner_up_profit=171.2,
+    )
+    for body in bodies(parse(render_alert(opp, "alerts@arb.example", ["me@example.com"]))):
+        for expected in (
+            "~6 days, 99% chance within 30 days",
+            "USD 28.13",
+            "mercari, profit USD 171.20",
+        ):
+            assert expected in body, (expected, body)

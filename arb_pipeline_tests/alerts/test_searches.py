@@ -217,3 +217,14 @@ def test_duplicate_names_and_keys_are_errors(tmp_path: Path) -> None:
         tmp_path, "searches:\n  - name: a\n    min_profit: 1\n    min_profit: 2\n"
     )
     assert message == f"{path}:4: duplicate key 'min_profit'"
+
+
+def test_max_days_to_sell() -> None:
+    s = search(max_days_to_sell=14)
+    assert s.matches(opportunity(expected_days_to_sell=6.4))
+    assert (
+        s.rejection(opportunity(expected_days_to_sell=21.0))
+        == "expected days to sell 21.0 above max_days_to_sell 14"
+    )
+    assert s.rejection(opportunity()) == "expected days to sell None above max_days_to_sell 14"
+    assert search().matches(opportunity(expected_days_to_sell=90.0))  # no limit by default

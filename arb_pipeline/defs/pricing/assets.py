@@ -23,24 +23,34 @@ ATTRIBUTE_COLUMNS = """
     try_cast(json_extract_string(l.attributes, '$.year') as double) as year,
     try_cast(json_extract_string(l.attributes, '$.odometer') as double) as odometer
 """
+# Comps in every currency train one model in the reporting currency (each converted at its
+# listing date's rate); `marketplace` is where the comp sold, so the model prices per exit.
 COMPS_SQL = f"""
-select c.listing_key, c.title, cast(c.price as double) as price, c.currency, c.condition,
+select c.listing_key, c.title, cast(c.price_reporting as double) as price,
+       c.reporting_currency as currency, c.marketplace, c.condition,
        c.category_raw as category, c.brand, c.sold_at as listed_at, {ATTRIBUTE_COLUMNS}
 from fct_sold_comps c
 left join fct_listings l using (listing_key)
 """
 ACTIVE_SQL = f"""
-select l.source, l.listing_id, l.title, cast(l.price as double) as price, l.currency,
+select l.source, l.listing_id, l.title, cast(l.price_reporting as double) as price,
+       l.reporting_currency as currency,
        l.condition, l.category_raw as category, l.brand, {ATTRIBUTE_COLUMNS}
 from fct_listings l
 where l.status = 'active'
 order by l.listing_key
 """
 ENDED_SQL = """
-select listing_key, title, cast(price as double) as price, currency, condition,
+select listing_key, title, cast(price_reporting as double) as price, reporting_currency as currency,
+       condition,
        category_raw as category, brand, listed_at, status = 'sold' as sold
 from fct_listings
-where status in ('sold', 'ended') and price > 0
+where status in ('sold', 'ended') and price > 0 and price_reporting is not null
+"""
+# the marketplaces a user can resell on (seed marketplace_fees, is_exit_channel)
+EXITS_SQL = """
+select distinct marketplace from int_marketplace_fees_current where is_exit_channel
+order by marketplace
 """
 # retrained once a day (after 04:00 UTC, once its inputs are fresh) and by comps_growth_sensor
 RETRAIN_DAILY = dg.AutomationCondition.on_cron("0 4 * * *")
@@ -134,21 +144,35 @@ def resale_model(
 def resale_predictions(
     context: dg.AssetExecutionContext, arb_home: ArbHomeResource
 ) -> dg.MaterializeResult:
-    """Predicted resale p10/p50/p90 per active listing; key (source, listing_id)."""
+    """Predicted resale p10/p50/p90 (model currency) per active listing and exit marketplace;
+    key (source, listing_id, exit_marketplace)."""
     home = arb_home.home()
     version, model = load_current(home.models)
     active = query(home.warehouse, ACTIVE_SQL)
-    predictions = (
-        active.select("source", "listing_id")
-        .hstack(model.predict(active))
-        .with_columns(model_version=pl.lit(version))
-    )
+    exits = query(home.warehouse, EXITS_SQL)["marketplace"].to_list()
     sell_through = load_sell_through(home.models, version)
     if sell_through is not None:
-        priced = active.hstack(predictions.select("pred_p50"))
-        predictions = predictions.with_columns(sell_through.predict_proba(priced))
+        priced = active.hstack(model.predict(active).select("pred_p50"))
+        sell_probability = sell_through.predict_proba(priced)
     else:  # the column is always there, so the warehouse can rely on it
-        predictions = predictions.with_columns(sell_probability=pl.lit(None, pl.Float64))
+        sell_probability = pl.repeat(None, active.height, dtype=pl.Float64, eager=True)
+    keys = active.select("source", "listing_id").with_columns(
+        sell_probability.alias("sell_probability"), row=pl.int_range(active.height, dtype=pl.UInt32)
+    )
+    per_exit = model.predict_exits(active, exits) if exits and active.height else None
+    if per_exit is None:
+        predictions = (
+            keys.drop("row")
+            .with_columns(
+                exit_marketplace=pl.lit(None, pl.String),
+                **{c: pl.lit(None, pl.Float64) for c in ("pred_p10", "pred_p50", "pred_p90")},
+                currency=pl.lit(model.currency),
+            )
+            .clear()
+        )
+    else:
+        predictions = keys.join(per_exit.drop("no_title"), on="row").drop("row")
+    predictions = predictions.with_columns(model_version=pl.lit(version))
     temp = home.predictions.with_name(f".{uuid.uuid4().hex}.tmp")
     predictions.write_parquet(temp)
     os.replace(temp, home.predictions)

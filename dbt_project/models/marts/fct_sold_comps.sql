@@ -12,7 +12,8 @@
     )
 }}
 
--- Sold listings usable as price comparables, one row per sold listing. Incremental: writes
+-- Sold listings usable as price comparables, one row per sold listing, with the marketplace
+-- it sold on. Incremental: writes
 -- only the comps that are new or changed (a listing sold, repriced, or now a duplicate) and
 -- drops those that stopped qualifying, instead of rewriting the table.
 
@@ -37,7 +38,10 @@ final as (
         brand,
         listed_at,
         sold_at,
-        date_diff('day', listed_at, sold_at) as days_to_sell
+        date_diff('day', listed_at, sold_at) as days_to_sell,
+        -- where it sold: the exit marketplace the resale model prices for (last, so that
+        -- warehouses built before it gain the column at the end of the table)
+        marketplace
     from matched
     where status = 'sold'
         and price > 0
