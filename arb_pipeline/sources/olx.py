@@ -344,6 +344,8 @@ def _card(card: LexborNode, href: str, links: list[LexborNode], site: _Site) -> 
     attributes.update(
         promoted=_promoted(card, href) or None,
         refreshed=refreshed or None,
+        # the "Przesyłka OLX" badge: OLX's own delivery, with its buyer protection
+        shipping_possible=card.css_matches('[data-testid="card-delivery-badge"]') or None,
         listed_raw=when,
     )
     return make_record(

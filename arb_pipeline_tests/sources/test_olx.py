@@ -152,10 +152,13 @@ def test_card_fields_condition_and_relative_dates() -> None:
     assert three["condition"] == "for_parts"
 
 
-def test_promoted_cards_are_flagged() -> None:
+def test_promoted_and_delivery_cards_are_flagged() -> None:
     href = "/d/oferta/x-CID99-ID19jAH4.html?search_reason=search%7Cpromoted"
-    (record,) = olx.parse(_page(_card("1", href=href)), URL, now=NOW)
+    badge = '<div data-testid="card-delivery-badge"><svg></svg></div></div>'
+    card = _card("1", href=href).removesuffix("</div>") + badge
+    (record,) = olx.parse(_page(card), URL, now=NOW)
     assert record["attributes"]["promoted"] is True
+    assert record["attributes"]["shipping_possible"] is True
     assert record["url"] == "https://www.olx.pl/d/oferta/x-CID99-ID19jAH4.html"
 
 
