@@ -83,7 +83,8 @@ PAGE_MARKERS = PageMarkers(
     blocked=_BLOCK_WORDS,
 )
 
-_AD_LINK = re.compile(r"/s-anzeige/(?:[^/?#\s]*/)*(\d{6,})(?:-\d+)*/?(?:[?#]|$)")
+# an ad's link: /s-anzeige/<slug>/<ad id>-<category>-<place>, its last path segment holds the id
+_AD_ID = re.compile(r"(\d{6,})(?:-\d+)*$")
 _PRICE_TEXT = re.compile(
     r"^(?:\d[\d.]*(?:,\d+)?\s*(?:€|eur)(?:\s*vb)?|vb|zu verschenken|preis auf anfrage)$", re.I
 )
@@ -183,7 +184,10 @@ def _shown_text(node: LexborNode, css: str) -> str | None:
 
 
 def _ad_id(href: str | None) -> str | None:
-    found = _AD_LINK.search(href or "")
+    if not href or "/s-anzeige/" not in href:
+        return None
+    path = href.split("?", 1)[0].split("#", 1)[0].strip().rstrip("/")
+    found = _AD_ID.match(path.rsplit("/", 1)[-1])
     return found.group(1) if found else None
 
 
@@ -259,7 +263,7 @@ def _card_of(link: LexborNode, ad_id: str) -> LexborNode:
         parent = node.parent
         if parent is None or parent.tag in _CARD_EDGES or node.tag in ("article", "li"):
             return node
-        ids = {_ad_id(a.attributes.get("href")) for a in parent.css(_AD_LINKS)}
+        ids = {_ad_id(a.attrs.get("href")) for a in parent.css(_AD_LINKS)}
         if ids - {ad_id, None}:
             return node
         node = parent
@@ -273,7 +277,7 @@ def _cards(page: LexborHTMLParser) -> list[tuple[str | None, LexborNode]]:
     links = [
         (ad_id, link)
         for link in (scope.css(_AD_LINKS) if scope is not None else [])
-        if (ad_id := _ad_id(link.attributes.get("href"))) and ad_id not in known
+        if (ad_id := _ad_id(link.attrs.get("href"))) and ad_id not in known
     ]
     if not links:
         return cards
@@ -305,8 +309,8 @@ def _card_href(card: LexborNode, ad_id: str | None) -> str | None:
     if href:
         return href
     for link in card.css(_AD_LINKS):
-        if _ad_id(link.attributes.get("href")) == ad_id or ad_id is None:
-            return link.attributes.get("href")
+        if _ad_id(link.attrs.get("href")) == ad_id or ad_id is None:
+            return link.attrs.get("href")
     return None
 
 
@@ -366,20 +370,22 @@ def _card_record(card: LexborNode, ad_id: str | None, now: datetime) -> dict[str
         price_node = place.css_first("strong")  # 2014-2019: the price beside the place
     if price_node is None and not classic:
         price_node = card.css_first("[class*=price]:not([class*=old])")
-    price_text = (
-        _clean(" ".join(_pieces(price_node, card)))
-        if price_node is not None
-        else _first_piece(pieces, _PRICE_TEXT)
-    )
+    if price_node is None:
+        price_text = _first_piece(pieces, _PRICE_TEXT)
+    elif classic and "old_price" not in parts:
+        price_text = _node_text(price_node)  # nothing struck through in it
+    else:
+        price_text = _clean(" ".join(_pieces(price_node, card)))
     price, currency, negotiable, free = _price(price_text)
     negotiable = negotiable or "VB" in pieces
     old = part("old_price") if classic else card.css_first("[class*=old-price], s, del")
     old_price = _node_text(old)
-    where = (
-        _clean(" ".join(text_pieces_outside(place, _price_or_hidden, card)))
-        if place is not None
-        else _first_piece(pieces, _PLACE_TEXT)
-    ) or ""
+    if place is None:
+        where = _first_piece(pieces, _PLACE_TEXT) or ""
+    elif place.tag == "section":  # 2014-2019: the place beside the price's <strong>
+        where = _clean(" ".join(text_pieces_outside(place, _price_or_hidden, card))) or ""
+    else:
+        where = _node_text(place) or ""
     zip_code = re.match(r"(\d{5})\s+", where)
     distance = _DISTANCE.search(where)
     date_node = part("date")
@@ -531,7 +537,7 @@ def _seller(page: LexborHTMLParser) -> tuple[str | None, str | None]:
     for link in links or page.css("a[href*='s-bestandsliste'][href*='userId=']"):
         if "badge" in (link.attributes.get("class") or ""):
             continue  # the round initial before the name
-        user = parse_qs(urlsplit(link.attributes.get("href") or "").query).get("userId")
+        user = parse_qs(urlsplit(link.attrs.get("href") or "").query).get("userId")
         name = _clean(link.text(separator=" "))
         if user and name:
             return user[0], name
