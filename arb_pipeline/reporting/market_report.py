@@ -89,6 +89,11 @@ select title, url, source, price::double as price, currency, pred_p50::double as
 from fct_opportunities where {LIVE} and profit_reporting is not null
 order by profit_reporting desc, listing_key limit {TOP_OPPORTUNITIES}
 """
+# how the listings' products were identified (arb_pipeline.products), most common first
+IDENTITY_SQL = """
+select identified_by, count(*) as listings, count(distinct product_id) as products
+from fct_listings group by identified_by order by listings desc, identified_by
+"""
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -145,6 +150,11 @@ def build_report(warehouse: Path, store: StateStore, out: Path) -> dict[str, int
             plotly_included = True
         sections.append(f"<section><h2>{html.escape(title)}</h2>\n{body}</section>")
     opportunities = _rows(warehouse, TOP_OPPORTUNITIES_SQL)
+    try:
+        identities = _identity_table(_rows(warehouse, IDENTITY_SQL))
+    except duckdb.BinderException:  # a warehouse built before listings had identified_by
+        identities = _identity_table([])
+    sections.append(f"<section><h2>How listings were identified</h2>\n{identities}</section>")
     sections.append(
         f"<section><h2>Top opportunities</h2>\n{_opportunities_table(opportunities)}</section>"
     )
@@ -404,6 +414,23 @@ def _opportunities_table(rows: list[dict[str, Any]]) -> str:
         ]
         body.append(f"<tr>{''.join(cells)}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _identity_table(rows: list[dict[str, Any]]) -> str:
+    """Listings and products per identity method (identifier, attributes, fuzzy, none)."""
+    if not rows:
+        return '<p class="no-data">No listings identified yet.</p>'
+    total = sum(row["listings"] for row in rows)
+    names = ("Identified by", "Listings", "Share", "Products")
+    head = "".join(f"<th>{name}</th>" for name in names)
+    body = "".join(
+        f"<tr><td>{html.escape(str(row['identified_by']))}</td>"
+        f'<td class="num">{row["listings"]:,}</td>'
+        f'<td class="num">{row["listings"] / total:.1%}</td>'
+        f'<td class="num">{row["products"]:,}</td></tr>'
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _amount(value: float | None, currency: str | None) -> str:

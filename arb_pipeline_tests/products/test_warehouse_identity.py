@@ -116,3 +116,17 @@ def test_dim_products_groups_real_titles_and_counts_how(warehouse):
     gpu = products.filter(pl.col("product_id") == "attr:nvidia rtx 3080 10gb-ram")
     assert gpu["listings"][0] >= 30 and gpu["product_kind"][0] == "item"
     assert barcode[0] == 1 and barcode[1] > 100  # a barcode in the attributes wins
+
+
+def test_market_report_says_how_listings_were_identified(warehouse, tmp_path: Path):
+    from arb_pipeline.alerts.store import StateStore
+    from arb_pipeline.reporting.market_report import build_report
+
+    path, listings = warehouse
+    out = tmp_path / "market_report.html"
+    build_report(path, StateStore(tmp_path / "state"), out)
+    section = out.read_text(encoding="utf-8").split("How listings were identified")[1]
+    section = section.split("</table>")[0]
+    counts = listings["identified_by"].value_counts()
+    for method, n in counts.iter_rows():
+        assert f'<td>{method}</td><td class="num">{n:,}</td>' in section
