@@ -141,6 +141,12 @@ def cmd_buy(args: argparse.Namespace) -> int:
             f"{_amount(cost)} {trade['currency']} (price {_amount(price)} + shipping "
             f"{_amount(shipping)} + fees {_amount(fees)})"
         )
+        approved = proposal["approved_amount"]
+        if approved is not None and cost > round(approved * 100):
+            print(
+                f"note: {_amount(cost - round(approved * 100))} more than the {approved:.2f} "
+                "approved; budgets now count what was spent"
+            )
         if trade["pred_p50"] is not None:
             print(
                 f"predicted resale {trade['pred_p50']:.2f} (p10–p90 {trade['pred_p10']:.2f}–"

@@ -128,6 +128,20 @@ def test_buy_then_sell_gives_realized_profit_to_the_cent(
     assert "realized profit 179.40 USD" in out
 
 
+def test_budgets_count_what_was_spent(
+    store: StateStore, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # proposal 1 was approved for its price, 210.00; it cost 250.00 with shipping
+    code, out, _ = run(capsys, "trades", "buy", "1", "--price", "235", "--shipping", "15")
+    assert code == 0
+    assert "note: 40.00 more than the 210.00 approved; budgets now count what was spent" in out
+    monkeypatch.setenv("ARB_BUDGET_TOTAL", "380")
+    # 210 + 150 would fit in 380; 250 actually spent + 150 does not
+    code, _, err = run(capsys, "proposals", "approve", "2")
+    assert code == 1
+    assert "total budget exceeded: limit 380.00, already committed 250.00" in err
+
+
 def test_reporting_currency_converts_at_the_sale_date(
     store: StateStore, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
