@@ -114,6 +114,8 @@ FAMILIES: dict[tuple[str, ...], tuple[str, str, str]] = {
     ("ps5",): ("sony", "playstation 5", "console"),
     ("ps4",): ("sony", "playstation 4", "console"),
     ("xbox", "one"): ("microsoft", "xbox one", "console"),
+    ("xbox", "series", "x"): ("microsoft", "xbox series x", "console"),
+    ("xbox", "series", "s"): ("microsoft", "xbox series s", "console"),
     ("xbox", "series"): ("microsoft", "xbox series", "console"),
     ("xbox", "360"): ("microsoft", "xbox 360", "console"),
     ("xbox",): ("microsoft", "xbox", "console"),
@@ -144,7 +146,11 @@ UNIT_RE = re.compile(r"(?<![\w.])(\d{1,4}(?:\.\d{1,2})?)\s?(tb|gb|g)(?![\w])")
 PAIR_RE = re.compile(r"(?<![\w.])(\d{1,3})\s?(?:gb)?\s?/\s?(\d{1,4})\s?(?:gb|tb)?(?![\w.])")
 SIZE_RE = re.compile(r"(?<![\w.])(\d{1,2}(?:[.,]\d)?)\s?(?:\"|''|”|“|inch\b|in\b|-inch\b|zoll\b)")
 YEAR_RE = re.compile(r"\b(?:(early|mid|late)[\s-]?)?((?:19[89]|20[0-3])\d)\b")
-GEN_RE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\s?gen(?:eration)?\b")
+GEN_RE = re.compile(
+    r"\b(\d{1,2})(?:st|nd|rd|th)\s?gen(?:eration)?\b|\bgen(?:eration)?\s?(\d{1,2})\b"
+)
+# Apple silicon names the model of a Mac as much as its year does
+APPLE_CHIP_RE = re.compile(r"\b(m[1-5])(?:\s(pro|max|ultra))?\b")
 # amounts ("30 ml", "12 GB", "256gb", "8/256"), ordinals and clothing sizes: the model never
 # reads past one, so the word list marks each with STOP
 UNIT_WORDS = frozenset("tb gb mb ml oz mah mp w hz mm cm ghz mhz kg lb lbs inch zoll".split())
@@ -228,6 +234,25 @@ class Extracted:
     mpn: str | None = None
     words: tuple[str, ...] = ()
     reasons: list[str] = field(default_factory=list)
+
+
+CATEGORY_KINDS = (
+    ("laptop", ("laptop", "notebook", "netbook", "macbook", "chromebook")),
+    ("desktop", ("desktop", "imac", "mac mini")),
+    ("gpu", ("graphics card", "video card", "gpu")),
+    ("phone", ("phone", "handy", "smartphone")),
+    ("tablet", ("tablet", "ipad", "ebook", "e-reader")),
+)
+
+
+def category_kind(category: str | None) -> str | None:
+    """laptop, desktop, gpu, phone or tablet for a family's or a marketplace's category."""
+    if not category:
+        return None
+    for kind, words in CATEGORY_KINDS:
+        if category == kind or any(word in category for word in words):
+            return kind
+    return category
 
 
 def _gtin_ok(digits: str) -> bool:
@@ -524,6 +549,8 @@ def extract(
         out.brand, out.family, out.category = family_brand, family, family_category
         if family not in SIZE_YEAR_FAMILIES:
             out.model, out.variants = _model_after(tokens, end)
+        elif family_brand == "apple" and (chip := APPLE_CHIP_RE.search(text)):
+            out.model = " ".join(part for part in chip.groups() if part)
     else:
         index = next((i for i, t in enumerate(tokens) if t in BRANDS), None)
         anchor = index
@@ -552,7 +579,7 @@ def extract(
         out.reasons.append(
             f"kind accessory: made for '{' '.join(tokens[anchor - 2 : anchor + 1])}'"
         )
-    out.memory, out.storage = _units(text, out.category)
+    out.memory, out.storage = _units(text, category_kind(out.category))
     if any(mark in text for mark in SIZE_GATE) and (match := SIZE_RE.search(text)):
         out.size_in = int(float(match.group(1).replace(",", ".")))
     elif out.family in SIZE_YEAR_FAMILIES:
@@ -565,7 +592,7 @@ def extract(
             out.size_in = next((APPLE_A_SIZES[t] for t in tokens if t in APPLE_A_SIZES), None)
     out.year = _year(text)
     if "gen" in text and (match := GEN_RE.search(text)):
-        out.generation = int(match.group(1))
+        out.generation = int(match.group(1) or match.group(2))
 
     out.words = tuple(t for t in tokens if _kept(t))
     return out

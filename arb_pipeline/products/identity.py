@@ -21,7 +21,13 @@ from dataclasses import dataclass
 import polars as pl
 from rapidfuzz import fuzz, process
 
-from arb_pipeline.products.extract import IDENTIFIER_FIELDS, VARIANT_WORDS, Extracted, extract
+from arb_pipeline.products.extract import (
+    IDENTIFIER_FIELDS,
+    VARIANT_WORDS,
+    Extracted,
+    category_kind,
+    extract,
+)
 
 METHODS = ("identifier", "attributes", "fuzzy", "none")
 # a fuzzy join needs titles this alike (rapidfuzz token_sort_ratio, 0-100)
@@ -73,7 +79,7 @@ def attribute_key(e: Extracted) -> str | None:
         parts.append(f"{e.memory}-ram")
     # computers' drives are what sellers swap most (HDD to SSD), so a laptop's storage is an
     # attribute of the listing, not of the product; phones, tablets and consoles keep theirs
-    if e.storage and e.category not in UPGRADEABLE_STORAGE:
+    if e.storage and category_kind(e.category) not in UPGRADEABLE_STORAGE:
         parts.append(e.storage)
     return " ".join(parts)
 

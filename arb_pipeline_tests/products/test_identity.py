@@ -292,3 +292,18 @@ def test_identify_frame_keeps_every_row_in_order_and_reads_attributes():
         identify_frame(pl.DataFrame({"name": ["x"]}))
     with pytest.raises(ValueError, match="attributes is not JSON"):
         identify_frame(pl.DataFrame({"title": ["x"], "attributes": ["{oops"]}))
+
+
+def test_sandbox_catalogue_and_apple_silicon_keep_their_models_apart():
+    from arb_pipeline.sandbox.catalogue import CATALOGUE
+
+    ids = identify_many([(p.title, p.brand, p.category, None, None, None) for p in CATALOGUE])
+    assert all(i.method == "attributes" for i in ids)
+    assert len({i.product_id for i in ids}) == len(CATALOGUE)
+    titles = [
+        "Apple MacBook Pro 14 M1 Pro 16GB 512GB",
+        "Apple MacBook Pro 14 M1 Max 16GB 512GB",
+        "Microsoft Xbox Series S 512GB",
+        "Microsoft Xbox Series X 1TB",
+    ]
+    assert len({i.product_id for i in _ids(titles)}) == 4
