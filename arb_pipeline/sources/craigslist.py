@@ -126,8 +126,9 @@ def _is_craigslist(host: str) -> bool:
 def _site(page: LexborHTMLParser, url: str) -> str | None:
     """The page's own address on Craigslist: the given URL when it is one, else the canonical
     link, og:url or base href, else the first link to a Craigslist site (a page saved to a file
-    still names where it came from); None when the page names none."""
-    if urlsplit(url).scheme in ("http", "https"):
+    still names where it came from), else the given URL of another host (a local mirror);
+    None when nothing names one."""
+    if _craigslist_url(url):
         return url
     for query, name in (
         ("link[rel=canonical]", "href"),
@@ -139,7 +140,7 @@ def _site(page: LexborHTMLParser, url: str) -> str | None:
     for node in page.css("a[href], link[href]"):
         if href := _craigslist_url(node.attributes.get("href")):
             return href
-    return None
+    return url if urlsplit(url).scheme in ("http", "https") else None
 
 
 def _craigslist_url(value: str | None) -> str | None:
@@ -544,8 +545,9 @@ def next_page(body: bytes, url: str) -> str | None:
     """The absolute URL of the `next >` button, or None on the last page or a posting."""
     page, layout = _page(body, url)
     href = first_attribute(page.css("a.button.next"), "href") if layout == "search" else None
-    site = _site(page, url)
-    return urljoin(site, href) if href and href.strip() and site else None
+    # the crawl follows the host it fetched from (a mirror, the sandbox); a saved file its site
+    base = url if urlsplit(url).scheme in ("http", "https") else _site(page, url)
+    return urljoin(base, href) if href and href.strip() and base else None
 
 
 # Searching: where a saved search's crawl starts on this marketplace.

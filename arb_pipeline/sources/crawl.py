@@ -39,7 +39,14 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy_playwright.page import PageMethod
 
 from arb_pipeline.sources.common import ParseError
-from arb_pipeline.sources.pages import BLOCKED, BLOCKING_STATUSES, RESULTS, one_line, read_page
+from arb_pipeline.sources.pages import (
+    BLOCKED,
+    BLOCKING_STATUSES,
+    RESULTS,
+    UNRECOGNIZED,
+    one_line,
+    read_page,
+)
 from arb_pipeline.sources.registry import parser_for
 
 INDEX_FILE = "pages.jsonl"
@@ -181,7 +188,11 @@ class PageSpider(scrapy.Spider):
             if page.state == BLOCKED:
                 self.result.blocked.append(f"{response.url}: {one_line(page.reason)}")
                 return
-            if page.state != RESULTS:  # empty, removed, unrecognized: no next page to find
+            if page.state == UNRECOGNIZED:
+                reason = one_line(page.reason)
+                self.result.problems.append(f"cannot find the next page: {response.url}: {reason}")
+                return
+            if page.state != RESULTS:  # empty or removed: no next page to find
                 return
             next_url = self.parser.next_page(response.body, response.url)
         except ParseError as error:
