@@ -115,3 +115,20 @@ def test_warehouse_models_read_the_snapshot(arb_home: Path, with_snapshot: bool)
         "select days_held, aging_bucket, past_predicted_days, cost, repriced_p50"
         " from mart_inventory",
     ) == [(30, "0-30", True, 60, None)]
+
+
+def test_snapshot_runs_every_15_minutes_without_waiting_for_a_new_model() -> None:
+    @dg.asset(name="resale_model")
+    def model() -> None: ...
+
+    defs = dg.Definitions(assets=[trades_ledger, model], resources={"arb_home": ArbHomeResource()})
+    instance = dg.DagsterInstance.ephemeral()
+    start = datetime(2026, 12, 6, 4, 1, tzinfo=UTC)
+    first = dg.evaluate_automation_conditions(defs=defs, instance=instance, evaluation_time=start)
+    later = dg.evaluate_automation_conditions(
+        defs=defs,
+        instance=instance,
+        cursor=first.cursor,
+        evaluation_time=start + timedelta(minutes=15),
+    )
+    assert later.get_requested_partitions(trades_ledger.key) == {None}
