@@ -71,7 +71,8 @@ def _write(home: ArbHome, source: str, day: date, records: list[dict]) -> None:
 
 @pytest.fixture(scope="module")
 def warehouse(shared_fixtures: Path, tmp_path_factory) -> tuple[Path, pl.DataFrame]:
-    """Two days of real listings built incrementally (the second day adds new titles)."""
+    """Two days of real listings built incrementally (the second day adds new titles), then
+    the first day re-parsed with changed titles and rebuilt as a window."""
     home = ArbHome(tmp_path_factory.mktemp("arb_home")).ensure()
     macbooks, gpus = _macbook_records(shared_fixtures), _gpu_records(shared_fixtures)
     _write(home, "ebay_api", DAY_ONE, macbooks[:800])
@@ -81,6 +82,10 @@ def warehouse(shared_fixtures: Path, tmp_path_factory) -> tuple[Path, pl.DataFra
     _write(home, "ebay_api", DAY_TWO, macbooks[600:])
     _write(home, "ebay", DAY_TWO, gpus)
     _dbt_build(home, path)
+    # day one re-parsed with new titles: a rebuild of that window identifies them
+    reparsed = [{**r, "title": f"{r['title']} - FOR PARTS"} for r in macbooks[:100]]
+    _write(home, "ebay_api", DAY_ONE, reparsed + macbooks[100:800])
+    _dbt_build(home, path, "--vars", f'{{rebuild_from: "{DAY_ONE}", rebuild_to: "{DAY_ONE}"}}')
     with duckdb.connect(str(path), read_only=True) as db:
         listings = db.sql(
             "select listing_key, title, brand, category_raw as category, condition, attributes,"
@@ -100,6 +105,8 @@ def test_every_listing_gets_the_id_the_cli_code_gives(warehouse):
     assert listings["product_id"].to_list() == expected["product_id"].to_list()
     assert listings["identified_by"].to_list() == expected["identified_by"].to_list()
     assert listings["product_kind"].to_list() == expected["product_kind"].to_list()
+    reparsed = listings.filter(pl.col("title").str.ends_with(" - FOR PARTS"))
+    assert reparsed.height == 100 and "item" not in set(reparsed["product_kind"])
 
 
 def test_dim_products_groups_real_titles_and_counts_how(warehouse):
