@@ -21,6 +21,7 @@ from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.alerts.vetting import OpenAIVetter, vet
 from arb_pipeline.alerts.webhook import post_webhook
 from arb_pipeline.trades.digest import overdue_inventory
+from arb_pipeline.trades.predictions import record_prediction
 from arb_pipeline.warehouse import query
 
 CANDIDATES_SQL = """
@@ -115,7 +116,8 @@ def send_alert(
         store.release_alert(*key, previous)
         raise
     store.record_destination(*key, "; ".join(destinations) or "no channel")
-    store.create_proposal(opportunity)
+    # the prediction is kept with the proposal: the trade bought on it is held to it later
+    record_prediction(store, store.create_proposal(opportunity), opportunity)
     return "; ".join(destinations)
 
 

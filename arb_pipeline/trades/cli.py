@@ -124,7 +124,7 @@ def _amount(cents: int) -> str:
 @refusing
 def cmd_buy(args: argparse.Namespace) -> int:
     """An approved proposal becomes a trade with what it really cost."""
-    from arb_pipeline.trades.predictions import prediction_for
+    from arb_pipeline.trades.predictions import prediction_for_proposal
 
     price = to_cents(args.price, "--price")
     shipping = to_cents(args.shipping, "--shipping")
@@ -133,7 +133,7 @@ def cmd_buy(args: argparse.Namespace) -> int:
 
     def buy(ledger: TradeLedger, home: ArbHome) -> int:
         proposal = ledger.store.get_proposal(args.proposal_id)
-        prediction = prediction_for(home.warehouse, proposal["source"], proposal["listing_id"])
+        prediction = prediction_for_proposal(ledger.store, proposal, home.warehouse)
         trade = ledger.buy(args.proposal_id, price, on, shipping, fees, prediction)
         cost = price + shipping + fees
         print(

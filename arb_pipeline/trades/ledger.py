@@ -23,6 +23,15 @@ from arb_pipeline.trades import money
 from arb_pipeline.trades.money import FeeSchedule, FxRates, TradeError, from_cents
 
 SCHEMA_LOCK_KEY = 0x417263  # PostgreSQL advisory lock serialising the trades table's creation
+PREDICTION_KEYS = (
+    "pred_p10",
+    "pred_p50",
+    "pred_p90",
+    "exit_marketplace",
+    "category",
+    "condition",
+    "days_to_sell",
+)
 
 metadata = sa.MetaData()
 trades = sa.Table(
@@ -58,6 +67,31 @@ trades = sa.Table(
     sa.Column("pred_days_to_sell", sa.Float),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# the prediction an alert was sent with, kept beside its proposal (trades/predictions.py)
+proposal_predictions = sa.Table(
+    "arb_proposal_predictions",
+    metadata,
+    sa.Column("proposal_id", sa.Integer, primary_key=True),
+    sa.Column("pred_p10", sa.Float),
+    sa.Column("pred_p50", sa.Float),
+    sa.Column("pred_p90", sa.Float),
+    sa.Column("exit_marketplace", sa.Text),
+    sa.Column("category", sa.Text),
+    sa.Column("condition", sa.Text),
+    sa.Column("days_to_sell", sa.Float),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def create_tables(engine: sa.Engine) -> None:
+    """Create the ledger's tables if missing (PostgreSQL: one creator at a time)."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("begin immediate")
+        else:
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
+        metadata.create_all(conn)
 
 
 @dataclass(frozen=True)
@@ -109,10 +143,7 @@ class TradeLedger:
         self.store = store
         self.engine = store.engine
         self._sqlite = self.engine.dialect.name == "sqlite"
-        with self._transaction() as conn:
-            if not self._sqlite:
-                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
-            metadata.create_all(conn)
+        create_tables(self.engine)
 
     @contextmanager
     def _transaction(self) -> Iterator[sa.Connection]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from arb_pipeline.alerts.store import BudgetExceeded, Budgets, StateStore
 from arb_pipeline.trades.ledger import Sale, TradeLedger
 from arb_pipeline.trades.money import FeeSchedule, TradeError
-from arb_pipeline.trades.predictions import prediction_for
+from arb_pipeline.trades.predictions import prediction_for_proposal
 
 SOLD_SHARE = 0.65  # the rest stay in inventory, some past their predicted days to sell
 Z_90 = 1.2816  # p90 of a standard normal: p10–p90 of a log-normal spans ±Z_90 sigma
@@ -46,7 +46,7 @@ def play_reseller(
     for proposal in store.list_proposals():
         if proposal["status"] not in ("pending", "approved") or not proposal["price"]:
             continue
-        prediction = prediction_for(warehouse, proposal["source"], proposal["listing_id"])
+        prediction = prediction_for_proposal(store, proposal, warehouse)
         try:
             if proposal["status"] == "pending":
                 store.approve(proposal["id"], Budgets.from_env())
