@@ -373,7 +373,9 @@ def _sale_values(trade: dict[str, Any], sale: Sale, schedule: FeeSchedule) -> di
         if sale.marketplace is None:
             fees, basis = 0, "no marketplace"
         else:
-            rule = schedule.rule(sale.marketplace, sale.on, trade.get("category"))
+            rule = schedule.rule(
+                sale.marketplace, sale.on, trade.get("category"), trade.get("currency")
+            )
             if rule is None:
                 known = ", ".join(sorted(schedule.marketplaces()))
                 raise TradeError(

@@ -125,9 +125,14 @@ class FeeSchedule:
         """The marketplaces the schedule knows."""
         return {rule.marketplace for rule in self.rules}
 
-    def rule(self, marketplace: str, on: date, category: str | None) -> FeeRule | None:
-        """The rule in force on `on`: the item's own category when listed, else `*`."""
+    def rule(
+        self, marketplace: str, on: date, category: str | None, currency: str | None = None
+    ) -> FeeRule | None:
+        """The rule in force on `on`: the item's own category when listed, else `*`; the
+        marketplace's rows in the sale's currency when it has any (its other sites)."""
         valid = [r for r in self.rules if r.marketplace == marketplace and r.valid_from <= on]
+        if any(r.currency == currency for r in valid):
+            valid = [r for r in valid if r.currency == currency]
         for scope in (category, "*"):
             matching = [r for r in valid if r.category == scope]
             if matching:
