@@ -1,16 +1,14 @@
 """One (source, day) partition: fetch pages into the archive, then parse them into the lake.
 
-A sandbox partition's pages sit directly in its archive folder. A real marketplace is crawled
-per saved search, each search's pages in their own `search=<name>` subfolder, so a run for
-one search replaces only that search's pages; parsing reads the partition's pages of all.
+The sandbox is crawled whole; a real marketplace is crawled per saved search, each search's
+pages archived apart (`arb_pipeline.archive`), so a run for one search replaces only that
+search's pages; parsing reads the partition's pages of all.
 """
 
 from __future__ import annotations
 
 import fcntl
 import shutil
-import tempfile
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -20,11 +18,20 @@ from pathlib import Path
 import polars as pl
 
 from arb_pipeline.alerts.searches import Search
+from arb_pipeline.archive import (
+    archive_dir,
+    incoming_folder,
+    last_fetches,  # noqa: F401  (defs/ingest/schedules.py imports it from here, for now)
+    partition_pages,
+    prune_archive,  # noqa: F401  (idem)
+    replace_folder,
+    search_archive_dir,
+)
 from arb_pipeline.lake import partition_dir, records_to_frame, write_partition
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.sandbox.server import SandboxMarketplace
 from arb_pipeline.sources.common import ParseError
-from arb_pipeline.sources.crawl import INDEX_FILE, CrawlSettings, archived_pages, crawl
+from arb_pipeline.sources.crawl import CrawlSettings, crawl
 from arb_pipeline.sources.marketplaces import MarketplaceAccess
 from arb_pipeline.sources.pages import (
     EMPTY,
@@ -72,16 +79,6 @@ class ParseReport:
     quarantined: list[tuple[str, str]] = field(default_factory=list)
     page_states: dict[str, int] = field(default_factory=dict)
     layout_changes: list[str] = field(default_factory=list)
-
-
-def archive_dir(home: ArbHome, source: str, day: date) -> Path:
-    """Where a partition's raw pages are archived."""
-    return home.archive / f"source={source}" / f"date={day.isoformat()}"
-
-
-def search_archive_dir(home: ArbHome, source: str, day: date, search: str) -> Path:
-    """Where one saved search's pages of a partition are archived."""
-    return archive_dir(home, source, day) / f"search={search}"
 
 
 def fetch_sandbox_partition(
@@ -148,8 +145,7 @@ def _fetch_into(
     label: str,
 ) -> FetchReport:
     """Crawl into a scratch folder beside `final`; replace `final` only when pages came."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    incoming = Path(tempfile.mkdtemp(prefix=final.name + ".incoming-", dir=final.parent))
+    incoming = incoming_folder(final)
     try:
         result = crawl(source, list(start_urls), incoming, settings)
     except BaseException:
@@ -161,16 +157,8 @@ def _fetch_into(
         if result.blocked:
             raise BlockedFetchError(f"{where}: blocked: " + "; ".join(result.blocked))
         raise RuntimeError(f"{where}: nothing fetched: " + "; ".join(result.problems))
-    _replace_dir(incoming, final)
+    replace_folder(incoming, final)
     return FetchReport(source, day, result.pages, result.problems)
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    old = target.with_name(f"{target.name}.old-{uuid.uuid4().hex[:8]}")
-    if target.exists():
-        target.rename(old)
-    new.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def searches_to_crawl(
@@ -187,18 +175,6 @@ def searches_to_crawl(
             f"search(es) {', '.join(map(repr, missing))} not enabled or not listing {source!r}"
         )
     return [s for s in crawled if s.name in only]
-
-
-def _archive_folders(folder: Path) -> list[Path]:
-    """The partition folder (sandbox layout) and its finished `search=…` subfolders."""
-    if not folder.is_dir():
-        return []
-    searches = sorted(
-        child
-        for child in folder.iterdir()
-        if child.is_dir() and child.name.startswith("search=") and "." not in child.name
-    )
-    return [folder, *searches]
 
 
 @contextmanager
@@ -221,8 +197,7 @@ def parse_archive(home: ArbHome, source: str, day: date) -> ParseReport:
 
 
 def _parse_archive(home: ArbHome, source: str, day: date) -> ParseReport:
-    folders = _archive_folders(archive_dir(home, source, day))
-    pages = [page for folder in folders for page in archived_pages(folder)]
+    pages = partition_pages(home, source, day)
     if not pages:
         raise FileNotFoundError(f"{source} {day}: no archived pages; fetch the partition first")
     parser = parser_for(source)
@@ -351,31 +326,6 @@ def health_problems(
         if trailing[key] - current[key] > max_drop:
             problems.append(f"{key} fell to {current[key]:.0%} from a trailing {trailing[key]:.0%}")
     return problems
-
-
-def prune_archive(home: ArbHome, keep_days: int, today: date) -> list[Path]:
-    """Delete archived page folders older than `keep_days`; return what was removed."""
-    cutoff = f"date={(today - timedelta(days=keep_days)).isoformat()}"
-    removed = []
-    for folder in sorted(home.archive.glob("source=*/date=*")):
-        if folder.is_dir() and folder.name < cutoff:
-            shutil.rmtree(folder)
-            removed.append(folder)
-    return removed
-
-
-def last_fetches(home: ArbHome) -> dict[str, datetime]:
-    """When each source last archived pages: the newest archive index it wrote.
-
-    Read from the archive rather than the lake, so a re-parse backfill does not make a
-    stopped scraper look fresh.
-    """
-    latest: dict[str, datetime] = {}
-    for index in home.archive.glob(f"source=*/date=*/**/{INDEX_FILE}"):
-        source = index.relative_to(home.archive).parts[0].removeprefix("source=")
-        moment = datetime.fromtimestamp(index.stat().st_mtime, UTC)
-        latest[source] = max(moment, latest.get(source, moment))
-    return latest
 
 
 def stopped_sources(

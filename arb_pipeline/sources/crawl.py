@@ -1,8 +1,8 @@
 """Fetch one source's result pages with Scrapy and archive every response body.
 
 The spider only navigates: from each start URL it asks the source's parser for the next page
-(at most `max_pages` per start URL) and stores each body, compressed, under the partition's
-archive folder with an index (`pages.jsonl`). Parsing the archive is a separate step
+(at most `max_pages` per start URL) and stores each body in the archive folder it was given
+(`arb_pipeline.archive` owns the layout and format). Parsing the archive is a separate step
 (`arb_pipeline.ingest.parse_archive`), so a parser fix can be replayed over history without
 fetching again.
 
@@ -17,8 +17,6 @@ system Chromium, `/usr/bin/chromium` or `$ARB_CHROMIUM`): the spider waits for t
 from __future__ import annotations
 
 import argparse
-import gzip
-import hashlib
 import itertools
 import json
 import os
@@ -27,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +35,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy_playwright.page import PageMethod
 
+from arb_pipeline.archive import archive_page
 from arb_pipeline.sources.common import ParseError
 from arb_pipeline.sources.pages import (
     BLOCKED,
@@ -49,7 +47,6 @@ from arb_pipeline.sources.pages import (
 )
 from arb_pipeline.sources.registry import parser_for
 
-INDEX_FILE = "pages.jsonl"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -248,42 +245,6 @@ async def scrolled_for_more(page: Page, selector: str) -> bool:
         except PlaywrightTimeoutError:
             continue
     return False
-
-
-def archive_page(archive_dir: Path, url: str, status: int, body: bytes) -> None:
-    """Store one response body (gzip) and append it to the archive's index."""
-    archive_dir.mkdir(parents=True, exist_ok=True)
-    name = hashlib.sha1(url.encode()).hexdigest()[:20] + ".gz"
-    (archive_dir / name).write_bytes(gzip.compress(body))
-    fetched_at = datetime.now(UTC).isoformat()
-    entry = {"url": url, "status": status, "file": name, "fetched_at": fetched_at}
-    with open(archive_dir / INDEX_FILE, "a", encoding="utf-8") as index:
-        index.write(json.dumps(entry) + "\n")
-
-
-@dataclass(frozen=True)
-class ArchivedPage:
-    """One archived response; `fetched_at` is None for archives written before it was kept."""
-
-    url: str
-    status: int
-    body: bytes
-    fetched_at: datetime | None
-
-
-def archived_pages(archive_dir: Path) -> list[ArchivedPage]:
-    """Every archived page of one folder, in fetch order."""
-    index = archive_dir / INDEX_FILE
-    if not index.exists():
-        return []
-    pages = []
-    for line in index.read_text(encoding="utf-8").splitlines():
-        entry = json.loads(line)
-        body = gzip.decompress((archive_dir / entry["file"]).read_bytes())
-        fetched_at = entry.get("fetched_at")
-        moment = datetime.fromisoformat(fetched_at) if fetched_at else None
-        pages.append(ArchivedPage(entry["url"], entry["status"], body, moment))
-    return pages
 
 
 def crawl(
