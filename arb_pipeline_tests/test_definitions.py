@@ -1,5 +1,6 @@
 """The Dagster code location loads and is documented."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -45,3 +46,30 @@ def test_dbt_tests_are_asset_checks() -> None:
     assert any(name.startswith("accepted_values_fct_opportunities_confidence") for name in checks)
     expected = {"crawl_complete", "pages_parsed", "parser_health", "holdout_coverage"}
     assert expected | {"intervals_ordered"} <= checks
+
+
+# Run in a fresh interpreter: Dagster itself is imported first (its vendored croniter runs
+# `file` once to learn the word size), then every process started while the project's
+# definitions load is recorded through the interpreter's audit hooks.
+NO_PROCESS_AT_IMPORT = """
+import sys
+import dagster, dagster_dbt
+started = []
+events = {"subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "os.exec", "os.fork"}
+sys.addaudithook(lambda event, args: event in events and started.append(f"{event} {args!r:.300}"))
+from arb_pipeline.definitions import defs
+assert defs.resolve_asset_graph().get_all_asset_keys()
+print("\\n".join(started))
+"""
+
+
+def test_loading_the_definitions_starts_no_process() -> None:
+    env = {name: value for name, value in os.environ.items() if name != "DAGSTER_IS_DEV_CLI"}
+    completed = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", NO_PROCESS_AT_IMPORT],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "", f"processes started at import: {completed.stdout}"

@@ -1,4 +1,5 @@
-"""Resources shared by every domain: where state lives, the sandbox, and alert settings."""
+"""Resources shared by every domain (where state lives, saved searches and alert settings)
+and the resource types the domains bind."""
 
 import os
 from dataclasses import replace
@@ -20,9 +21,13 @@ class ArbHomeResource(dg.ConfigurableResource):
 
     path: str | None = None
 
+    def located(self) -> ArbHome:
+        """The resolved folders, not created (for reading configuration when definitions load)."""
+        return ArbHome.from_env(self.path)
+
     def home(self) -> ArbHome:
         """The resolved folders, created if missing; ARB_HOME or `./.arb` when path is unset."""
-        return ArbHome.from_env(self.path).ensure()
+        return self.located().ensure()
 
 
 class SandboxResource(dg.ConfigurableResource):
@@ -121,3 +126,11 @@ class AlertSettings(dg.ConfigurableResource):
     def webhook_secret(self) -> str | None:
         """ARB_WEBHOOK_SECRET at run time (webhooks are signed with it)."""
         return os.environ.get("ARB_WEBHOOK_SECRET") or None
+
+
+# Bound once for every domain (a resource key may have only one value in the code location).
+arb_home = ArbHomeResource()
+alert_settings = AlertSettings()
+shared_resources = dg.Definitions(
+    resources={"arb_home": arb_home, "alert_settings": alert_settings}
+)

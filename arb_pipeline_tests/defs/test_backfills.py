@@ -18,9 +18,11 @@ import polars as pl
 import pytest
 
 from arb_pipeline import ingest
+from arb_pipeline.archive import archive_dir
 from arb_pipeline.defs.resources import ArbHomeResource
-from arb_pipeline.defs.warehouse.assets import dbt_resource, warehouse_models
-from arb_pipeline.ingest import archive_dir, fetch_sandbox_partition, parse_archive
+from arb_pipeline.defs.warehouse.assets import warehouse_models
+from arb_pipeline.defs.warehouse.resources import dbt_resource
+from arb_pipeline.ingest import fetch_sandbox_partition, parse_archive
 from arb_pipeline.lake import PARTITION_FILE, partition_dir
 from arb_pipeline.paths import ArbHome
 from arb_pipeline_tests.test_dbt_rebuild import dbt_build, differences
@@ -56,7 +58,9 @@ def parser_before_the_fix(parser):
         ]
         return broken, problems
 
-    return SimpleNamespace(parse_with_problems=parse_with_problems)
+    return SimpleNamespace(
+        parse_with_problems=parse_with_problems, PAGE_MARKERS=parser.PAGE_MARKERS
+    )
 
 
 def dagster(home: ArbHome, dagster_home: Path, *args: str) -> subprocess.CompletedProcess:

@@ -2,24 +2,19 @@
 
 import json
 import os
-import sys
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from pydantic import Field
 
 from arb_pipeline.defs.resources import ArbHomeResource
-from arb_pipeline.paths import DBT_PROJECT_DIR
+from arb_pipeline.defs.warehouse.resources import dbt_project
 from arb_pipeline.warehouse import BUILD_OPTIONS, publishing
 
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 OPPORTUNITIES = "tag:opportunities"
-
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # Eager, except that never-scraped (date, source) partitions of raw_listings do not count as
 # missing inputs: the lake always has gaps, and plain eager() would then never rebuild.
 WAREHOUSE_AUTOMATION = dg.AutomationCondition.eager().replace(
@@ -38,13 +33,6 @@ class WarehouseTranslator(DagsterDbtTranslator):
         self, dbt_resource_props: dict[str, Any]
     ) -> dg.AutomationCondition | None:
         return WAREHOUSE_AUTOMATION
-
-
-def dbt_resource() -> DbtCliResource:
-    """The dbt CLI of this virtualenv, pointed at the project and its committed profiles."""
-    return DbtCliResource(
-        project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
-    )
 
 
 class WarehouseBuildConfig(dg.Config):
@@ -102,31 +90,6 @@ def _build(
     with publishing(home.warehouse) as build_file:
         os.environ["ARB_WAREHOUSE_PATH"] = str(build_file)
         yield from dbt.cli([*args, *BUILD_OPTIONS], context=context).stream()
-
-
-def _manifest_is_current() -> bool:
-    """The manifest exists and no file of the dbt project changed after it was written."""
-    manifest = dbt_project.manifest_path
-    if not manifest.exists():
-        return False
-    written = manifest.stat().st_mtime
-    generated = (manifest.parent, DBT_PROJECT_DIR / "logs")
-    return not any(
-        path.stat().st_mtime > written
-        for path in DBT_PROJECT_DIR.rglob("*")
-        if path.is_file() and not any(path.is_relative_to(folder) for folder in generated)
-    )
-
-
-def ensure_manifest() -> None:
-    """Parse the dbt project when the manifest is missing or older than the project's files
-    (a fresh clone, a pull of new models), and always under `dagster dev`."""
-    if _manifest_is_current() and not os.environ.get("DAGSTER_IS_DEV_CLI"):
-        return
-    dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
-
-
-ensure_manifest()
 
 
 @dbt_assets(
