@@ -32,6 +32,7 @@ from arb_pipeline.sources.common import (
 )
 from arb_pipeline.sources.pages import PageMarkers
 from arb_pipeline.sources.search_urls import (
+    Marketplace,
     SearchOptions,
     SearchTerms,
     codes,
@@ -627,3 +628,6 @@ def search_urls(search: SearchTerms, base_url: str, options: SearchOptions) -> l
         params.append(("search[dist]", str(radius)))
     query = _query_slug(query_of(search, SOURCE))
     return [f"{base_url}{place}/q-{query}/?{urlencode(params)}"]
+
+
+MARKETPLACE = Marketplace(SOURCE, "https://www.olx.pl", search_urls)
