@@ -65,7 +65,9 @@ def changed_parser(parser):
                 changed.append(record)
         return changed, problems
 
-    return SimpleNamespace(parse_with_problems=parse_with_problems)
+    return SimpleNamespace(
+        parse_with_problems=parse_with_problems, PAGE_MARKERS=parser.PAGE_MARKERS
+    )
 
 
 def differences(left: Path, right: Path, table: str) -> int:
