@@ -226,6 +226,26 @@ def outermost(nodes: list[LexborNode]) -> list[LexborNode]:
     return kept
 
 
+_CLASS_SEPARATOR = re.compile(r"[ \t\n\f\r]+")  # HTML whitespace, as CSS class matching splits
+
+
+def elements(node: LexborNode) -> list[tuple[LexborNode, str, set[str]]]:
+    """The node and every element under it in document order, each with its tag and class
+    names: what a CSS query from the node can match. A card read in one walk, its parts picked
+    by tag and class, costs a fraction of one Lexbor CSS query per part (~6 µs each)."""
+    found = []
+    for element in node.traverse():
+        if element.is_element_node:
+            names = element.attributes.get("class")
+            found.append(
+                (element, element.tag, set(_CLASS_SEPARATOR.split(names)) if names else _NO_NAMES)
+            )
+    return found
+
+
+_NO_NAMES: set[str] = set()
+
+
 def nodes_text(nodes: list[LexborNode]) -> str | None:
     """The whitespace-normalised text under each of the nodes, or None when there is none."""
     return normalise_title(" ".join(node.text(separator=" ") for node in nodes)) or None
