@@ -30,6 +30,7 @@ _SIGNS = (
 )
 
 
+@lru_cache(maxsize=8192)  # a page repeats a few price texts; the signs cost 13 searches each
 def currency_of(text: str | None, dollar: str | None = None) -> str | None:
     """The ISO 4217 code a price text's sign or code names; a bare "$" is `dollar` (the site's
     dollar, e.g. "USD" on ebay.com), None when the text names no currency."""
@@ -41,11 +42,6 @@ def currency_of(text: str | None, dollar: str | None = None) -> str | None:
     return dollar if "$" in text else None
 
 
-@lru_cache(maxsize=8192)
-def _amount(text: str, decimal_separator: str | None) -> float | None:
-    return Price.fromstring(text, decimal_separator=decimal_separator).amount_float
-
-
 def read_money(
     text: str | None, dollar: str | None = None, decimal_separator: str | None = None
 ) -> tuple[float | None, str | None]:
@@ -53,8 +49,16 @@ def read_money(
     '2 750 zł'; (None, None) when the text holds no amount."""
     if not text:
         return None, None
-    amount = _amount(" ".join(text.split()), decimal_separator)
-    return amount, currency_of(text, dollar) if amount is not None else None
+    return _money(text, dollar, decimal_separator)
+
+
+@lru_cache(maxsize=8192)  # read once per distinct text: prices repeat across cards and pages
+def _money(
+    text: str, dollar: str | None, decimal_separator: str | None
+) -> tuple[float | None, str | None]:
+    amount = Price.fromstring(" ".join(text.split()), decimal_separator=decimal_separator)
+    value = amount.amount_float
+    return (value, currency_of(text, dollar)) if value is not None else (None, None)
 
 
 @lru_cache(maxsize=4096)
