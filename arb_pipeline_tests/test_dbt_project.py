@@ -99,17 +99,18 @@ def test_opportunities_are_the_active_listings_of_the_latest_scrape(built, tmp_p
         schema=["source", "listing_id", "price"],
         orient="row",
     )
-    # a prediction for every listing, so only status and liveness decide
+    # a prediction for every listing (at one exit), so only status and liveness decide
     active.select(
         "source",
         "listing_id",
+        exit_marketplace=pl.lit("ebay"),
         pred_p10=pl.col("price").cast(pl.Float64),
         pred_p50=pl.col("price").cast(pl.Float64) * 1.5,
         pred_p90=pl.col("price").cast(pl.Float64) * 2,
         currency=pl.lit("USD"),
         sell_probability=pl.lit(0.5),
     ).write_parquet(home.predictions)
-    dbt_build(home, warehouse, "--select", "fct_opportunities")
+    dbt_build(home, warehouse, "--select", "fct_opportunity_exits", "fct_opportunities")
     expected = rows(
         warehouse,
         "select listing_key from fct_listings where status = 'active' and last_seen_on = ?"

@@ -38,6 +38,8 @@ CONDITIONS = [
 EXTRAS = ["", "", "unlocked", "with box", "bundle", "fast shipping", "read", "lot", "charger"]
 COLOURS = ["black", "white", "silver", "space gray", "blue", "red", "gold"]
 VOCABULARY = 30_000
+# where the item sold (the model's exit input) and how its prices differ there
+MARKETPLACES = [("ebay", 0.0), ("mercari", 0.08), ("vinted", -0.1)]
 START = np.datetime64("2024-01-01", "ms")
 
 
@@ -54,7 +56,11 @@ def synthetic_listings(rows: int, seed: int = 0) -> pl.DataFrame:
     base = np.array([p[3] for p in products])[product]
     cap_effect = np.array([c[1] for c in CAPACITIES])[capacity]
     cond_effect = np.array([c[2] for c in CONDITIONS])[condition]
-    log_price = base + cap_effect + cond_effect - 0.0005 * days + rng.normal(0, 0.3, rows)
+    exit_marketplace = rng.choice(len(MARKETPLACES), size=rows, p=[0.7, 0.2, 0.1])
+    exit_effect = np.array([m[1] for m in MARKETPLACES])[exit_marketplace]
+    log_price = (
+        base + cap_effect + cond_effect + exit_effect - 0.0005 * days + rng.normal(0, 0.3, rows)
+    )
     brands = np.array([p[0] for p in products])[product]
     letters = rng.integers(97, 123, size=(VOCABULARY, 8)).astype(np.uint8)
     lengths = rng.integers(3, 9, size=VOCABULARY)
@@ -89,6 +95,7 @@ def synthetic_listings(rows: int, seed: int = 0) -> pl.DataFrame:
             "shipping_price": np.where(rng.random(rows) < 0.3, np.nan, rng.gamma(2, 6, rows)),
             "seller_feedback": rng.lognormal(4, 2, rows).round(),
             "listed_at": START + (days * 86_400_000).astype("timedelta64[ms]"),
+            "marketplace": np.array([m[0] for m in MARKETPLACES])[exit_marketplace],
         }
     )
 

@@ -93,6 +93,12 @@ _SUFFIXES = (
 )
 _CITIES = ("Chicago, IL", "Austin, TX", "Denver, CO", "Portland, OR", "Columbus, OH", "Tampa, FL")
 COMPS_WINDOW_DAYS = 60
+# The sandbox's Mercari: the same items sell there for more but more slowly (days from
+# listed to sold) than on eBay, so the best exit is a trade-off the pipeline must price.
+MERCARI_PRICE_FACTOR = 1.12
+MERCARI_SOLD_PER_DAY = 5
+EBAY_DAYS_TO_SELL = (1, 10)
+MERCARI_DAYS_TO_SELL = (6, 30)
 LISTING_DAYS = 3  # a fairly priced listing stays up for 1 to 3 days
 
 
@@ -189,9 +195,29 @@ def _completed_for_day(seed: int, day: date) -> list[SandboxListing]:
         price = value * math.exp(rng.gauss(0, 0.09)) if sold else value * rng.uniform(1.2, 1.5)
         item = _listing(rng, "ebay", day, product, condition, price, kind="comp", seq=seq)
         item.status = "sold" if sold else "ended"
-        item.listed_at = item.listed_at - timedelta(days=rng.randrange(1, 10))
+        item.listed_at = item.listed_at - timedelta(days=rng.randrange(*EBAY_DAYS_TO_SELL))
         item.ended_at = _moment(rng, day)
         items.append(item)
+    return items
+
+
+def mercari_sold(seed: int, day: date) -> list[SandboxListing]:
+    """Items sold on the sandbox's Mercari in the COMPS_WINDOW_DAYS before `day`: prices
+    MERCARI_PRICE_FACTOR above eBay's for the same item and condition, MERCARI_DAYS_TO_SELL
+    from listed to sold (eBay: EBAY_DAYS_TO_SELL)."""
+    items = []
+    for offset in range(1, COMPS_WINDOW_DAYS + 1):
+        sold_day = day - timedelta(days=offset)
+        rng = random.Random(f"{seed}-mercari-{sold_day.isoformat()}")
+        for seq in range(MERCARI_SOLD_PER_DAY):
+            product = rng.choice(CATALOGUE)
+            condition = _pick_condition(rng)
+            value = market_value(product, condition) * MERCARI_PRICE_FACTOR
+            price = value * math.exp(rng.gauss(0, 0.09))
+            item = _listing(rng, "mercari", sold_day, product, condition, price, "comp", "", seq)
+            item.status, item.ended_at = "sold", _moment(rng, sold_day)
+            item.listed_at = item.ended_at - timedelta(days=rng.uniform(*MERCARI_DAYS_TO_SELL))
+            items.append(item)
     return items
 
 

@@ -7,6 +7,8 @@ the real spiders and parsers run against it over HTTP:
 - `/services/search/FindingService/v1?OPERATION-NAME=findCompletedItems&…`: eBay Finding
   API JSON of sold and ended items (the comps)
 - `/search/sss?query=&s=`: Craigslist search results HTML (`li.result-row` layout)
+- `/v1/api/search?status=sold_out`: Mercari search API JSON (`items`) of items sold on the
+  sandbox's Mercari, dearer and slower to sell than on eBay (`catalogue.mercari_sold`)
 - `/marketplace/search?query=`: a Facebook-Marketplace-like page rendered by JavaScript: its
   HTML holds no listings, only a script that fetches `/marketplace/api/items?query=&cursor=`
   (JSON) and adds item links as the page is scrolled (infinite scroll). Its listings are
@@ -37,6 +39,7 @@ from arb_pipeline.sandbox.catalogue import (
     SandboxListing,
     generate_market,
     market_value,
+    mercari_sold,
 )
 
 FAULTS = frozenset({"ebay_api_500", "craigslist_malformed", "craigslist_blocked"})
@@ -45,6 +48,9 @@ FINDING_PATH = "/services/search/FindingService/v1"
 CRAIGSLIST_PATH = "/search/sss"
 CRAIGSLIST_PAGE_SIZE = 25
 FINDING_PAGE_SIZE = 100
+MERCARI_PATH = "/v1/api/search"
+MERCARI_CONDITIONS = {"new": (1, "New"), "like_new": (2, "Like new"), "good": (3, "Good")}
+MERCARI_CONDITIONS |= {"fair": (4, "Fair"), "for_parts": (5, "Poor")}
 FACEBOOK_PATH = "/marketplace/search"
 FACEBOOK_API_PATH = "/marketplace/api/items"
 FACEBOOK_PAGE_SIZE = 20
@@ -166,6 +172,26 @@ def craigslist_page(items: list[SandboxListing], offset: int, total: int, base_u
 _FACEBOOK_CITIES = ("Chicago, IL", "Austin, TX", "Denver, CO", "Portland, OR", "Tampa, FL")
 
 
+def mercari_item(item: SandboxListing, base_url: str) -> dict[str, Any]:
+    """A sold listing as an item of Mercari's search API (prices in cents, epoch times)."""
+    condition_id, condition_name = MERCARI_CONDITIONS[item.condition]
+    ended = item.ended_at or item.listed_at
+    return {
+        "id": f"m{item.listing_id}",
+        "name": item.title,
+        "status": "sold_out",
+        "price": round((item.price or 0) * 100),
+        "itemCondition": {"id": condition_id, "name": condition_name},
+        "categoryTitle": item.product.category,
+        "brand": {"name": item.product.brand},
+        "photos": [{"large": f"{base_url}/images/{item.image_id}.jpg"}],
+        "seller": {"id": int(item.seller.removeprefix("seller_") or 0)},
+        "shippingPayer": {"code": "seller"},
+        "created": int(item.listed_at.timestamp()),
+        "updated": int(ended.timestamp()),
+    }
+
+
 def facebook_listings(seed: int, day: date) -> list[SandboxListing]:
     """The day's Marketplace listings, all priced at or above market value (never deals)."""
     rng = random.Random(f"{seed}-facebook-{day.isoformat()}")
@@ -265,6 +291,7 @@ class SandboxMarketplace:
             raise ValueError(f"unknown sandbox faults {sorted(unknown)}; known: {sorted(FAULTS)}")
         self.market: Market = generate_market(seed, day)
         self.facebook = facebook_listings(seed, day)
+        self.mercari = mercari_sold(seed, day)
         self.faults = frozenset(faults)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -287,6 +314,7 @@ class SandboxMarketplace:
                 }
             ),
             "craigslist": f"{CRAIGSLIST_PATH}?query=&s=0",
+            "mercari": f"{MERCARI_PATH}?status=sold_out",
             "facebook": f"{FACEBOOK_PATH}?query=",
         }
         return self.base_url + paths[feed]
@@ -308,6 +336,9 @@ class SandboxMarketplace:
             return self._finding(query, base)
         if path == CRAIGSLIST_PATH:
             return self._craigslist(query, base)
+        if path == MERCARI_PATH:
+            items = [mercari_item(item, base) for item in self.mercari]
+            return 200, "application/json", json.dumps({"items": items}).encode()
         if path == FACEBOOK_PATH:
             return 200, "text/html; charset=utf-8", FACEBOOK_PAGE.encode()
         if path == FACEBOOK_API_PATH:

@@ -45,6 +45,7 @@ SANDBOX_SOURCES: dict[str, Source] = {
     "sandbox_ebay_api": Source("sandbox_ebay_api", "ebay_api", "ebay_api"),
     "sandbox_ebay_finding": Source("sandbox_ebay_finding", "ebay_finding", "ebay_finding"),
     "sandbox_craigslist": Source("sandbox_craigslist", "craigslist", "craigslist"),
+    "sandbox_mercari": Source("sandbox_mercari", "mercari", "mercari"),
     "sandbox_facebook": Source("sandbox_facebook", "facebook", "facebook", render_js=True),
 }
 

@@ -144,3 +144,34 @@ def test_unknown_fault_is_refused_naming_the_known_ones() -> None:
         SandboxMarketplace(DAY, faults={"no_such_fault"})
     for known in ("ebay_api_500", "craigslist_malformed", "craigslist_blocked"):
         assert known in str(error.value)
+
+
+def test_mercari_sells_the_same_items_dearer_and_slower_than_ebay() -> None:
+    """Exit marketplaces really differ: the pipeline has something to choose between."""
+    import statistics
+
+    with SandboxMarketplace(DAY) as server:
+        mercari, _ = _crawl(server, "mercari")
+        ebay, _ = _crawl(server, "ebay_finding")
+    assert mercari and {r["status"] for r in mercari} == {"sold"}
+    assert {r["currency"] for r in mercari} == {"USD"}
+
+    def median_price(records: list[dict[str, Any]], title: str, condition: str) -> float:
+        return statistics.median(
+            r["price"] for r in records if r["title"] == title and r["condition"] == condition
+        )
+
+    def median_days(records: list[dict[str, Any]], ended: str) -> float:
+        from datetime import datetime
+
+        return statistics.median(
+            (datetime.fromisoformat(r["attributes"][ended]) - r["listed_at"]).days
+            for r in records
+            if r["status"] == "sold"
+        )
+
+    title = "Apple iPhone 13 128GB"
+    assert median_price(mercari, title, "good") > 1.05 * median_price(
+        [r for r in ebay if r["status"] == "sold"], title, "good"
+    )
+    assert median_days(mercari, "updated_at") > 2 * median_days(ebay, "ended_at")

@@ -57,8 +57,12 @@ ended as (
         marketplace as exit_marketplace,
         status = 'sold' as sold,
         greatest(date_diff('minute', listed_at, coalesce(
-            sold_at,
             try_cast(json_extract_string(attributes, '$.ended_at') as timestamptz),
+            -- a sold Mercari item was last updated when it sold (sold_at is when we saw it)
+            case when status = 'sold' then
+                try_cast(json_extract_string(attributes, '$.updated_at') as timestamptz)
+            end,
+            sold_at,
             status_changed_at
         )) / 1440.0, 0.25) as days_up
     from matched
