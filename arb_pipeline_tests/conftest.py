@@ -1,16 +1,50 @@
-"""Shared test fixtures: real marketplace pages from ../shared/fixtures and a temp ARB_HOME."""
+"""Shared test fixtures: real marketplace pages from ../shared/fixtures, a temp ARB_HOME, a
+local stub HTTP server; under CI=true a session with a skipped test fails."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from arb_pipeline.sources.crawl import CHROMIUM
-from arb_pipeline_tests.requirements import skip_or_fail
+from arb_pipeline_tests.requirements import in_ci, skip_or_fail
 
 SHARED_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+_skipped: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before pytest-xdist starts its workers, write the dbt manifest once: every worker
+    imports the definitions, which parse the dbt project when the manifest is missing (a fresh
+    clone), and parallel parses into one target folder would overwrite each other."""
+    if config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
+        import arb_pipeline.defs.warehouse.assets  # noqa: F401  (parses if needed)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Note every skipped test (in the controller, with xdist: it gets every report)."""
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under CI=true a skip is a failure: CI must run every test, whatever skipped it."""
+    if in_ci() and _skipped and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say why a CI session failed with no failed test."""
+    if in_ci() and _skipped:
+        terminalreporter.write_line(
+            f"CI=true: {len(_skipped)} test(s) skipped, which fails the run: "
+            + ", ".join(_skipped[:10]),
+            red=True,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +73,23 @@ def chromium() -> str:
     if not Path(path).is_file():
         skip_or_fail(f"Chromium not found at {path} (apt-get install chromium)")
     return path
+
+
+@pytest.fixture(scope="session")
+def make_httpserver() -> Iterator[HTTPServer]:
+    """pytest-httpserver's session server, on 127.0.0.1 at a free port, one thread per request
+    (a client may hold one connection open while it makes another)."""
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+@pytest.fixture
+def stub_server(httpserver: HTTPServer) -> Iterator[HTTPServer]:
+    """A local HTTP server standing in for a third-party API (pytest-httpserver), the one stub
+    server of the tests: script it with `expect_request(...).respond_with_*`, read the
+    requests it got in `.log`; it fails the test if a request matched no handler."""
+    yield httpserver
+    httpserver.check_assertions()

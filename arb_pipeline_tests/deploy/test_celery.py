@@ -44,7 +44,7 @@ def redis_url() -> Iterator[str]:
         skip_or_fail(f"Redis is not reachable on 127.0.0.1:6379: {error}")
     empty = [db for db in range(1, 16) if _redis(db).dbsize() == 0]
     if not empty:
-        pytest.skip("no empty Redis database (1-15) to run the celery test in")
+        skip_or_fail("no empty Redis database (1-15) to run the celery test in")
     db = random.choice(empty)
     try:
         yield f"redis://127.0.0.1:6379/{db}"
