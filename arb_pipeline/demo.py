@@ -26,10 +26,14 @@ class DemoResult:
     """What one demo run did."""
 
     ingest_failures: list[str] = field(default_factory=list)
+    # sources left out on purpose (a browser-rendered source with no Chromium): not failures
+    skipped: list[str] = field(default_factory=list)
     deals: list[dict[str, Any]] = field(default_factory=list)
     alerts_sent: int = 0
     # what `demo --trades` bought and sold as the sandbox reseller (None without it)
     trades: PlayedTrades | None = None
+    # alerts claimed but not delivered (e.g. a crash mid-send); the next run sends them
+    undelivered: int = 0
 
 
 def demo_instance(home: ArbHome) -> dg.DagsterInstance:
@@ -38,6 +42,11 @@ def demo_instance(home: ArbHome) -> dg.DagsterInstance:
         return dg.DagsterInstance.get()
     folder = home.root / "dagster"
     folder.mkdir(parents=True, exist_ok=True)
+    settings = folder / "dagster.yaml"
+    if not settings.exists():
+        # telemetry off, as in the deployed dagster.yaml: no opt-out banner before the demo's
+        # output, nor in `dagster dev` pointed at this folder (README, The Dagster UI)
+        settings.write_text("telemetry:\n  enabled: false\n")
     return dg.DagsterInstance.local_temp(tempdir=str(folder))
 
 
@@ -55,8 +64,8 @@ def run_demo(home: ArbHome, day: date | None = None, trades: bool = False) -> De
     ingest = defs.resolve_job_def("ingest_sandbox")
     for source, spec in SANDBOX_SOURCES.items():
         if spec.render_js and not os.access(chromium_executable(), os.X_OK):
-            result.ingest_failures.append(
-                f"{source} skipped: no Chromium at {chromium_executable()} "
+            result.skipped.append(
+                f"{source}: no Chromium at {chromium_executable()} "
                 "(apt-get install chromium, or set ARB_CHROMIUM)"
             )
             continue
@@ -78,7 +87,7 @@ def run_demo(home: ArbHome, day: date | None = None, trades: bool = False) -> De
     with dg.build_sensor_context(instance=instance, resources=resources) as context:
         evaluation = sensor(context)
     searches = [search.name for search in enabled_searches(resources["alert_settings"], home)]
-    before = len(deals_report(home, searches))
+    before = _destinations(home, searches)
     for partitions in evaluation.dynamic_partitions_requests or []:
         instance.add_dynamic_partitions(partitions.partitions_def_name, partitions.partition_keys)
     alert_job = defs.resolve_job_def("search_alerts_job")
@@ -90,20 +99,35 @@ def run_demo(home: ArbHome, day: date | None = None, trades: bool = False) -> De
             tags=request.tags,
         )
     result.deals = deals_report(home, searches)
-    result.alerts_sent = len(result.deals) - before
+    after = _destinations(home, searches)
+    # an alert counts as sent this run when it is delivered now and was not before: counting
+    # rows instead missed the re-send of an alert a crashed run had claimed but not delivered
+    result.alerts_sent = sum(
+        1 for key, where in after.items() if where is not None and before.get(key) != where
+    )
+    result.undelivered = sum(1 for where in after.values() if where is None)
     # after the alerts, so the report counts them; with --trades the sandbox reseller buys
     # and sells first, and the ledger's snapshot and marts are rebuilt before the report
     result.trades = _close_the_loop(home, instance, day, trades)
     return result
 
 
-def deals_report(home: ArbHome, searches: list[str]) -> list[dict[str, Any]]:
-    """Every deal alerted by the searches, best first, with where its alert went."""
+def _destinations(home: ArbHome, searches: list[str]) -> dict[tuple[str, str, str], str | None]:
+    """Where each alert of `searches` went, by (search, source, listing_id); None: undelivered."""
     store = StateStore.from_env(home.root)
-    sent = {
-        key: (search, destination)
+    return {
+        (search, *key): destination
         for search in searches
         for key, destination in store.destinations(search).items()
+    }
+
+
+def deals_report(home: ArbHome, searches: list[str]) -> list[dict[str, Any]]:
+    """Every deal whose alert was delivered, best first, with where its alert went."""
+    sent = {
+        (source, listing_id): (search, destination)
+        for (search, source, listing_id), destination in _destinations(home, searches).items()
+        if destination is not None
     }
     rows = query(home.warehouse, "select * from fct_opportunities order by profit desc").to_dicts()
     return [
