@@ -2,9 +2,10 @@
 
 import dagster as dg
 
-from arb_pipeline.alerts.deals import Delivery, due_alerts, load_candidates, send_alert
 from arb_pipeline.alerts.delivery import DeliveryError
 from arb_pipeline.alerts.searches import Search, load_searches
+from arb_pipeline.alerts.selection import due_alerts, load_candidates
+from arb_pipeline.alerts.sending import Delivery, send_alert
 from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.alerts.vetting import vetter_from_env
 from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource

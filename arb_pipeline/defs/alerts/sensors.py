@@ -8,8 +8,10 @@ from typing import Any
 
 import dagster as dg
 
-from arb_pipeline.alerts.deals import due_alerts, expire_proposals, load_candidates, send_digest
+from arb_pipeline.alerts.digests import send_digest
+from arb_pipeline.alerts.expiry import expire_proposals
 from arb_pipeline.alerts.operator import email_sender, notify_failure
+from arb_pipeline.alerts.selection import due_alerts, load_candidates
 from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.defs.alerts.assets import (
     delivery_for,
