@@ -8,10 +8,11 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from arb_pipeline.alerts import store as store_module
 from arb_pipeline.alerts.deals import (
@@ -47,25 +48,18 @@ def _deal(listing_id: str = "1", title: str = "Apple iPhone 13 128GB", price: fl
 
 
 @pytest.fixture
-def receiver():
-    """A local webhook receiver that checks signatures."""
+def receiver(stub_server: HTTPServer):
+    """A webhook receiver on the shared stub server that checks signatures."""
     received: list[tuple[bool, dict]] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            ok = verify_signature(body, self.headers["X-Arb-Signature"], SECRET)
-            received.append((ok, json.loads(body)))
-            self.send_response(204)
-            self.end_headers()
+    def answer(request: Request) -> Response:
+        body = request.get_data()
+        ok = verify_signature(body, request.headers["X-Arb-Signature"], SECRET)
+        received.append((ok, json.loads(body)))
+        return Response(status=204)
 
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    server.shutdown()
+    stub_server.expect_request("/hook", method="POST").respond_with_handler(answer)
+    return stub_server.url_for("/hook"), received
 
 
 def _setup(tmp_path: Path, url: str):
@@ -113,31 +107,28 @@ def test_thresholds_of_the_search_decide(tmp_path, receiver) -> None:
     assert due_alerts(search, [_deal(price=270.0)], store) == []  # margin too thin
 
 
-def test_a_failed_delivery_is_retried_and_then_sent_exactly_once(tmp_path) -> None:
-    stub = StubSendGrid(503, b'{"errors":[{"message":"try later"}]}')
-    try:
-        search = Search(name="phones", min_profit=40, recipients=["me@example.com"])
-        delivery = Delivery(
-            outbox=tmp_path / "outbox",
-            sender="a@b.c",
-            sendgrid_api_key="SG.k",
-            sendgrid_host=stub.host,
-        )
-        (deal,) = due_alerts(search, [_deal()], StateStore(tmp_path))
-        with pytest.raises(DeliveryError, match="HTTP 503"):
-            send_alert(deal, search, StateStore(tmp_path), delivery)
-        store = StateStore(tmp_path)  # as after a restart
-        assert store.alerted("phones") == set() and store.list_proposals() == []
+def test_a_failed_delivery_is_retried_and_then_sent_exactly_once(tmp_path, stub_server) -> None:
+    stub = StubSendGrid(stub_server, 503, b'{"errors":[{"message":"try later"}]}')
+    search = Search(name="phones", min_profit=40, recipients=["me@example.com"])
+    delivery = Delivery(
+        outbox=tmp_path / "outbox",
+        sender="a@b.c",
+        sendgrid_api_key="SG.k",
+        sendgrid_host=stub.host,
+    )
+    (deal,) = due_alerts(search, [_deal()], StateStore(tmp_path))
+    with pytest.raises(DeliveryError, match="HTTP 503"):
+        send_alert(deal, search, StateStore(tmp_path), delivery)
+    store = StateStore(tmp_path)  # as after a restart
+    assert store.alerted("phones") == set() and store.list_proposals() == []
 
-        stub.status = 202
-        (retry,) = due_alerts(search, [_deal()], store)
-        assert send_alert(retry, search, store, delivery) == "sendgrid (202)"
-        assert send_alert(retry, search, StateStore(tmp_path), delivery) is None  # a re-run
-        assert due_alerts(search, [_deal()], StateStore(tmp_path)) == []
-        assert len(stub.requests) == 2  # the refused attempt and the one delivery
-        assert len(StateStore(tmp_path).list_proposals()) == 1
-    finally:
-        stub.close()
+    stub.status = 202
+    (retry,) = due_alerts(search, [_deal()], store)
+    assert send_alert(retry, search, store, delivery) == "sendgrid (202)"
+    assert send_alert(retry, search, StateStore(tmp_path), delivery) is None  # a re-run
+    assert due_alerts(search, [_deal()], StateStore(tmp_path)) == []
+    assert len(stub.requests) == 2  # the refused attempt and the one delivery
+    assert len(StateStore(tmp_path).list_proposals()) == 1
 
 
 def test_suggested_max_offer_keeps_the_p10_profit_at_the_search_minimum(tmp_path) -> None:
@@ -173,7 +164,7 @@ def test_webhooks_without_a_secret_send_nothing_and_say_why(tmp_path, receiver) 
     assert received == [] and not delivery.outbox.exists() and store.alerted("phones") == set()
 
 
-def test_the_alert_says_which_vetter_decided(tmp_path, receiver) -> None:
+def test_the_alert_says_which_vetter_decided(tmp_path, receiver, stub_server) -> None:
     url, received = receiver
     search, _, delivery = _setup(tmp_path, url)
 
@@ -187,19 +178,16 @@ def test_the_alert_says_which_vetter_decided(tmp_path, receiver) -> None:
         return next(line for line in text.splitlines() if line.startswith("Vetted by: "))
 
     assert vetted_by("rules") == "Vetted by: rules: looks genuine"
-    stub = StubOpenAI('{"ok": true, "reasons": ["the phone itself, price plausible"]}')
-    try:
-        vetter = OpenAIVetter("sk-test", "gpt-test", stub.base_url, cache_path=tmp_path / "v.db")
-        assert vetted_by("openai", vetter) == (
-            "Vetted by: openai:gpt-test: the phone itself, price plausible"
-        )
-        stub.status = 500
-        fallback = OpenAIVetter("sk-test", "gpt-test", stub.base_url, cache_path=tmp_path / "w.db")
-        assert vetted_by("fallback", fallback) == (
-            "Vetted by: rules: openai unavailable: HTTP 500; decided by rules"
-        )
-    finally:
-        stub.close()
+    stub = StubOpenAI(stub_server, '{"ok": true, "reasons": ["the phone itself, price plausible"]}')
+    vetter = OpenAIVetter("sk-test", "gpt-test", stub.base_url, cache_path=tmp_path / "v.db")
+    assert vetted_by("openai", vetter) == (
+        "Vetted by: openai:gpt-test: the phone itself, price plausible"
+    )
+    stub.status = 500
+    fallback = OpenAIVetter("sk-test", "gpt-test", stub.base_url, cache_path=tmp_path / "w.db")
+    assert vetted_by("fallback", fallback) == (
+        "Vetted by: rules: openai unavailable: HTTP 500; decided by rules"
+    )
     assert [payload["vetted_by"] for _, payload in received] == [
         "rules",
         "openai:gpt-test",
@@ -231,20 +219,10 @@ send_alert(_deal(), search, StateStore(folder), delivery)
 
 
 def test_an_alert_whose_run_was_killed_mid_delivery_is_sent_once_later(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, stub_server
 ) -> None:
-    stub = StubSendGrid(202)
-    hang = threading.Event()
-    original = stub.server.RequestHandlerClass.do_POST
-
-    def first_request_hangs(handler) -> None:
-        if not stub.requests:
-            stub.requests.append({"hung": True})
-            hang.wait(30)
-            return
-        original(handler)
-
-    stub.server.RequestHandlerClass.do_POST = first_request_hangs
+    stub = StubSendGrid(stub_server, 202)
+    stub.hold_first = threading.Event()  # SendGrid does not answer the child's send
     search = Search(name="phones", min_profit=40, recipients=["me@example.com"])
     try:
         child = subprocess.Popen([sys.executable, "-c", CRASHING_SENDER, str(tmp_path), stub.host])
@@ -254,22 +232,20 @@ def test_an_alert_whose_run_was_killed_mid_delivery_is_sent_once_later(
         assert stub.requests, "the child never reached SendGrid"
         child.kill()  # the run dies while SendGrid has not answered
         child.wait()
-        hang.set()
-
-        store = StateStore(tmp_path)
-        assert store.destinations("phones") == {("ebay", "1"): None}
-        assert due_alerts(search, [_deal()], store) == []  # it may still be in flight
-
-        later = datetime.now(UTC) + CLAIM_LEASE + timedelta(minutes=1)
-        monkeypatch.setattr(store_module, "_now", lambda: later)
-        (due,) = due_alerts(search, [_deal()], store)
-        delivery = Delivery(
-            tmp_path / "outbox", "a@b.c", sendgrid_api_key="SG.k", sendgrid_host=stub.host
-        )
-        assert send_alert(due, search, store, delivery) == "sendgrid (202)"
-        assert send_alert(due, search, StateStore(tmp_path), delivery) is None
-        assert due_alerts(search, [_deal()], store) == []
-        assert len(stub.requests) == 2 and len(store.list_proposals()) == 1
     finally:
-        hang.set()
-        stub.close()
+        stub.hold_first.set()
+
+    store = StateStore(tmp_path)
+    assert store.destinations("phones") == {("ebay", "1"): None}
+    assert due_alerts(search, [_deal()], store) == []  # it may still be in flight
+
+    later = datetime.now(UTC) + CLAIM_LEASE + timedelta(minutes=1)
+    monkeypatch.setattr(store_module, "_now", lambda: later)
+    (due,) = due_alerts(search, [_deal()], store)
+    delivery = Delivery(
+        tmp_path / "outbox", "a@b.c", sendgrid_api_key="SG.k", sendgrid_host=stub.host
+    )
+    assert send_alert(due, search, store, delivery) == "sendgrid (202)"
+    assert send_alert(due, search, StateStore(tmp_path), delivery) is None
+    assert due_alerts(search, [_deal()], store) == []
+    assert len(stub.requests) == 2 and len(store.list_proposals()) == 1

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import email
 import email.policy
-import json
+import socket
 import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from arb_pipeline.alerts.delivery import DeliveryError, deliver, send_sendgrid, write_eml
 from arb_pipeline.alerts.email import render_alert
@@ -26,56 +26,45 @@ def make_message(**overrides: Any) -> email.message.EmailMessage:
 
 
 class StubSendGrid:
-    """A local HTTP server standing in for api.sendgrid.com; records every request and
-    answers with `status` (change it to script an outage)."""
+    """SendGrid's mail API on the shared stub server: records every request and answers with
+    `status` (change it to script an outage); with `hold_first` set, the first request waits
+    for that event before it is answered (a send that never returns)."""
 
-    def __init__(self, status: int, body: bytes = b"") -> None:
-        self.status = status
+    PATH = "/v3/mail/send"
+
+    def __init__(self, server: HTTPServer, status: int, body: bytes = b"") -> None:
+        self.status, self.body = status, body
         self.requests: list[dict[str, Any]] = []
-        stub = self
+        self.hold_first: threading.Event | None = None
+        self.host = server.url_for("/").rstrip("/")
+        server.expect_request(self.PATH, method="POST").respond_with_handler(self._answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                stub.requests.append(
-                    {
-                        "path": self.path,
-                        "headers": dict(self.headers),
-                        "json": json.loads(self.rfile.read(length)),
-                    }
-                )
-                self.send_response(stub.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+    def _answer(self, request: Request) -> Response:
+        # recorded before answering, so a test can see a request that is still in flight
+        self.requests.append(
+            {"path": request.path, "headers": dict(request.headers), "json": request.get_json()}
+        )
+        if self.hold_first is not None and len(self.requests) == 1:
+            self.hold_first.wait(30)
+        return Response(self.body, status=self.status, content_type="application/json")
 
-            def log_message(self, fmt: str, *args: Any) -> None:
-                pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.host = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def unused_url() -> str:
+    """A local address nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 @pytest.fixture
-def stub_202() -> Iterator[StubSendGrid]:
-    stub = StubSendGrid(202)
-    yield stub
-    stub.close()
+def stub_202(stub_server: HTTPServer) -> StubSendGrid:
+    return StubSendGrid(stub_server, 202)
 
 
 @pytest.fixture
-def stub_401() -> Iterator[StubSendGrid]:
+def stub_401(stub_server: HTTPServer) -> StubSendGrid:
     body = b'{"errors":[{"message":"The provided authorization grant is invalid"}]}'
-    stub = StubSendGrid(401, body)
-    yield stub
-    stub.close()
+    return StubSendGrid(stub_server, 401, body)
 
 
 def test_write_eml_writes_a_readable_message(tmp_path: Path) -> None:
@@ -136,9 +125,7 @@ def test_sendgrid_rejection_is_a_clear_error_without_the_key(stub_401: StubSendG
 
 
 def test_unreachable_sendgrid_is_a_delivery_error() -> None:
-    stub = StubSendGrid(202)
-    host = stub.host
-    stub.close()
+    host = unused_url()
     with pytest.raises(DeliveryError, match="unreachable") as caught:
         send_sendgrid(make_message(), API_KEY, host=host)
     assert API_KEY not in str(caught.value)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from arb_pipeline.alerts.vetting import OpenAIVetter, RuleVetter, Verdict, vet, vetter_from_env
+from arb_pipeline_tests.alerts.test_delivery import unused_url
 from arb_pipeline_tests.alerts.test_email import make_opportunity
 
 API_KEY = "sk-test-do-not-leak-4242"
@@ -99,66 +99,53 @@ def test_copied_text_and_off_platform_payment_are_scam_signals() -> None:
 
 
 class StubOpenAI:
-    """A local stand-in for the OpenAI API's POST /v1/chat/completions; records requests."""
+    """The OpenAI API's POST /v1/chat/completions on the shared stub server; records requests
+    and answers `content` as the model's message, or an error when `status` is not 200."""
 
-    def __init__(self, content: str = '{"ok": true, "reasons": []}', status: int = 200) -> None:
+    PATH = "/v1/chat/completions"
+
+    def __init__(
+        self, server: HTTPServer, content: str = '{"ok": true, "reasons": []}', status: int = 200
+    ) -> None:
         self.content, self.status = content, status
         self.requests: list[dict[str, Any]] = []
-        stub = self
+        self.base_url = server.url_for("/v1")
+        server.expect_request(self.PATH, method="POST").respond_with_handler(self._answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-                stub.requests.append(
+    def _answer(self, request: Request) -> Response:
+        body = request.get_json()
+        self.requests.append(
+            {
+                "path": request.path,
+                "headers": {k.lower(): v for k, v in request.headers.items()},
+                "json": body,
+            }
+        )
+        if self.status != 200:
+            # a misbehaving server echoing the credentials must not leak them
+            answer: dict[str, Any] = {
+                "error": {"message": f"boom {request.headers.get('Authorization')}"}
+            }
+        else:
+            answer = {
+                "id": "chatcmpl-1",
+                "object": "chat.completion",
+                "created": 0,
+                "model": body["model"],
+                "choices": [
                     {
-                        "path": self.path,
-                        "headers": {k.lower(): v for k, v in self.headers.items()},
-                        "json": body,
+                        "index": 0,
+                        "message": {"role": "assistant", "content": self.content},
+                        "finish_reason": "stop",
                     }
-                )
-                if stub.status != 200:
-                    # a misbehaving server echoing the credentials must not leak them
-                    answer: dict[str, Any] = {
-                        "error": {"message": f"boom {self.headers.get('Authorization')}"}
-                    }
-                else:
-                    answer = {
-                        "id": "chatcmpl-1",
-                        "object": "chat.completion",
-                        "created": 0,
-                        "model": body["model"],
-                        "choices": [
-                            {
-                                "index": 0,
-                                "message": {"role": "assistant", "content": stub.content},
-                                "finish_reason": "stop",
-                            }
-                        ],
-                    }
-                data = json.dumps(answer).encode()
-                self.send_response(stub.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, fmt: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+                ],
+            }
+        return Response(json.dumps(answer), status=self.status, content_type="application/json")
 
 
 @pytest.fixture
-def stub() -> Iterator[StubOpenAI]:
-    server = StubOpenAI()
-    yield server
-    server.close()
+def stub(stub_server: HTTPServer) -> StubOpenAI:
+    return StubOpenAI(stub_server)
 
 
 def make_vetter(stub: StubOpenAI, tmp_path: Path, **kwargs: Any) -> OpenAIVetter:
@@ -233,16 +220,18 @@ def test_daily_cap_falls_back_to_rules(stub: StubOpenAI, tmp_path: Path) -> None
     ],
 )
 def test_api_failures_fall_back_to_rules_without_leaking_the_key(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, status: int, content: str, expected: str
+    stub_server: HTTPServer,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    content: str,
+    expected: str,
 ) -> None:
-    server = StubOpenAI(content, status)
+    server = StubOpenAI(stub_server, content, status)
     caplog.set_level(logging.DEBUG)
-    try:
-        vetter = make_vetter(server, tmp_path)
-        scam = vet(phone(price=40.0, description="email me for the wire details"), vetter)
-        good = vet(phone(), vetter)
-    finally:
-        server.close()
+    vetter = make_vetter(server, tmp_path)
+    scam = vet(phone(price=40.0, description="email me for the wire details"), vetter)
+    good = vet(phone(), vetter)
 
     assert not scam.ok and scam.vetter == "rules"
     assert scam.reasons[0].startswith("scam signal")
@@ -255,9 +244,9 @@ def test_api_failures_fall_back_to_rules_without_leaking_the_key(
 
 
 def test_unreachable_api_falls_back(tmp_path: Path) -> None:
-    server = StubOpenAI()
-    vetter = make_vetter(server, tmp_path, timeout=2)
-    server.close()
+    vetter = OpenAIVetter(
+        API_KEY, base_url=unused_url() + "/v1", cache_path=tmp_path / "v.sqlite", timeout=2
+    )
 
     verdict = vet(phone(), vetter)
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from arb_pipeline.alerts.webhook import (
     WebhookConfigError,
@@ -24,48 +23,28 @@ PAYLOAD = {"title": "iPhone 13 128GB", "price": 210.0, "profit": 180.0, "listing
 
 
 class Receiver:
-    """A local webhook receiver: answers scripted statuses, then 200; verifies signatures."""
+    """A webhook receiver on the shared stub server: answers scripted statuses, then 200;
+    verifies signatures (401 when one does not verify)."""
 
-    def __init__(self, statuses: list[int] | None = None) -> None:
+    PATH = "/hooks/deals"
+
+    def __init__(self, server: HTTPServer, statuses: list[int] | None = None) -> None:
         self.statuses = list(statuses or [])
         self.requests: list[dict[str, Any]] = []
-        receiver = self
+        self.url = server.url_for(self.PATH)
+        server.expect_request(self.PATH, method="POST").respond_with_handler(self._answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                signature = self.headers.get("X-Arb-Signature", "")
-                receiver.requests.append(
-                    {
-                        "body": body,
-                        "headers": dict(self.headers),
-                        "verified": verify_signature(body, signature, SECRET),
-                    }
-                )
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                if not verify_signature(body, signature, SECRET):
-                    status = 401
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, fmt: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/deals"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def _answer(self, request: Request) -> Response:
+        body = request.get_data()
+        verified = verify_signature(body, request.headers.get("X-Arb-Signature", ""), SECRET)
+        self.requests.append({"body": body, "headers": dict(request.headers), "verified": verified})
+        status = self.statuses.pop(0) if self.statuses else 200
+        return Response(status=status if verified else 401)
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    stub = Receiver()
-    yield stub
-    stub.close()
+def receiver(stub_server: HTTPServer) -> Receiver:
+    return Receiver(stub_server)
 
 
 def dead_letters(path: Path) -> list[dict[str, Any]]:
@@ -103,14 +82,11 @@ def test_verify_signature_rejects_tampering_and_wrong_secret(
     assert not verify_signature(body, "sha256=é", SECRET)
 
 
-def test_retries_on_503_then_succeeds(tmp_path: Path) -> None:
-    stub = Receiver([503, 503])
-    try:
-        result = post_webhook(
-            stub.url, PAYLOAD, SECRET, base_delay=0.001, dead_letter=tmp_path / "dead.jsonl"
-        )
-    finally:
-        stub.close()
+def test_retries_on_503_then_succeeds(stub_server: HTTPServer, tmp_path: Path) -> None:
+    stub = Receiver(stub_server, [503, 503])
+    result = post_webhook(
+        stub.url, PAYLOAD, SECRET, base_delay=0.001, dead_letter=tmp_path / "dead.jsonl"
+    )
 
     assert result.ok and result.attempts == 3
     assert len(stub.requests) == 3
@@ -118,25 +94,17 @@ def test_retries_on_503_then_succeeds(tmp_path: Path) -> None:
     assert dead_letters(tmp_path / "dead.jsonl") == []
 
 
-def test_429_is_retried(tmp_path: Path) -> None:
-    stub = Receiver([429])
-    try:
-        result = post_webhook(
-            stub.url, PAYLOAD, SECRET, base_delay=0.001, dead_letter=tmp_path / "d"
-        )
-    finally:
-        stub.close()
+def test_429_is_retried(stub_server: HTTPServer, tmp_path: Path) -> None:
+    stub = Receiver(stub_server, [429])
+    result = post_webhook(stub.url, PAYLOAD, SECRET, base_delay=0.001, dead_letter=tmp_path / "d")
 
     assert result.ok and result.attempts == 2
 
 
-def test_400_is_not_retried_and_is_dead_lettered(tmp_path: Path) -> None:
-    stub = Receiver([400])
+def test_400_is_not_retried_and_is_dead_lettered(stub_server: HTTPServer, tmp_path: Path) -> None:
+    stub = Receiver(stub_server, [400])
     dead = tmp_path / "letters" / "dead.jsonl"
-    try:
-        result = post_webhook(stub.url, PAYLOAD, SECRET, base_delay=0.001, dead_letter=dead)
-    finally:
-        stub.close()
+    result = post_webhook(stub.url, PAYLOAD, SECRET, base_delay=0.001, dead_letter=dead)
 
     assert not result.ok and result.status == 400 and result.attempts == 1
     assert len(stub.requests) == 1
@@ -148,14 +116,11 @@ def test_400_is_not_retried_and_is_dead_lettered(tmp_path: Path) -> None:
     assert letter["time"]
 
 
-def test_persistent_5xx_gives_up_after_tries(tmp_path: Path) -> None:
-    stub = Receiver([500] * 10)
-    try:
-        result = post_webhook(
-            stub.url, PAYLOAD, SECRET, tries=3, base_delay=0.001, dead_letter=tmp_path / "d.jsonl"
-        )
-    finally:
-        stub.close()
+def test_persistent_5xx_gives_up_after_tries(stub_server: HTTPServer, tmp_path: Path) -> None:
+    stub = Receiver(stub_server, [500] * 10)
+    result = post_webhook(
+        stub.url, PAYLOAD, SECRET, tries=3, base_delay=0.001, dead_letter=tmp_path / "d.jsonl"
+    )
 
     assert not result.ok and result.status == 500 and result.attempts == 3
     assert len(stub.requests) == 3

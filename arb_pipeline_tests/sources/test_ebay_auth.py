@@ -5,14 +5,13 @@ from __future__ import annotations
 import base64
 import json
 import stat
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from arb_pipeline.sources.ebay_auth import (
     EbayAuthError,
@@ -26,47 +25,38 @@ SECRET = "PRD-s3cr3t-value-42"
 
 
 class StubTokenServer:
-    """A local OAuth token endpoint answering from a queue of (status, body) replies."""
+    """eBay's OAuth token endpoint on the shared stub server, answering from a queue of
+    (status, body) replies (500 once the queue is empty)."""
 
-    def __init__(self) -> None:
+    PATH = "/identity/v1/oauth2/token"
+
+    def __init__(self, server: HTTPServer) -> None:
+        self.server = server
         self.replies: list[tuple[int, dict[str, Any]]] = []
-        self.requests: list[dict[str, Any]] = []
-        stub = self
+        self.url = server.url_for(self.PATH)
+        server.expect_request(self.PATH, method="POST").respond_with_handler(self._answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("Content-Length", 0))
-                stub.requests.append(
-                    {
-                        "path": self.path,
-                        "headers": dict(self.headers),
-                        "form": parse_qs(self.rfile.read(length).decode()),
-                    }
-                )
-                status, payload = stub.replies.pop(0) if stub.replies else (500, {})
-                body = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+    def _answer(self, request: Request) -> Response:
+        status, payload = self.replies.pop(0) if self.replies else (500, {})
+        return Response(json.dumps(payload), status=status, content_type="application/json")
 
-            def log_message(self, fmt: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/identity/v1/oauth2/token"
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """Every request the endpoint got: path, headers and the decoded form."""
+        return [
+            {
+                "path": request.path,
+                "headers": dict(request.headers),
+                "form": parse_qs(request.get_data(as_text=True)),
+            }
+            for request, _ in self.server.log
+        ]
 
     def grant(self, token: str, expires_in: int = 7200) -> None:
         """Queue a successful token reply."""
         self.replies.append(
             (200, {"access_token": token, "expires_in": expires_in, "token_type": "Bearer"})
         )
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class Clock:
@@ -78,10 +68,8 @@ class Clock:
 
 
 @pytest.fixture
-def stub() -> Iterator[StubTokenServer]:
-    server = StubTokenServer()
-    yield server
-    server.close()
+def stub(stub_server: HTTPServer) -> StubTokenServer:
+    return StubTokenServer(stub_server)
 
 
 @pytest.fixture

@@ -1,14 +1,13 @@
 """What each real marketplace's crawl needs; Vinted's session cookie against a local stub."""
 
 import json
-import threading
-from collections.abc import Iterator
+import re
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from arb_pipeline.alerts.searches import Search
 from arb_pipeline.ingest import archive_dir, fetch_searches, parse_archive
@@ -20,67 +19,49 @@ DAY = date(2026, 11, 20)
 
 
 class StubVinted:
-    """A local stand-in for Vinted: `/` sets the session cookie the catalog API requires."""
+    """Vinted on the shared stub server: `/` sets the session cookie the catalog API requires;
+    any other path (robots.txt) is not found."""
 
-    def __init__(self) -> None:
-        self.api_cookies: list[str | None] = []
-        stub = self
+    def __init__(self, server: HTTPServer) -> None:
+        self.server = server
+        self.url = server.url_for("/").rstrip("/")
+        home = Response("<html>home</html>", content_type="text/html")
+        home.set_cookie("access_token_web", "session-1", path="/")
+        server.expect_request("/").respond_with_response(home)
+        server.expect_request("/api/v2/catalog/items").respond_with_handler(self._catalog)
+        server.expect_request(re.compile(".*")).respond_with_data("not found", status=404)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                parts = urlsplit(self.path)
-                if parts.path == "/":
-                    self._reply(200, b"<html>home</html>", "access_token_web=session-1; Path=/")
-                    return
-                if parts.path != "/api/v2/catalog/items":
-                    self._reply(404, b"not found")
-                    return
-                cookie = self.headers.get("Cookie")
-                stub.api_cookies.append(cookie)
-                if cookie != "access_token_web=session-1":
-                    self._reply(401, json.dumps({"code": 100, "message": "Token expired"}))
-                    return
-                page = int(parse_qs(parts.query)["page"][0])
-                items = [
-                    {
-                        "id": page * 10 + n,
-                        "title": f"Nintendo Switch {page}-{n}",
-                        "price": {"amount": "120.0", "currency_code": "GBP"},
-                        "status": "Very good",
-                        "url": f"/items/{page * 10 + n}",
-                    }
-                    for n in range(2)
-                ]
-                body = {"items": items, "pagination": {"current_page": page, "total_pages": 2}}
-                self._reply(200, json.dumps(body))
+    @property
+    def api_cookies(self) -> list[str | None]:
+        """The Cookie header of each catalog API request, in order."""
+        return [
+            request.headers.get("Cookie")
+            for request, _ in self.server.log
+            if request.path == "/api/v2/catalog/items"
+        ]
 
-            def _reply(self, status: int, body: str | bytes, cookie: str | None = None) -> None:
-                data = body.encode() if isinstance(body, str) else body
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                if cookie:
-                    self.send_header("Set-Cookie", cookie)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, fmt: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def _catalog(self, request: Request) -> Response:
+        if request.headers.get("Cookie") != "access_token_web=session-1":
+            expired = json.dumps({"code": 100, "message": "Token expired"})
+            return Response(expired, status=401, content_type="application/json")
+        page = int(request.args["page"])
+        items = [
+            {
+                "id": page * 10 + n,
+                "title": f"Nintendo Switch {page}-{n}",
+                "price": {"amount": "120.0", "currency_code": "GBP"},
+                "status": "Very good",
+                "url": f"/items/{page * 10 + n}",
+            }
+            for n in range(2)
+        ]
+        body = {"items": items, "pagination": {"current_page": page, "total_pages": 2}}
+        return Response(json.dumps(body), content_type="application/json")
 
 
 @pytest.fixture
-def vinted() -> Iterator[StubVinted]:
-    stub = StubVinted()
-    yield stub
-    stub.close()
+def vinted(stub_server: HTTPServer) -> StubVinted:
+    return StubVinted(stub_server)
 
 
 def test_vinted_search_gets_the_session_cookie_first_and_pages_through(

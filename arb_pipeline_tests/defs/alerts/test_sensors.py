@@ -225,17 +225,14 @@ def test_a_layout_change_reaches_the_operator_email_with_its_source(tmp_path, mo
 
 
 def test_with_a_sendgrid_key_the_operator_email_goes_to_the_configured_host(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, stub_server
 ) -> None:
-    stub = StubSendGrid(202)
+    stub = StubSendGrid(stub_server, 202)
     monkeypatch.setenv("SENDGRID_API_KEY", "SG.test")
     monkeypatch.setenv("ARB_SENDGRID_HOST", stub.host)
     monkeypatch.setenv("ARB_OPERATOR_EMAIL", "ops@example.com")
-    try:
-        with dg.instance_for_test() as instance:
-            assert _failed_run_emails(instance, tmp_path / "home", "nightly") == []
-    finally:
-        stub.close()
+    with dg.instance_for_test() as instance:
+        assert _failed_run_emails(instance, tmp_path / "home", "nightly") == []
     (request,) = stub.requests
     assert request["json"]["subject"] == "Run failed: broken, downstream"
     assert request["json"]["personalizations"][0]["to"] == [{"email": "ops@example.com"}]

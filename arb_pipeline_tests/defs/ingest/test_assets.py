@@ -133,18 +133,17 @@ def _run_search(home: Path, sandbox, token_url: str, search: str) -> dg.ExecuteI
     )
 
 
-def test_ebay_api_searches_crawl_with_one_cached_oauth_token(arb_home, monkeypatch) -> None:
+def test_ebay_api_searches_crawl_with_one_cached_oauth_token(
+    arb_home, monkeypatch, stub_server
+) -> None:
     monkeypatch.setenv("EBAY_CLIENT_ID", "my-app-id")
     monkeypatch.setenv("EBAY_CLIENT_SECRET", SECRET)
     monkeypatch.setenv("EBAY_MARKETPLACE_ID", "EBAY_GB")
-    tokens = StubTokenServer()
+    tokens = StubTokenServer(stub_server)
     tokens.grant("v^1.1#token-a")
-    try:
-        with RecordingSandbox(DAY) as sandbox:
-            first = _run_search(arb_home, sandbox, tokens.url, "phones")
-            second = _run_search(arb_home, sandbox, tokens.url, "laptops")
-    finally:
-        tokens.close()
+    with RecordingSandbox(DAY) as sandbox:
+        first = _run_search(arb_home, sandbox, tokens.url, "phones")
+        second = _run_search(arb_home, sandbox, tokens.url, "laptops")
     assert first.success and second.success
     assert len(tokens.requests) == 1  # the second run reused the cached token
     api_calls = [seen for seen in sandbox.seen if seen[0].startswith(BROWSE_PATH)]
