@@ -47,10 +47,6 @@ class ArbHome:
         return self.root / "models"
 
     @property
-    def state_db(self) -> Path:
-        return self.root / "state.db"
-
-    @property
     def archive(self) -> Path:
         return self.root / "archive"
 
