@@ -200,14 +200,33 @@ _NO_QUIRKS = "<!DOCTYPE html>"
 
 def html_tree(body: bytes) -> LexborHTMLParser:
     """The page parsed by Lexbor (HTML5 rules), undecodable bytes replaced and NULs dropped."""
-    if b"\x00" not in body:
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-        else:  # the common case: Lexbor reads the bytes as they are, saving a copy or two
-            return LexborHTMLParser(_NO_QUIRKS.encode() + body)
+    if b"\x00" not in body and _is_utf8(body):
+        # the common case: Lexbor reads the bytes as they are, saving a copy or two (and a
+        # page opening with the same doctype needs none put in front)
+        if body[:15].lower() == b"<!doctype html>":
+            return LexborHTMLParser(body)
+        return LexborHTMLParser(_NO_QUIRKS.encode() + body)
     return LexborHTMLParser(_NO_QUIRKS + body.decode("utf-8", "replace").replace("\x00", ""))
+
+
+_UTF8_CHUNK = 1 << 14
+
+
+def _is_utf8(body: bytes) -> bool:
+    """Whether the bytes are valid UTF-8, checked in pieces cut just before a "<" (an ASCII
+    byte is never inside a character, so the whole is valid when every piece is). Decoding a
+    3 MB page at once costs ~2 ms when one emoji makes Python widen the whole string to four
+    bytes a character; in pieces only the pieces with such characters are widened."""
+    view, start, size = memoryview(body), 0, len(body)
+    while start < size:
+        end = body.find(b"<", start + _UTF8_CHUNK)
+        end = size if end < 0 else end
+        try:
+            str(view[start:end], "utf-8")
+        except UnicodeDecodeError:
+            return False
+        start = end
+    return True
 
 
 def outermost(nodes: list[LexborNode]) -> list[LexborNode]:
@@ -229,16 +248,25 @@ def outermost(nodes: list[LexborNode]) -> list[LexborNode]:
 _CLASS_SEPARATOR = re.compile(r"[ \t\n\f\r]+")  # HTML whitespace, as CSS class matching splits
 
 
-def elements(node: LexborNode) -> list[tuple[LexborNode, str, set[str]]]:
-    """The node and every element under it in document order, each with its tag and class
-    names: what a CSS query from the node can match. A card read in one walk, its parts picked
-    by tag and class, costs a fraction of one Lexbor CSS query per part (~6 µs each)."""
+def elements(
+    node: LexborNode,
+) -> list[tuple[LexborNode, str, dict[str, str | None], set[str]]]:
+    """The node and every element under it in document order, each with its tag, attributes
+    and class names: what a CSS query from the node can match. A card read in one walk, its
+    parts picked by tag and class, costs a fraction of one Lexbor CSS query per part (~6 µs
+    each); `node.attributes` builds a new dict per call, so it is read once here."""
     found = []
     for element in node.traverse():
         if element.is_element_node:
-            names = element.attributes.get("class")
+            attributes = element.attributes
+            names = attributes.get("class")
             found.append(
-                (element, element.tag, set(_CLASS_SEPARATOR.split(names)) if names else _NO_NAMES)
+                (
+                    element,
+                    element.tag,
+                    attributes,
+                    set(_CLASS_SEPARATOR.split(names)) if names else _NO_NAMES,
+                )
             )
     return found
 

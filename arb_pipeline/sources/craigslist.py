@@ -283,8 +283,7 @@ def _card_parts(card: LexborNode) -> dict[str, list[LexborNode]]:
         "image": [],
         "time": [],
     }
-    for node, tag, names in elements(card):
-        attributes = node.attributes
+    for node, tag, attributes, names in elements(card):
         if tag == "a" and "href" in attributes:
             parts["links"].append(node)
         if names:
