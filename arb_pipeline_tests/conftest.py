@@ -17,14 +17,6 @@ SHARED_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtu
 _skipped: list[str] = []
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Before pytest-xdist starts its workers, write the dbt manifest once: every worker
-    imports the definitions, which parse the dbt project when the manifest is missing (a fresh
-    clone), and parallel parses into one target folder would overwrite each other."""
-    if config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
-        import arb_pipeline.defs.warehouse.assets  # noqa: F401  (parses if needed)
-
-
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Note every skipped test (in the controller, with xdist: it gets every report)."""
     if report.skipped and not hasattr(report, "wasxfail"):
