@@ -13,13 +13,28 @@
 }}
 
 -- Sold listings usable as price comparables, one row per sold listing, with the marketplace
--- it sold on. Incremental: writes
--- only the comps that are new or changed (a listing sold, repriced, or now a duplicate) and
--- drops those that stopped qualifying, instead of rewriting the table.
+-- it sold on. Incremental: writes only the comps that are new or changed (a listing sold,
+-- repriced, or now a duplicate) and drops those that stopped qualifying, instead of
+-- rewriting the table.
 
 with
 
-matched as (select * from {{ ref('int_listings_matched') }}),
+matched as (
+
+    select
+        * replace (
+            -- a sold Mercari item's last update is its sale; sold_at is when we saw it sold
+            case
+                when marketplace = 'mercari' then coalesce(
+                    try_cast(json_extract_string(attributes, '$.updated_at') as timestamptz),
+                    sold_at
+                )
+                else sold_at
+            end as sold_at
+        )
+    from {{ ref('int_listings_matched') }}
+
+),
 
 final as (
 
