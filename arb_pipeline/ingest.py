@@ -21,9 +21,7 @@ from arb_pipeline.alerts.searches import Search
 from arb_pipeline.archive import (
     archive_dir,
     incoming_folder,
-    last_fetches,  # noqa: F401  (defs/ingest/schedules.py imports it from here, for now)
     partition_pages,
-    prune_archive,  # noqa: F401  (idem)
     replace_folder,
     search_archive_dir,
 )

@@ -15,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 
 from arb_pipeline.alerts.searches import Search, load_searches
+from arb_pipeline.archive import last_fetches, prune_archive
 from arb_pipeline.defs.ingest.assets import (
     ingest_sandbox_job,
     raw_listings,
@@ -22,7 +23,7 @@ from arb_pipeline.defs.ingest.assets import (
     scrape_searches_job,
 )
 from arb_pipeline.defs.resources import ArbHomeResource
-from arb_pipeline.ingest import last_fetches, prune_archive, stopped_sources
+from arb_pipeline.ingest import stopped_sources
 from arb_pipeline.sources.registry import MARKETPLACE_SOURCES, SANDBOX_SOURCES
 
 logger = logging.getLogger(__name__)
