@@ -7,6 +7,8 @@ the real spiders and parsers run against it over HTTP:
 - `/services/search/FindingService/v1?OPERATION-NAME=findCompletedItems&…`: eBay Finding
   API JSON of sold and ended items (the comps)
 - `/search/sss?query=&s=`: Craigslist search results HTML (`li.result-row` layout)
+- `/stats/eurofxref/eurofxref-daily.xml`: the ECB's euro reference rates (its XML shape) of
+  the sandbox day's previous working day, offline
 - `/v1/api/search?status=sold_out`: Mercari search API JSON (`items`) of items sold on the
   sandbox's Mercari, dearer and slower to sell than on eBay (`catalogue.mercari_sold`)
 - `/marketplace/search?query=`: a Facebook-Marketplace-like page rendered by JavaScript: its
@@ -51,6 +53,9 @@ FINDING_PAGE_SIZE = 100
 MERCARI_PATH = "/v1/api/search"
 MERCARI_CONDITIONS = {"new": (1, "New"), "like_new": (2, "Like new"), "good": (3, "Good")}
 MERCARI_CONDITIONS |= {"fair": (4, "Fair"), "for_parts": (5, "Poor")}
+ECB_PATH = "/stats/eurofxref/eurofxref-daily.xml"
+# units per euro the sandbox's ECB publishes (close to the seed fx_rates' latest rows)
+ECB_RATES = {"USD": 1.15, "GBP": 0.858, "PLN": 4.26, "CAD": 1.6, "AUD": 1.77}
 FACEBOOK_PATH = "/marketplace/search"
 FACEBOOK_API_PATH = "/marketplace/api/items"
 FACEBOOK_PAGE_SIZE = 20
@@ -190,6 +195,26 @@ def mercari_item(item: SandboxListing, base_url: str) -> dict[str, Any]:
         "created": int(item.listed_at.timestamp()),
         "updated": int(ended.timestamp()),
     }
+
+
+def ecb_rates_xml(day: date) -> bytes:
+    """The ECB's eurofxref-daily.xml for the working day before `day`."""
+    published = day - timedelta(days=1)
+    while published.weekday() >= 5:  # no reference rates at weekends
+        published -= timedelta(days=1)
+    cubes = "".join(
+        f"\n\t\t\t<Cube currency='{code}' rate='{rate}'/>" for code, rate in ECB_RATES.items()
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01" '
+        'xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">\n'
+        "\t<gesmes:subject>Reference rates</gesmes:subject>\n"
+        "\t<gesmes:Sender>\n\t\t<gesmes:name>European Central Bank</gesmes:name>\n"
+        "\t</gesmes:Sender>\n"
+        f"\t<Cube>\n\t\t<Cube time='{published.isoformat()}'>{cubes}\n\t\t</Cube>\n\t</Cube>\n"
+        "</gesmes:Envelope>\n"
+    ).encode()
 
 
 def facebook_listings(seed: int, day: date) -> list[SandboxListing]:
@@ -336,6 +361,8 @@ class SandboxMarketplace:
             return self._finding(query, base)
         if path == CRAIGSLIST_PATH:
             return self._craigslist(query, base)
+        if path == ECB_PATH:
+            return 200, "text/xml", ecb_rates_xml(self.market.day)
         if path == MERCARI_PATH:
             items = [mercari_item(item, base) for item in self.mercari]
             return 200, "application/json", json.dumps({"items": items}).encode()
