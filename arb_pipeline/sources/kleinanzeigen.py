@@ -462,10 +462,13 @@ def _search_page(
 # Ad pages (VIP)
 
 
+_AD_PAGE = (
+    '#viewad-title, #viewad-product, #viewad-main-info, meta[property="og:type"][content="product"]'
+)
+
+
 def _is_ad_page(page: LexborHTMLParser) -> bool:
-    if page.css_matches("#viewad-title, #viewad-product, #viewad-main-info"):
-        return True
-    if page.css_matches('meta[property="og:type"][content="product"]'):
+    if page.css_matches(_AD_PAGE):  # one search of the page for all of them
         return True
     return _ad_id(_own_url(page)) is not None
 
