@@ -212,7 +212,7 @@ KINDS = ("item", "bundle", "box_only", "accessory", "for_parts")
 IDENTIFIER_FIELDS = ("gtin", "upc", "ean", "isbn", "mpn")
 
 
-@dataclass
+@dataclass(slots=True)
 class Extracted:
     """Everything one title (and its listing's own fields) says about the product."""
 

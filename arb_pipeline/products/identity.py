@@ -127,11 +127,26 @@ def _direct(e: Extracted) -> tuple[str, str] | None:
     return None
 
 
-def _extract_chunk(rows: list[Row]) -> list[Extracted]:
-    return [extract(*row) for row in rows]
+Direct = tuple[str, str] | None
 
 
-def _extract_all(rows: list[Row]) -> list[Extracted]:
+def _extract_chunk(rows: list[Row], keep_words: bool = True) -> list[tuple[Extracted, Direct]]:
+    """Each row's attributes and its id from an identifier or attributes (None: neither)."""
+    out = []
+    for row in rows:
+        e = extract(*row)
+        direct = _direct(e)
+        if direct and not keep_words:
+            e.words = ()  # only fuzzy matching reads them: less to send back from a worker
+        out.append((e, direct))
+    return out
+
+
+def _worker_chunk(rows: list[Row]) -> list[tuple[Extracted, Direct]]:
+    return _extract_chunk(rows, keep_words=False)
+
+
+def _extract_all(rows: list[Row]) -> list[tuple[Extracted, Direct]]:
     """Extract every row, in one process per core when there are many."""
     workers = min(os.cpu_count() or 1, 8)
     if len(rows) < PARALLEL_MIN_ROWS or workers < 2:
@@ -139,7 +154,7 @@ def _extract_all(rows: list[Row]) -> list[Extracted]:
     chunks = [rows[i : i + CHUNK_ROWS] for i in range(0, len(rows), CHUNK_ROWS)]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        return [e for part in pool.map(_extract_chunk, chunks) for e in part]
+        return [pair for part in pool.map(_worker_chunk, chunks) for pair in part]
 
 
 def identify_many(rows: Iterable[Row]) -> list[Identity]:
@@ -150,11 +165,11 @@ def identify_many(rows: Iterable[Row]) -> list[Identity]:
     """
     rows = list(rows)
     unique = list(dict.fromkeys(rows))
-    distinct: dict[Row, Extracted] = dict(zip(unique, _extract_all(unique), strict=True))
+    distinct: dict[Row, Extracted] = {}
     result: dict[Row, Identity] = {}
     leftovers: dict[str, list[Row]] = defaultdict(list)
-    for row, e in distinct.items():
-        direct = _direct(e)
+    for row, (e, direct) in zip(unique, _extract_all(unique), strict=True):
+        distinct[row] = e
         if direct:
             result[row] = Identity(direct[0], direct[1], e)
         else:
