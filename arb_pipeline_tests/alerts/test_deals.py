@@ -15,15 +15,12 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from arb_pipeline.alerts import store as store_module
-from arb_pipeline.alerts.deals import (
-    Delivery,
-    due_alerts,
-    expire_proposals,
-    search_max_offer,
-    send_alert,
-)
 from arb_pipeline.alerts.delivery import DeliveryError
+from arb_pipeline.alerts.expiry import expire_proposals
+from arb_pipeline.alerts.offers import search_max_offer
 from arb_pipeline.alerts.searches import Search
+from arb_pipeline.alerts.selection import due_alerts
+from arb_pipeline.alerts.sending import Delivery, send_alert
 from arb_pipeline.alerts.store import CLAIM_LEASE, StateStore
 from arb_pipeline.alerts.vetting import OpenAIVetter
 from arb_pipeline.alerts.webhook import verify_signature
@@ -206,7 +203,7 @@ def test_without_a_warehouse_proposals_expire_by_age_only(tmp_path) -> None:
 CRASHING_SENDER = """
 import sys
 from pathlib import Path
-from arb_pipeline.alerts.deals import Delivery, send_alert
+from arb_pipeline.alerts.sending import Delivery, send_alert
 from arb_pipeline.alerts.searches import Search
 from arb_pipeline.alerts import store as store_module
 from arb_pipeline.alerts.store import CLAIM_LEASE, StateStore

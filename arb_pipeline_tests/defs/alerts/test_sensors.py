@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import dagster as dg
 import duckdb
 
-from arb_pipeline.alerts.deals import Delivery, send_digest
+from arb_pipeline.alerts.digests import send_digest
 from arb_pipeline.alerts.searches import load_searches
+from arb_pipeline.alerts.sending import Delivery
 from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.defs.alerts.sensors import (
     daily_digests,
