@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import time
 import urllib.error
 import urllib.request
@@ -26,10 +25,6 @@ log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Arb-Signature"
 TIMESTAMP_HEADER = "X-Arb-Timestamp"
 SIGNATURE_PREFIX = "sha256="
-
-
-class WebhookConfigError(RuntimeError):
-    """Webhook settings are missing or invalid."""
 
 
 @dataclass(frozen=True)
@@ -144,14 +139,3 @@ def _dead_letter(
             handle.write(line)
     except OSError as exc:
         log.error("could not write webhook dead letter to %s: %s", path, exc)
-
-
-def webhook_secret_from_env() -> str:
-    """The shared signing secret from ARB_WEBHOOK_SECRET, or WebhookConfigError."""
-    secret = os.environ.get("ARB_WEBHOOK_SECRET", "").strip()
-    if not secret:
-        raise WebhookConfigError(
-            "ARB_WEBHOOK_SECRET is not set: set it to the shared secret webhook receivers "
-            f"use to verify the {SIGNATURE_HEADER} header"
-        )
-    return secret

@@ -124,8 +124,9 @@ class AlertSettings(dg.ConfigurableResource):
         return os.environ.get("ARB_SENDGRID_HOST") or None
 
     def webhook_secret(self) -> str | None:
-        """ARB_WEBHOOK_SECRET at run time (webhooks are signed with it)."""
-        return os.environ.get("ARB_WEBHOOK_SECRET") or None
+        """ARB_WEBHOOK_SECRET at run time (webhooks are signed with it; a .env file's trailing
+        space or newline would sign with the wrong key)."""
+        return os.environ.get("ARB_WEBHOOK_SECRET", "").strip() or None
 
 
 # Bound once for every domain (a resource key may have only one value in the code location).

@@ -12,10 +12,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from arb_pipeline.alerts.webhook import (
-    WebhookConfigError,
     post_webhook,
     verify_signature,
-    webhook_secret_from_env,
 )
 
 SECRET = "whsec-test-0123456789"
@@ -143,12 +141,3 @@ def test_connection_refused_is_dead_lettered_after_all_tries(tmp_path: Path) -> 
     letters = dead_letters(dead)
     assert [letter["payload"] for letter in letters] == [PAYLOAD, {"n": 2}]
     assert SECRET not in dead.read_text()
-
-
-def test_secret_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ARB_WEBHOOK_SECRET", SECRET)
-    assert webhook_secret_from_env() == SECRET
-
-    monkeypatch.delenv("ARB_WEBHOOK_SECRET")
-    with pytest.raises(WebhookConfigError, match="ARB_WEBHOOK_SECRET"):
-        webhook_secret_from_env()
