@@ -193,10 +193,16 @@ FOR_PARTS_GATE = (
     "part", "repair", "work", "broken", "defekt", "defective", "damage", "heatsink", "cooler",
     "issue", "only", "faulty", "untested", "power", "turn", "crack", "bastler",
 )  # fmt: skip
-# the first letters of every accessory word (a cheap test before the regex)
-ACCESSORY_GATE = tuple(
-    {re.sub(r"[^a-zäöü ]", "", word)[:4] for word in ACCESSORY_WORDS.split("|")} - {"joyc"}
-) + ("joy",)
+# the first word of every accessory word, singular and plural: a title without one of them
+# skips the accessory regex (a set lookup per word instead of a regex over the title)
+_ACCESSORY_FIRST = {re.sub(r"[^a-zäöü ]", "", w).split()[0] for w in ACCESSORY_WORDS.split("|")}
+ACCESSORY_TOKENS = frozenset(
+    {w for w in _ACCESSORY_FIRST}
+    | {w + "s" for w in _ACCESSORY_FIRST}
+    | {w.removesuffix("s") for w in _ACCESSORY_FIRST}
+    | {w.removesuffix("e") for w in _ACCESSORY_FIRST}
+    | {"joy", "con", "cons", "joycon"}
+)
 BUNDLE_GATE = ("lot", "set of", "pack of", "konvolut", "paket")
 BOX_GATE = ("box", "karton", "ovp", "verpackung", "included")
 MADE_FOR_WORDS = frozenset("for fits für fuer compatible kompatibel".split())
@@ -330,7 +336,7 @@ def _year(text: str) -> int | None:
     return first
 
 
-def _kind(text: str, condition: str | None) -> tuple[str, str | None]:
+def _kind(text: str, words: set[str], condition: str | None) -> tuple[str, str | None]:
     """item, bundle, box_only, accessory or for_parts, with the words that said so.
 
     An accessory word or "bundle" in a title that gives the device's specs (storage, memory,
@@ -346,7 +352,7 @@ def _kind(text: str, condition: str | None) -> tuple[str, str | None]:
         if GPU_RE.search(part[:30]) or any(w in BRANDS or w in _FAMILY_STARTS for w in words):
             return "bundle", f"+ {' '.join(words)}"
     accessories = (
-        list(ACCESSORY_RE.finditer(text)) if any(k in text for k in ACCESSORY_GATE) else []
+        list(ACCESSORY_RE.finditer(text)) if not ACCESSORY_TOKENS.isdisjoint(words) else []
     )
     specs = (accessories or "bundle" in text) and (
         UNIT_RE.search(text) or YEAR_RE.search(text) or SIZE_RE.search(text) or "ghz" in text
@@ -413,9 +419,8 @@ def _kept(token: str) -> bool:
     return kept
 
 
-def _tokens(text: str) -> list[str]:
-    """The title's words, each amount, ordinal or size word replaced by STOP."""
-    raw = TOKEN_OR_SLASH_RE.findall(text)
+def _tokens(raw: list[str]) -> list[str]:
+    """The title's words (and slashes), each amount, ordinal or size word replaced by STOP."""
     tokens: list[str] = []
     skip = False
     for i, token in enumerate(raw):
@@ -507,7 +512,8 @@ def extract(
     if "mac" in text:
         text = MACBOOK_SPELLING_RE.sub("macbook", text)
     out = Extracted(title=title)
-    out.kind, why = _kind(text, condition)
+    raw = TOKEN_OR_SLASH_RE.findall(text)
+    out.kind, why = _kind(text, set(raw), condition)
     if why:
         out.reasons.append(f"'{why}'")
 
@@ -527,7 +533,7 @@ def extract(
     elif text.count("-") >= 2 and (match := MPN_RE.search(text)):
         out.mpn = match.group(0).upper()
 
-    tokens = _tokens(text)
+    tokens = _tokens(raw)
     found = _family(tokens)
     if found and found[1] < len(tokens):
         # "OnePlus Nord 2": a product line inside the brand's own name
