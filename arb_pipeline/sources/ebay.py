@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
@@ -96,21 +95,16 @@ def _hidden_or_struck(node: LexborNode) -> bool:
     return _hidden(node) or _struck(node)
 
 
-def _text(
-    nodes: list[LexborNode] | LexborNode,
-    card: LexborNode | None,
-    hidden: Callable[[LexborNode], bool] = _hidden,
-) -> str | None:
+def _text(nodes: list[LexborNode] | LexborNode, card: LexborNode | None) -> str | None:
     """Whitespace-normalised text of the (first) node, without screen-reader and badge spans.
 
-    `card` is the node's card when neither it nor an element around it is hidden, else None;
-    `hidden` is `_hidden` or the same answers read ahead for the card's elements.
+    `card` is the node's card when neither it nor an element around it is hidden, else None.
     """
     if isinstance(nodes, list):
         if not nodes:
             return None
         nodes = nodes[0]
-    return normalise_title(" ".join(text_pieces_outside(nodes, hidden, card))) or None
+    return normalise_title(" ".join(text_pieces_outside(nodes, _hidden, card))) or None
 
 
 def _image(nodes: list[LexborNode]) -> str | None:
@@ -125,27 +119,19 @@ def _image(nodes: list[LexborNode]) -> str | None:
 
 
 def _price_texts(
-    card: LexborNode,
-    price: LexborNode | None,
-    shown: LexborNode | None,
-    read: _Walk | None = None,
+    card: LexborNode, price: LexborNode | None, shown: LexborNode | None
 ) -> tuple[str | None, str | None]:
-    """A card's price text and its struck-through was-price text (`read`: the card's walk,
-    when it was walked).
+    """A card's price text and its struck-through was-price text.
 
     A price shown only struck through (a sold page's accepted best offer in the older layout)
     is the price, not a was-price.
     """
     if price is None:
         return None, None
-    hidden, hidden_or_struck = (read.hidden, read.hidden_or_struck) if read else (_hidden, None)
-    text = normalise_title(
-        " ".join(text_pieces_outside(price, hidden_or_struck or _hidden_or_struck, shown))
-    )
+    text = normalise_title(" ".join(text_pieces_outside(price, _hidden_or_struck, shown)))
     if not text:
-        return _text(price, shown, hidden), None
-    struck = read.struck if read else card.css(_STRUCK)
-    was = (_text(node, shown, hidden) for node in struck)
+        return _text(price, shown), None
+    was = (_text(node, shown) for node in card.css(_STRUCK))
     return text, next((t for t in was if t and any(c.isdigit() for c in t)), None)
 
 
@@ -207,87 +193,22 @@ _SELLER = re.compile(r"(\S+)\s+[\d.,]+%\s+(?:positive|positiv)")
 _SOLD_COUNT = re.compile(r"^([\d,.]+)\+?\s+(?:sold|verkauft|vendus?|venduti|vendidos)$")
 
 
-_CARD_PARTS = ("s-card__title", "s-card__subtitle", "s-card__caption", "s-card__image")
-# Everything `_card` reads, in one query: the attribute rows, the price, the hidden (`_hidden`)
-# and struck-through (_STRUCK) elements, the link and the parts
-_CARD_QUERY = ", ".join(
-    (
-        _ROW,
-        "[class*=s-card__price]",
-        "[class*=clipped], [class*=LIGHT_HIGHLIGHT], [class*=new-listing]",
-        _STRUCK,
-        "a.su-link, a.s-card__link",
-        ".s-card__title, .s-card__subtitle, .s-card__caption, img.s-card__image",
-    )
-)
-
-
-class _Walk:
-    """A `li.s-card` card read with one Lexbor CSS query (`_CARD_QUERY`, its results sorted by
-    tag and class here) instead of one per part and per attribute row (~6 µs each)."""
-
-    def __init__(self, card: LexborNode) -> None:
-        self.rows: list[LexborNode] = []  # .s-card__attribute-row, the card itself left out
-        self.struck: list[LexborNode] = []  # _STRUCK
-        self.links: list[LexborNode] = []  # a.su-link, a.s-card__link
-        self.parts: dict[str, list[LexborNode]] = {name: [] for name in _CARD_PARTS}
-        self.priced: set[int] = set()  # elements with a [class*=s-card__price] under them
-        self.hidden_ids: set[int] = set()  # the card's elements for which _hidden is true
-        card_id = card.mem_id
-        for node in card.css(_CARD_QUERY):
-            tag, raw = node.tag, node.attributes.get("class") or ""
-            if "clipped" in raw or "LIGHT_HIGHLIGHT" in raw or "new-listing" in raw:
-                self.hidden_ids.add(node.mem_id)
-            if tag in ("s", "del", "strike") or "strikethrough" in raw or "STRIKETHROUGH" in raw:
-                self.struck.append(node)
-            if "s-card__price" in raw:
-                parent = node.parent
-                while parent is not None and parent.mem_id not in self.priced:
-                    self.priced.add(parent.mem_id)
-                    if parent.mem_id == card_id:
-                        break
-                    parent = parent.parent
-            names = set(_CLASS_SEPARATOR.split(raw)) if raw else set()
-            if "s-card__attribute-row" in names and node.mem_id != card_id:
-                self.rows.append(node)
-            if tag == "a" and ("su-link" in names or "s-card__link" in names):
-                self.links.append(node)
-            for name in names.intersection(_CARD_PARTS):
-                if name != "s-card__image" or tag == "img":
-                    self.parts[name].append(node)
-
-    def hidden(self, node: LexborNode) -> bool:
-        """`_hidden`, for the card and the elements under it."""
-        return node.mem_id in self.hidden_ids
-
-    def hidden_or_struck(self, node: LexborNode) -> bool:
-        """`_hidden_or_struck`, for the card and the elements under it."""
-        return node.mem_id in self.hidden_ids or _struck(node)
-
-
-_CLASS_SEPARATOR = re.compile(r"[ \t\n\f\r]+")  # HTML whitespace, as CSS class matching splits
-
-
 def _card(card: LexborNode, shown: LexborNode | None) -> dict[str, Any]:
     """The raw fields of a 2025/26 `li.s-card` card; attribute rows are recognised by their
     words, as their classes say nothing of what they hold."""
-    read = _Walk(card)
-    hidden, parts = read.hidden, read.parts
-    rows = read.rows
-    price_row = next((row for row in rows if row.mem_id in read.priced), None)
-    texts = [_text(row, shown, hidden) for row in rows if row is not price_row]
-    price, was = _price_texts(card, price_row, shown, read)
+    rows = [row for row in card.css(_ROW) if row.mem_id != card.mem_id]
+    price_row = next((row for row in rows if _has_price(row)), None)
+    texts = [_text(row, shown) for row in rows if row is not price_row]
+    price, was = _price_texts(card, price_row, shown)
     fields: dict[str, Any] = {
-        "href": first_attribute(read.links, "href"),
-        "title": _text(parts["s-card__title"], shown, hidden),
+        "href": first_attribute(card.css("a.su-link, a.s-card__link"), "href"),
+        "title": _text(card.css(".s-card__title"), shown),
         "price": price,
         "was": was,
-        "condition": (_text(parts["s-card__subtitle"], shown, hidden) or "").split("·")[0].strip(),
-        "caption": _text(parts["s-card__caption"], shown, hidden),
-        "image": _image(parts["s-card__image"]),
-        "terms": " ".join(
-            t for t in (*texts, _text(price_row, shown, hidden) if price_row else "") if t
-        ),
+        "condition": (_text(card.css(".s-card__subtitle"), shown) or "").split("·")[0].strip(),
+        "caption": _text(card.css(".s-card__caption"), shown),
+        "image": _image(card.css("img.s-card__image")),
+        "terms": " ".join(t for t in (*texts, _text(price_row, shown) if price_row else "") if t),
     }
     for part in (p.strip() for text in texts for p in (text or "").split("·")):
         low = part.lower()
