@@ -5,8 +5,6 @@ from pathlib import Path
 
 import dagster as dg
 
-from arb_pipeline.defs.ingest.schedules import FRESHNESS_WATCHED, STALE_POLICY
-
 automation_sensor = dg.AutomationConditionSensorDefinition(
     "automation",
     target=dg.AssetSelection.all(),
@@ -16,26 +14,13 @@ automation_sensor = dg.AutomationConditionSensorDefinition(
     "retrains the model daily.",
 )
 
-
-def _watch_freshness(spec: dg.AssetSpec) -> dg.AssetSpec:
-    """The freshness policy on the assets a stopped scraper leaves stale; others unchanged."""
-    return dg.apply_freshness_policy(spec, STALE_POLICY) if spec.key in FRESHNESS_WATCHED else spec
-
-
-def _code_location(domains: dg.Definitions) -> dg.Definitions:
-    # a module importing another's asset holds it too: map each asset once, or its key clashes
-    assets = list({id(asset): asset for asset in domains.assets}.values())
-    return dg.Definitions(
-        assets=dg.map_asset_specs(_watch_freshness, assets),
-        asset_checks=domains.asset_checks,
-        jobs=domains.jobs,
-        schedules=domains.schedules,
-        sensors=[*domains.sensors, automation_sensor],
-        resources=domains.resources,
-        # a run's steps form a chain: in its own process each would spend 5-7 s importing us
+defs = dg.Definitions.merge(
+    dg.load_from_defs_folder(path_within_project=Path(__file__).parent),
+    dg.Definitions(
+        sensors=[automation_sensor],
+        # steps of a run form a chain (dbt, predictions, dbt, report): running them in the run's
+        # own process saves the 5-7 s a fresh step process takes to import the project, per step
         executor=dg.in_process_executor,
-    )
-
-
-defs = _code_location(dg.load_from_defs_folder(path_within_project=Path(__file__).parent))
+    ),
+)
 resources = defs.resources  # the bound resources, for code that runs jobs in-process (demo)

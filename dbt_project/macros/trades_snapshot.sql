@@ -2,7 +2,7 @@
     trades_ledger asset first wrote it (a warehouse build must not fail for want of trades). -#}
 {% macro trades_snapshot() %}
     {%- set snapshot = source('ledger', 'trades') -%}
-    {%- set path = env_var('ARB_HOME', '../.arb') ~ '/lake/trades/trades.parquet' -%}
+    {%- set path = var('arb_home', env_var('ARB_HOME', '../.arb')) ~ '/lake/trades/trades.parquet' -%}
     {%- set found = 0 -%}
     {%- if execute -%}
         {%- set found = run_query("select count(*) from glob('" ~ path ~ "')").columns[0].values()[0] -%}

@@ -9,6 +9,7 @@ from datetime import date
 import dagster as dg
 
 from arb_pipeline.alerts.searches import SearchesError, load_searches
+from arb_pipeline.defs.freshness import STALE_POLICY
 from arb_pipeline.defs.resources import (
     AlertSettings,
     ArbHomeResource,
@@ -68,6 +69,7 @@ def _bullets(lines: list[str]) -> dg.MetadataValue:
 @dg.asset(
     partitions_def=raw_partitions,
     group_name="ingest",
+    freshness_policy=STALE_POLICY,
     kinds={"scrapy"},
     check_specs=[
         dg.AssetCheckSpec(
@@ -169,6 +171,7 @@ def _fetch_marketplace(
 @dg.asset(
     partitions_def=raw_partitions,
     group_name="ingest",
+    freshness_policy=STALE_POLICY,
     kinds={"parquet"},
     deps=[raw_pages],
     automation_condition=dg.AutomationCondition.eager(),

@@ -16,9 +16,9 @@ import dagster as dg
 
 from arb_pipeline.alerts.searches import Search, load_searches
 from arb_pipeline.archive import last_fetches, prune_archive
+from arb_pipeline.defs.freshness import STALE_AFTER
 from arb_pipeline.defs.ingest.assets import (
     ingest_sandbox_job,
-    raw_listings,
     raw_pages,
     scrape_searches_job,
 )
@@ -141,13 +141,7 @@ prune_archive_daily = dg.ScheduleDefinition(
     description="Prune the raw-page archive every night.",
 )
 
-STALE_AFTER = timedelta(hours=2)
 RETIRED_AFTER = timedelta(days=7)
-
-# Dagster's freshness policy (it superseded freshness checks in 1.12): the daemon marks these
-# assets failing when not updated within STALE_AFTER, with no check or sensor to schedule.
-STALE_POLICY = dg.FreshnessPolicy.time_window(fail_window=STALE_AFTER)
-FRESHNESS_WATCHED = [raw_pages.key, raw_listings.key, dg.AssetKey("fct_opportunities")]
 
 
 @dg.asset_check(

@@ -1,20 +1,21 @@
 """Warehouse: the dbt-duckdb project as Dagster assets; dbt tests become asset checks."""
 
 import json
-import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from pydantic import Field
 
+from arb_pipeline.defs.freshness import STALE_POLICY
 from arb_pipeline.defs.resources import ArbHomeResource
 from arb_pipeline.defs.warehouse.resources import dbt_project
 from arb_pipeline.warehouse import BUILD_OPTIONS, publishing
 
 OPPORTUNITIES = "tag:opportunities"
+WATCHED_FOR_FRESHNESS = {dg.AssetKey("fct_opportunities")}
 # Eager, except that never-scraped (date, source) partitions of raw_listings do not count as
 # missing inputs: the lake always has gaps, and plain eager() would then never rebuild.
 WAREHOUSE_AUTOMATION = dg.AutomationCondition.eager().replace(
@@ -34,6 +35,14 @@ class WarehouseTranslator(DagsterDbtTranslator):
     ) -> dg.AutomationCondition | None:
         return WAREHOUSE_AUTOMATION
 
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if spec.key in WATCHED_FOR_FRESHNESS:  # what alerts read: stale means no alerts
+            return dg.apply_freshness_policy(spec, STALE_POLICY)
+        return spec
+
 
 class WarehouseBuildConfig(dg.Config):
     """How a build reads the lake: its newest days (default), a range of dates again, or all."""
@@ -50,10 +59,11 @@ class WarehouseBuildConfig(dg.Config):
         default=None, description="Last scrape date (YYYY-MM-DD, inclusive) to rebuild."
     )
 
-    def dbt_args(self) -> list[str]:
-        """The `dbt build` arguments; ValueError naming the field when the dates are wrong."""
+    def dbt_vars(self) -> dict[str, str]:
+        """The date window's dbt vars (none: the newest days); ValueError naming the field
+        when the dates are wrong."""
         if self.rebuild_from is None and self.rebuild_to is None:
-            return ["build", "--full-refresh"] if self.full_refresh else ["build"]
+            return {}
         if self.full_refresh:
             raise ValueError("full_refresh rebuilds every date; leave rebuild_from/to unset")
         if self.rebuild_from is None or self.rebuild_to is None:
@@ -64,8 +74,7 @@ class WarehouseBuildConfig(dg.Config):
         start, end = _date("rebuild_from", self.rebuild_from), _date("rebuild_to", self.rebuild_to)
         if start > end:
             raise ValueError(f"rebuild_from {start} is after rebuild_to {end}")
-        window = {"rebuild_from": start.isoformat(), "rebuild_to": end.isoformat()}
-        return ["build", "--vars", json.dumps(window)]
+        return {"rebuild_from": start.isoformat(), "rebuild_to": end.isoformat()}
 
 
 def _date(field: str, value: str) -> date:
@@ -82,14 +91,16 @@ def _build(
     config: WarehouseBuildConfig,
 ) -> Iterator[Any]:
     try:
-        args = config.dbt_args()
+        window = config.dbt_vars()
     except ValueError as error:
         raise dg.Failure(description=f"warehouse build config: {error}") from error
     home = arb_home.home()
-    os.environ["ARB_HOME"] = str(home.root)  # dbt's profile and sources read it
+    refresh = ["--full-refresh"] if config.full_refresh else []
     with publishing(home.warehouse) as build_file:
-        os.environ["ARB_WAREHOUSE_PATH"] = str(build_file)
-        yield from dbt.cli([*args, *BUILD_OPTIONS], context=context).stream()
+        # the profile and the lake sources read these paths (a shell's dbt: ARB_HOME)
+        paths = {"arb_home": str(home.root), "warehouse_path": str(build_file)}
+        dbt_vars = ["--vars", json.dumps({**paths, **window})]
+        yield from dbt.cli(["build", *refresh, *dbt_vars, *BUILD_OPTIONS], context=context).stream()
 
 
 @dbt_assets(
