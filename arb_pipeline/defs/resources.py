@@ -1,17 +1,12 @@
-"""Resources shared by every domain (where state lives, saved searches and alert settings)
-and the resource types the domains bind."""
+"""Resources every domain shares: where state lives, and the saved searches and alert
+settings (ingest crawls the searches, alerts sends their deals)."""
 
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
 
 from arb_pipeline.paths import ArbHome
-from arb_pipeline.sources.crawl import CrawlSettings
-from arb_pipeline.sources.ebay_auth import EbayCredentials, TokenCache
-from arb_pipeline.sources.marketplaces import MarketplaceAccess
-from arb_pipeline.sources.registry import MARKETPLACE_SOURCES
 
 SANDBOX_SEARCHES = Path(__file__).resolve().parents[1] / "sandbox" / "searches.yaml"
 
@@ -28,77 +23,6 @@ class ArbHomeResource(dg.ConfigurableResource):
     def home(self) -> ArbHome:
         """The resolved folders, created if missing; ARB_HOME or `./.arb` when path is unset."""
         return self.located().ensure()
-
-
-class SandboxResource(dg.ConfigurableResource):
-    """The offline sandbox marketplace simulator the sandbox sources crawl."""
-
-    seed: int = 7
-    faults: list[str] = []
-
-
-def _env_list(name: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
-
-
-class CrawlResource(dg.ConfigurableResource):
-    """How politely to crawl; ARB_PROXIES and ARB_IGNORE_ROBOTS (comma-separated) at run time."""
-
-    user_agent: str = CrawlSettings.user_agent
-    concurrency_per_domain: int = 2
-    ignore_robots_for: list[str] = []
-    max_pages: int = 50
-    blocked_retries: int = 3
-    blocked_backoff_seconds: int = 600  # doubled at each retry: 10, 20, 40 minutes
-
-    def settings_for(self, source: str) -> CrawlSettings:
-        """Crawl settings for one source (robots.txt obeyed unless the source opted out)."""
-        ignore_robots = [*self.ignore_robots_for, *_env_list("ARB_IGNORE_ROBOTS")]
-        return CrawlSettings(
-            obey_robots=source not in ignore_robots,
-            concurrency_per_domain=self.concurrency_per_domain,
-            user_agent=self.user_agent,
-            proxies=_env_list("ARB_PROXIES"),
-            max_pages=self.max_pages,
-        )
-
-
-class MarketplacesResource(dg.ConfigurableResource):
-    """The real marketplaces: base URLs, eBay site and token endpoint, logins (env at run time).
-
-    A base URL comes from `base_urls`, else ARB_<SOURCE>_URL (e.g. ARB_CRAIGSLIST_URL), else
-    the real site. Secrets are never fields: EBAY_CLIENT_ID / EBAY_CLIENT_SECRET are read when
-    an ebay_api crawl starts.
-    """
-
-    base_urls: dict[str, str] = {}
-    ebay_marketplace_id: str | None = None
-    ebay_token_url: str | None = None
-    facebook_storage_state: str | None = None
-
-    def access(self, home: ArbHome, source: str) -> MarketplaceAccess:
-        """What crawling `source` needs, read now (credentials only for ebay_api)."""
-        base_urls = {
-            name: url
-            for name in MARKETPLACE_SOURCES
-            if (url := self.base_urls.get(name) or os.environ.get(f"ARB_{name.upper()}_URL"))
-        }
-        credentials = None
-        if source == "ebay_api":
-            credentials = EbayCredentials.from_env()
-            if self.ebay_token_url:
-                credentials = replace(credentials, token_url=self.ebay_token_url)
-        return MarketplaceAccess(
-            base_urls=base_urls,
-            ebay_marketplace_id=self.ebay_marketplace_id
-            or os.environ.get("EBAY_MARKETPLACE_ID")
-            or "EBAY_US",
-            ebay_credentials=credentials,
-            token_cache=TokenCache.for_home(home),
-            facebook_storage_state=self.facebook_storage_state
-            or os.environ.get("ARB_FACEBOOK_STORAGE_STATE"),
-            mercari_query_hash=os.environ.get("ARB_MERCARI_QUERY_HASH"),
-        )
 
 
 class AlertSettings(dg.ConfigurableResource):

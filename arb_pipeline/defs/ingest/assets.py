@@ -10,13 +10,12 @@ import dagster as dg
 
 from arb_pipeline.alerts.searches import SearchesError, load_searches
 from arb_pipeline.defs.freshness import STALE_POLICY
-from arb_pipeline.defs.resources import (
-    AlertSettings,
-    ArbHomeResource,
+from arb_pipeline.defs.ingest.resources import (
     CrawlResource,
     MarketplacesResource,
     SandboxResource,
 )
+from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
 from arb_pipeline.ingest import (
     BlockedFetchError,
     FetchReport,

@@ -8,13 +8,12 @@ from pathlib import Path
 import dagster as dg
 
 from arb_pipeline.defs.ingest.assets import raw_listings, raw_pages
-from arb_pipeline.defs.resources import (
-    AlertSettings,
-    ArbHomeResource,
+from arb_pipeline.defs.ingest.resources import (
     CrawlResource,
     MarketplacesResource,
     SandboxResource,
 )
+from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
 from arb_pipeline.sandbox.server import BROWSE_PATH, SandboxMarketplace
 from arb_pipeline_tests.sources.test_ebay_auth import SECRET, StubTokenServer
 
