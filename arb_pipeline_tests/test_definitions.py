@@ -31,8 +31,10 @@ def test_every_asset_has_a_description_and_a_domain_group() -> None:
 
 def test_flow_is_wired_from_scrape_to_opportunities() -> None:
     graph = defs.resolve_asset_graph()
-    upstream = graph.get(dg.AssetKey("fct_opportunities")).parent_keys
+    upstream = graph.get(dg.AssetKey("fct_opportunity_exits")).parent_keys
     assert dg.AssetKey("resale_predictions") in upstream
+    exits = dg.AssetKey("fct_opportunity_exits")
+    assert exits in graph.get(dg.AssetKey("fct_opportunities")).parent_keys
     assert dg.AssetKey("raw_listings") in graph.get(dg.AssetKey("stg_lake__listings")).parent_keys
     assert dg.AssetKey("fct_sold_comps") in graph.get(dg.AssetKey("resale_model")).parent_keys
     # the loop closes: the ledger's snapshot feeds the trades facts, and the report reads them
