@@ -32,7 +32,7 @@ with
 -- not materialized: DuckDB copies a CTE used twice whole, before any filter
 snapshots as not materialized (select * from {{ ref('int_listing_snapshots') }}),
 
-fx_rates as (select * from {{ ref('fx_rates') }}),
+fx_rates as (select * from {{ ref('int_fx_rates') }}),
 
 identities as (select * from {{ ref('int_product_identities') }}),
 

@@ -19,7 +19,7 @@ with
 -- not materialized: DuckDB copies a CTE used twice whole, before any filter
 matched as not materialized (select * from {{ ref('int_listings_matched') }}),
 
-fx_rates as (select * from {{ ref('fx_rates') }}),
+fx_rates as (select * from {{ ref('int_fx_rates') }}),
 
 predictions as (select * from {{ source('lake', 'resale_predictions') }}),
 
