@@ -15,12 +15,6 @@ from arb_pipeline.alerts.email import build_message
 QUIET_PERIOD = timedelta(hours=1)
 
 
-def operator_recipients() -> list[str]:
-    """ARB_OPERATOR_EMAIL (comma-separated) read now, else operator@localhost."""
-    raw = os.environ.get("ARB_OPERATOR_EMAIL", "")
-    return [part.strip() for part in raw.split(",") if part.strip()] or ["operator@localhost"]
-
-
 def notify_failure(
     state_file: Path,
     failing: list[str],
@@ -51,13 +45,14 @@ def notify_failure(
 
 
 def email_sender(
-    outbox: Path, sender: str, api_key: str | None, host: str | None
+    outbox: Path, sender: str, recipients: list[str], api_key: str | None, host: str | None
 ) -> Callable[[str, str], str]:
-    """A `send(subject, text)` that emails the operator (SendGrid or an .eml in the outbox)."""
+    """A `send(subject, text)` that emails the operator's `recipients` (SendGrid or an .eml in
+    the outbox)."""
 
     def send(subject: str, text: str) -> str:
         body = f"<pre>{html.escape(text)}</pre>"
-        message = build_message(subject, text, body, sender, operator_recipients())
+        message = build_message(subject, text, body, sender, recipients)
         return deliver(message, outbox, api_key, host)
 
     return send

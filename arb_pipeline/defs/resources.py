@@ -47,6 +47,12 @@ class AlertSettings(dg.ConfigurableResource):
         """ARB_SENDGRID_HOST at run time (e.g. a regional endpoint or a test server)."""
         return os.environ.get("ARB_SENDGRID_HOST") or None
 
+    def operator_emails(self) -> list[str]:
+        """ARB_OPERATOR_EMAIL (comma-separated) at run time, else operator@localhost: who hears
+        about failed runs."""
+        raw = os.environ.get("ARB_OPERATOR_EMAIL", "")
+        return [part.strip() for part in raw.split(",") if part.strip()] or ["operator@localhost"]
+
     def webhook_secret(self) -> str | None:
         """ARB_WEBHOOK_SECRET at run time (webhooks are signed with it; a .env file's trailing
         space or newline would sign with the wrong key)."""

@@ -31,9 +31,8 @@ def test_one_email_per_failing_asset_per_hour(tmp_path) -> None:
     ]
 
 
-def test_operator_email_lands_in_the_outbox(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("ARB_OPERATOR_EMAIL", "ops@example.com")
-    send = email_sender(tmp_path / "outbox", "arb@localhost", None, None)
+def test_operator_email_lands_in_the_outbox(tmp_path) -> None:
+    send = email_sender(tmp_path / "outbox", "arb@localhost", ["ops@example.com"], None, None)
     notify_failure(tmp_path / "state.json", ["resale_model"], "r1", "<b>bad</b>", NOW, send)
     (eml,) = (tmp_path / "outbox").glob("*.eml")
     text = eml.read_text()

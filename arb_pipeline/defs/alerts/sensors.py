@@ -204,7 +204,13 @@ def operator_failure_email(
     errors += failed_check_reasons(context.instance, run.run_id)
     error = "\n\n".join(errors) or context.failure_event.message or "no error message"
     settings = alert_settings
-    send = email_sender(home.outbox, settings.sender, settings.api_key(), settings.sendgrid_host())
+    send = email_sender(
+        home.outbox,
+        settings.sender,
+        settings.operator_emails(),
+        settings.api_key(),
+        settings.sendgrid_host(),
+    )
     notify_failure(
         home.root / "operator_alerts.json", failing, run.run_id, error, datetime.now(UTC), send
     )
