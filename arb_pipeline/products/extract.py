@@ -184,10 +184,11 @@ ACCESSORY_WORDS = (
     "sleeve|tasche|replacement|housing|faceplate|battery|akku|logic board|motherboard|"
     "lcd|screen assembly|display assembly|backplate|strap|keyboard|trackpad|hinge|"
     "bottom case|top case|palmrest|fan|heatsink|bracket|riser|controller|remote|games?|"
-    "headset|dock|joy-?cons?|spiele?"
+    "headset|dock|joy-?cons?|spiele?|protector|tempered glass|lens protector|unlock|funda"
 )
 ACCESSORY_RE = re.compile(rf"(?:^|[^\w])({ACCESSORY_WORDS})s?\b")
-MADE_FOR_RE = re.compile(r"\b(?:for|fits|für|compatible with|kompatibel mit)\b")
+# "made for" in the languages of cross-border sellers' titles (fit, per, para, pour)
+MADE_FOR_RE = re.compile(r"\b(?:for|fits?|für|per|para|pour|compatible with|kompatibel mit)\b")
 BUNDLE_WORD_RE = re.compile(r"\bbundle\b")
 FOR_PARTS_GATE = (
     "part", "repair", "work", "broken", "defekt", "defective", "damage", "heatsink", "cooler",
@@ -205,9 +206,9 @@ ACCESSORY_TOKENS = frozenset(
 )
 BUNDLE_GATE = ("lot", "set of", "pack of", "konvolut", "paket")
 BOX_GATE = ("box", "karton", "ovp", "verpackung", "included")
-MADE_FOR_WORDS = frozenset("for fits für fuer compatible kompatibel".split())
+MADE_FOR_WORDS = frozenset("for fit fits für fuer para pour compatible kompatibel".split())
 DEVICE_NOUNS = frozenset(
-    "console konsole laptop notebook phone smartphone handy tablet camera kamera system".split()
+    "console konsole laptop notebook phone smartphone handy tablet system".split()
 )
 # "with a case", "new battery": the accessory comes with (or inside) the item itself
 WITH_BEFORE = frozenset("with w mit inkl incl includes including and plus new neue neuer neuem "
@@ -348,9 +349,9 @@ def _kind(text: str, words: set[str], condition: str | None) -> tuple[str, str |
         return "bundle", match.group(0).strip()
     for part in text.split(" + ")[1:]:
         # "RTX 3080 + MSI RTX 3070", "Nord 2 + Freebuds 4i": a second device
-        words = TOKEN_RE.findall(part)[:3]
-        if GPU_RE.search(part[:30]) or any(w in BRANDS or w in _FAMILY_STARTS for w in words):
-            return "bundle", f"+ {' '.join(words)}"
+        second = TOKEN_RE.findall(part)[:3]
+        if GPU_RE.search(part[:30]) or any(w in BRANDS or w in _FAMILY_STARTS for w in second):
+            return "bundle", f"+ {' '.join(second)}"
     accessories = (
         list(ACCESSORY_RE.finditer(text)) if not ACCESSORY_TOKENS.isdisjoint(words) else []
     )
@@ -366,7 +367,10 @@ def _kind(text: str, words: set[str], condition: str | None) -> tuple[str, str |
         # "case for iPhone 12", "charger fits MacBook"
         if made_for := MADE_FOR_RE.search(text, match.end()):
             return "accessory", text[match.start(1) : made_for.end()]
-    device = accessories and any(noun in text for noun in DEVICE_NOUNS)
+    # "Video Game Console System and ... cables": a device named before its accessories
+    device = accessories and not DEVICE_NOUNS.isdisjoint(
+        TOKEN_RE.findall(text[: accessories[0].start(1)])
+    )
     for match in () if specs or device else accessories:
         before = text[: match.start(1)].split()[-2:]
         if not any(word.strip("(*-,/") in WITH_BEFORE for word in before):

@@ -307,3 +307,21 @@ def test_sandbox_catalogue_and_apple_silicon_keep_their_models_apart():
         "Microsoft Xbox Series X 1TB",
     ]
     assert len({i.product_id for i in _ids(titles)}) == 4
+
+
+def test_cheapest_iphone_listings_are_accessories_not_iphones(shared_fixtures: Path):
+    """eBay's 100 cheapest 'iphone' results (2023) are cases, lens protectors, cables and
+    unlock services in several languages ("Funda para", "Per iPhone"): none is priced as one."""
+    from arb_pipeline.sources import ebay_api
+
+    body = (shared_fixtures / "ebay_browse_api" / "search_iphone_sort_price_2023.json").read_bytes()
+    records = ebay_api.parse(body, "https://api.ebay.com/buy/browse/v1/item_summary/search")
+    ids = identify_many(
+        [
+            (r["title"], r.get("brand"), r.get("category_raw"), r["condition"], None, None)
+            for r in records
+        ]
+    )
+    iphones = [i for i in ids if i.extracted.family == "iphone"]
+    assert len(iphones) >= 85
+    assert [i.extracted.title for i in iphones if i.extracted.kind == "item"] == []
