@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -355,22 +354,3 @@ def vet(opportunity: dict[str, Any], openai: OpenAIVetter | None = None) -> Verd
             False, [*hard, f"rejected by rules although {verdict.vetter} said ok"], "rules"
         )
     return verdict
-
-
-def vetter_from_env(cache_path: Path) -> OpenAIVetter | None:
-    """An OpenAIVetter from OPENAI_API_KEY etc. read now, or None when no key is set."""
-    api_key = os.environ.get("OPENAI_API_KEY", "").strip()
-    if not api_key:
-        return None
-    cap = os.environ.get("ARB_OPENAI_DAILY_CAP", "").strip() or str(DEFAULT_DAILY_CAP)
-    try:
-        daily_call_cap = int(cap)
-    except ValueError:
-        raise ValueError(f"ARB_OPENAI_DAILY_CAP must be an integer, got {cap!r}") from None
-    return OpenAIVetter(
-        api_key,
-        model=os.environ.get("ARB_OPENAI_MODEL", "").strip() or DEFAULT_MODEL,
-        base_url=os.environ.get("OPENAI_BASE_URL", "").strip() or None,
-        cache_path=cache_path,
-        daily_call_cap=daily_call_cap,
-    )

@@ -11,7 +11,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from arb_pipeline.alerts.vetting import OpenAIVetter, RuleVetter, Verdict, vet, vetter_from_env
+from arb_pipeline.alerts.vetting import OpenAIVetter, RuleVetter, Verdict, vet
 from arb_pipeline_tests.alerts.test_delivery import unused_url
 from arb_pipeline_tests.alerts.test_email import make_opportunity
 
@@ -256,20 +256,3 @@ def test_unreachable_api_falls_back(tmp_path: Path) -> None:
 
 def test_no_openai_means_rules(tmp_path: Path) -> None:
     assert vet(phone()) == Verdict(True, [], "rules")
-
-
-def test_vetter_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ARB_OPENAI_MODEL", "ARB_OPENAI_DAILY_CAP"):
-        monkeypatch.delenv(name, raising=False)
-    assert vetter_from_env(tmp_path / "v.sqlite") is None
-
-    monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
-    monkeypatch.setenv("ARB_OPENAI_MODEL", "gpt-x")
-    monkeypatch.setenv("ARB_OPENAI_DAILY_CAP", "7")
-    vetter = vetter_from_env(tmp_path / "v.sqlite")
-    assert vetter is not None
-    assert (vetter.name, vetter.daily_call_cap) == ("openai:gpt-x", 7)
-
-    monkeypatch.setenv("ARB_OPENAI_DAILY_CAP", "lots")
-    with pytest.raises(ValueError, match="ARB_OPENAI_DAILY_CAP"):
-        vetter_from_env(tmp_path / "v.sqlite")

@@ -7,7 +7,7 @@ from arb_pipeline.alerts.searches import Search, load_searches
 from arb_pipeline.alerts.selection import due_alerts, load_candidates
 from arb_pipeline.alerts.sending import Delivery, send_alert
 from arb_pipeline.alerts.store import StateStore
-from arb_pipeline.alerts.vetting import vetter_from_env
+from arb_pipeline.defs.alerts.resources import VettingResource
 from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
 from arb_pipeline.paths import ArbHome
 
@@ -43,6 +43,7 @@ def search_alerts(
     context: dg.AssetExecutionContext,
     arb_home: ArbHomeResource,
     alert_settings: AlertSettings,
+    vetting: VettingResource,
 ) -> dg.MaterializeResult:
     """Alerts one saved search sent (vetted, each listing once); partition = search name."""
     home = arb_home.home()
@@ -52,7 +53,7 @@ def search_alerts(
         context.log.warning(f"search {name!r} is paused or no longer in the searches file")
         return dg.MaterializeResult(metadata={"sent": 0, "paused": True})
     store = StateStore.from_env(home.root)
-    openai = vetter_from_env(home.root / "vetting_cache.db")
+    openai = vetting.vetter(home.root / "vetting_cache.db")
     delivery = delivery_for(home, alert_settings)
     sent, vetted_out, failed = [], [], []
     for deal in due_alerts(search, load_candidates(home.warehouse), store):
