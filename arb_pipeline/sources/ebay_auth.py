@@ -55,19 +55,6 @@ class EbayCredentials:
     token_url: str = DEFAULT_TOKEN_URL
     scope: str = DEFAULT_SCOPE
 
-    @classmethod
-    def from_env(cls) -> EbayCredentials:
-        """Read EBAY_CLIENT_ID, EBAY_CLIENT_SECRET and optional EBAY_TOKEN_URL now."""
-        names = ("EBAY_CLIENT_ID", "EBAY_CLIENT_SECRET")
-        missing = [name for name in names if not os.environ.get(name)]
-        if missing:
-            raise EbayAuthError(f"missing environment variable(s): {', '.join(missing)}")
-        return cls(
-            client_id=os.environ["EBAY_CLIENT_ID"],
-            client_secret=os.environ["EBAY_CLIENT_SECRET"],
-            token_url=os.environ.get("EBAY_TOKEN_URL") or DEFAULT_TOKEN_URL,
-        )
-
     def basic_auth(self) -> str:
         """The `Authorization: Basic ...` header value for the token endpoint."""
         raw = f"{self.client_id}:{self.client_secret}".encode()

@@ -209,25 +209,6 @@ def test_request_headers_carry_bearer_token_and_marketplace() -> None:
     }
 
 
-def test_from_env_names_missing_variables(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("EBAY_CLIENT_ID", raising=False)
-    monkeypatch.delenv("EBAY_CLIENT_SECRET", raising=False)
-    with pytest.raises(EbayAuthError, match="EBAY_CLIENT_ID, EBAY_CLIENT_SECRET"):
-        EbayCredentials.from_env()
-    monkeypatch.setenv("EBAY_CLIENT_ID", "app")
-    with pytest.raises(EbayAuthError) as caught:
-        EbayCredentials.from_env()
-    assert "EBAY_CLIENT_SECRET" in str(caught.value) and "EBAY_CLIENT_ID" not in str(caught.value)
-    monkeypatch.setenv("EBAY_CLIENT_SECRET", SECRET)
-    monkeypatch.setenv("EBAY_TOKEN_URL", "http://127.0.0.1:9/token")
-    creds = EbayCredentials.from_env()
-    assert (creds.client_id, creds.client_secret, creds.token_url) == (
-        "app",
-        SECRET,
-        "http://127.0.0.1:9/token",
-    )
-
-
 def test_repr_hides_the_secret() -> None:
     creds = EbayCredentials("my-app-id", SECRET)
     assert SECRET not in repr(creds) and SECRET not in str(creds)

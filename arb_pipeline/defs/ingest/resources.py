@@ -7,7 +7,12 @@ import dagster as dg
 
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.sources.crawl import CrawlSettings
-from arb_pipeline.sources.ebay_auth import EbayCredentials, TokenCache
+from arb_pipeline.sources.ebay_auth import (
+    DEFAULT_TOKEN_URL,
+    EbayAuthError,
+    EbayCredentials,
+    TokenCache,
+)
 from arb_pipeline.sources.marketplaces import MarketplaceAccess
 from arb_pipeline.sources.registry import MARKETPLACE_SOURCES
 
@@ -58,6 +63,19 @@ class MarketplacesResource(dg.ConfigurableResource):
     ebay_token_url: str | None = None
     facebook_storage_state: str | None = None
 
+    def ebay_credentials(self) -> EbayCredentials:
+        """EBAY_CLIENT_ID, EBAY_CLIENT_SECRET and optional EBAY_TOKEN_URL read now; EbayAuthError
+        naming the missing ones."""
+        names = ("EBAY_CLIENT_ID", "EBAY_CLIENT_SECRET")
+        missing = [name for name in names if not os.environ.get(name)]
+        if missing:
+            raise EbayAuthError(f"missing environment variable(s): {', '.join(missing)}")
+        return EbayCredentials(
+            client_id=os.environ["EBAY_CLIENT_ID"],
+            client_secret=os.environ["EBAY_CLIENT_SECRET"],
+            token_url=os.environ.get("EBAY_TOKEN_URL") or DEFAULT_TOKEN_URL,
+        )
+
     def access(self, home: ArbHome, source: str) -> MarketplaceAccess:
         """What crawling `source` needs, read now (credentials only for ebay_api)."""
         base_urls = {
@@ -67,7 +85,7 @@ class MarketplacesResource(dg.ConfigurableResource):
         }
         credentials = None
         if source == "ebay_api":
-            credentials = EbayCredentials.from_env()
+            credentials = self.ebay_credentials()
             if self.ebay_token_url:
                 credentials = replace(credentials, token_url=self.ebay_token_url)
         return MarketplaceAccess(
