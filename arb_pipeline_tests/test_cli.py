@@ -86,13 +86,24 @@ def test_parse_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert err
 
 
-def test_parse_empty_results_page_prints_nothing(
+def test_parse_empty_results_page_prints_nothing_and_says_it_is_empty(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     page = tmp_path / "empty.html"
-    page.write_text(_page(""))
+    page.write_text(_page('<li class="ban">Nothing found for that search.</li>'))
     code, records, err = _parse(capsys, "--source", "craigslist", str(page))
-    assert (code, records, err) == (0, [], [])
+    assert (code, records, err) == (0, [], ["page state: empty, 0 record(s)"])
+
+
+def test_parse_a_result_list_without_readable_cards_or_wording_is_unrecognized(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "changed.html"
+    page.write_text(_page(""))  # the list is there, the site said nothing: never a silent zero
+    code, records, err = _parse(capsys, "--source", "craigslist", str(page))
+    assert (code, records) == (1, [])
+    (line,) = err
+    assert line.startswith("unrecognized page") and "layout changed: expected" in line
 
 
 def test_parse_url_makes_relative_links_absolute(
