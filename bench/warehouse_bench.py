@@ -98,6 +98,7 @@ def write_predictions(home: ArbHome, frame: pl.DataFrame) -> None:
     active.select(
         "source",
         "listing_id",
+        exit_marketplace=pl.lit("ebay"),  # one exit: resale_predictions has a row per exit
         pred_p10=pl.col("price") * 0.9,
         pred_p50=pl.col("price") * 1.1,
         pred_p90=pl.col("price") * 1.3,
