@@ -160,7 +160,8 @@ def craigslist_page(items: list[SandboxListing], offset: int, total: int, base_u
         else ""
     )
     return f"""<!DOCTYPE html>
-<html><head><title>sandbox craigslist: for sale</title></head>
+<html><head><title>sandbox craigslist: for sale</title>
+<link rel="canonical" href="https://sandbox.craigslist.org/search/sss"></head>
 <body>
 <p class="banner">{BANNER}</p>
 <div class="search-legend"><span class="buttons">
