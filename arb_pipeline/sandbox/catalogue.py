@@ -4,6 +4,8 @@ Every listing is a function of (seed, day): the same inputs always give the same
 so runs, tests and backfills are reproducible. Besides fairly priced listings the sandbox
 plants a few underpriced ones (the deals the pipeline must find) and traps that must not
 become deals (for parts, box only/accessory, wanted ad, a repost duplicate, no price).
+A few eBay listings come from a German seller priced in euros, one of them a planted deal,
+so the pipeline must price a listing whose currency is not the comps' (USD).
 """
 
 from __future__ import annotations
@@ -100,6 +102,11 @@ MERCARI_SOLD_PER_DAY = 5
 EBAY_DAYS_TO_SELL = (1, 10)
 MERCARI_DAYS_TO_SELL = (6, 30)
 LISTING_DAYS = 3  # a fairly priced listing stays up for 1 to 3 days
+# US dollars per euro: the sandbox's ECB publishes it (server.ECB_RATES) and its German
+# seller prices from it, so a euro deal is as cheap after conversion as a dollar one.
+USD_PER_EUR = 1.15
+GERMAN_LISTINGS = 3  # fairly priced euro listings a day, besides the euro deal
+_GERMAN_CITIES = ("Berlin", "Hamburg", "Munich", "Cologne")
 
 
 @dataclass
@@ -121,6 +128,8 @@ class SandboxListing:
     image_id: str = ""
     repost_of: str | None = None
     kind: str = "normal"  # normal | deal | trap_<name>
+    currency: str = "USD"  # of price and shipping
+    country: str = "US"
 
 
 @dataclass
@@ -304,4 +313,23 @@ def generate_market(seed: int, day: date) -> Market:
     repost.title, repost.image_id, repost.repost_of = original.title, original.image_id, None
     repost.listed_at = original.listed_at + timedelta(hours=1)
     market.craigslist_active.append(repost)
+    _add_german_seller(seed, day, market, {product.key for product in deal_products})
     return market
+
+
+def _add_german_seller(seed: int, day: date, market: Market, deal_keys: set[str]) -> None:
+    """Insert a German eBay seller's euro listings into `market.ebay_active`: a few fairly
+    priced ones and one deal on a product without a dollar deal. A separate random stream,
+    so every other listing is the same as without them."""
+    rng = random.Random(f"{seed}-ebay-de-{day.isoformat()}")
+    dear = [p for p in CATALOGUE if p.key not in deal_keys and p.reference_price >= 400]
+    planted = [("deal", rng.choice(dear), rng.choice(("like_new", "good")), (0.35, 0.45))]
+    for _ in range(GERMAN_LISTINGS):
+        planted.append(("normal", rng.choice(CATALOGUE), _pick_condition(rng), (1.0, 1.3)))
+    for seq, (kind, product, condition, (low, high)) in enumerate(planted, start=100):
+        price = market_value(product, condition) / USD_PER_EUR * rng.uniform(low, high)
+        item = _listing(rng, "ebay", day, product, condition, price, kind, "", seq)
+        item.currency, item.country = "EUR", "DE"
+        item.location = rng.choice(_GERMAN_CITIES)
+        item.shipping = rng.choice((0.0, 19.99))
+        market.ebay_active.insert(rng.randrange(len(market.ebay_active)), item)

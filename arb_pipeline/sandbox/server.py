@@ -3,7 +3,8 @@
 It serves the listings of `catalogue.generate_market` in the shapes real marketplaces use, so
 the real spiders and parsers run against it over HTTP:
 
-- `/buy/browse/v1/item_summary/search?q=&limit=&offset=`: eBay Buy Browse API JSON (active)
+- `/buy/browse/v1/item_summary/search?q=&limit=&offset=`: eBay Buy Browse API JSON (active;
+  a German seller's few in EUR, one of them a planted deal)
 - `/services/search/FindingService/v1?OPERATION-NAME=findCompletedItems&…`: eBay Finding
   API JSON of sold and ended items (the comps)
 - `/search/sss?query=&s=`: Craigslist search results HTML (`li.result-row` layout)
@@ -37,6 +38,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from arb_pipeline.sandbox.catalogue import (
     CATALOGUE,
     EBAY_CONDITIONS,
+    USD_PER_EUR,
     Market,
     SandboxListing,
     generate_market,
@@ -55,7 +57,7 @@ MERCARI_CONDITIONS = {"new": (1, "New"), "like_new": (2, "Like new"), "good": (3
 MERCARI_CONDITIONS |= {"fair": (4, "Fair"), "for_parts": (5, "Poor")}
 ECB_PATH = "/stats/eurofxref/eurofxref-daily.xml"
 # units per euro the sandbox's ECB publishes (close to the seed fx_rates' latest rows)
-ECB_RATES = {"USD": 1.15, "GBP": 0.858, "PLN": 4.26, "CAD": 1.6, "AUD": 1.77}
+ECB_RATES = {"USD": USD_PER_EUR, "GBP": 0.858, "PLN": 4.26, "CAD": 1.6, "AUD": 1.77}
 FACEBOOK_PATH = "/marketplace/search"
 FACEBOOK_API_PATH = "/marketplace/api/items"
 FACEBOOK_PAGE_SIZE = 20
@@ -72,7 +74,9 @@ def _money(value: float) -> str:
 
 
 def browse_item(item: SandboxListing, base_url: str) -> dict[str, Any]:
-    """An active listing as an eBay Browse API `itemSummary`."""
+    """An active listing as an eBay Browse API `itemSummary`, priced in the seller's currency
+    (a German seller's in EUR, as an EBAY_DE search shows it; no `convertedFrom…` fields,
+    which the real API adds only when it converts a price into another currency)."""
     condition, condition_id = EBAY_CONDITIONS[item.condition]
     summary: dict[str, Any] = {
         "itemId": f"v1|{item.listing_id}|0",
@@ -86,16 +90,16 @@ def browse_item(item: SandboxListing, base_url: str) -> dict[str, Any]:
         "shippingOptions": [
             {
                 "shippingCostType": "FIXED",
-                "shippingCost": {"value": _money(item.shipping), "currency": "USD"},
+                "shippingCost": {"value": _money(item.shipping), "currency": item.currency},
             }
         ],
         "buyingOptions": ["FIXED_PRICE"],
         "itemWebUrl": f"{base_url}/itm/{item.listing_id}",
-        "itemLocation": {"city": item.location.split(",")[0], "country": "US"},
+        "itemLocation": {"city": item.location.split(",")[0], "country": item.country},
         "itemCreationDate": _iso(item.listed_at),
     }
     if item.price is not None:
-        summary["price"] = {"value": _money(item.price), "currency": "USD"}
+        summary["price"] = {"value": _money(item.price), "currency": item.currency}
     return summary
 
 

@@ -68,7 +68,7 @@ def test_planted_deals_and_every_trap_kind_exist() -> None:
     market = generate_market(7, DAY)
     deals = market.planted_deals()
     assert {marketplace for marketplace, _ in deals} == {"ebay", "craigslist"}
-    assert len(deals) == 6
+    assert len(deals) == 7  # 3 on eBay in USD, 1 on eBay in EUR, 3 on Craigslist
     assert set(market.traps()) == TRAP_KINDS
     assert not set(market.traps().values()) & deals
 
@@ -79,6 +79,24 @@ def test_ebay_api_feed_yields_every_active_listing(server: SandboxMarketplace) -
     assert pages >= 2
     assert len(ids) == len(server.market.ebay_active) + 1  # one item repeated across pages
     assert set(ids) == {f"v1|{lid}|0" for lid in _ids(server.market.ebay_active)}
+
+
+def test_a_german_sellers_listings_are_served_and_parsed_in_euros(
+    server: SandboxMarketplace,
+) -> None:
+    """One planted deal is priced in EUR, so the demo must price a cross-currency listing."""
+    records, _ = _crawl(server, "ebay_api")
+    euro = {r["listing_id"]: r for r in records if r["currency"] == "EUR"}
+    german = {f"v1|{i.listing_id}|0": i for i in server.market.ebay_active if i.currency == "EUR"}
+    assert set(euro) == set(german) and len(german) >= 2
+    assert [i.kind for i in german.values()].count("deal") == 1
+    for listing_id, item in german.items():
+        record = euro[listing_id]
+        assert (record["price"], record["shipping_price"]) == (item.price, item.shipping)
+        assert record["location"].endswith(", DE")
+        # the seller's own currency, not a conversion: no convertedFrom… fields to keep
+        assert "original_currency" not in record["attributes"]
+    assert {r["currency"] for r in records if r["listing_id"] not in german} == {"USD"}
 
 
 def test_ebay_finding_feed_yields_every_completed_item(server: SandboxMarketplace) -> None:
