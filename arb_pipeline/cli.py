@@ -71,13 +71,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(undelivered, file=sys.stderr)
     print(f"ARB_HOME: {home.root}")
     print(f"Deals found (alerted once each; {result.alerts_sent} new email(s) this run):")
-    header = f"{'source':<22} {'title':<48} {'price':>9} {'p50':>9} {'profit':>9} {'margin':>7}"
+    # amounts are in each listing's own currency (a euro listing's p50 and profit too)
+    header = (
+        f"{'source':<22} {'title':<42} {'cur':<3} {'price':>9} {'p50':>9} {'profit':>9} "
+        f"{'margin':>7} exit"
+    )
     print(header)
     print("-" * len(header))
     for deal in result.deals:
         print(
-            f"{deal['source']:<22} {deal['title'][:48]:<48} {deal['price']:>9.2f} "
-            f"{deal['pred_p50']:>9.2f} {deal['profit']:>9.2f} {deal['margin']:>7.0%}"
+            f"{deal['source']:<22} {deal['title'][:42]:<42} {deal['currency']:<3} "
+            f"{deal['price']:>9.2f} {deal['pred_p50']:>9.2f} {deal['profit']:>9.2f} "
+            f"{deal['margin']:>7.0%} {deal['exit_marketplace']}"
         )
     print("\nEmails:")
     for deal in result.deals:

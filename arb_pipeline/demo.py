@@ -129,7 +129,9 @@ def deals_report(home: ArbHome, searches: list[str]) -> list[dict[str, Any]]:
         for (search, source, listing_id), destination in _destinations(home, searches).items()
         if destination is not None
     }
-    rows = query(home.warehouse, "select * from fct_opportunities order by profit desc").to_dicts()
+    # best first in one currency: profit alone is in each listing's own
+    sql = "select * from fct_opportunities order by profit_reporting desc"
+    rows = query(home.warehouse, sql).to_dicts()
     return [
         {**row, "search": sent[key][0], "destination": sent[key][1]}
         for row in rows
