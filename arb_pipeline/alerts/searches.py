@@ -205,12 +205,12 @@ class SearchesFile(BaseModel):
     searches: list[Search] = []
 
 
-def should_realert(search: Search, alerted_price: float, current_price: float) -> bool:
-    """Whether the price fell at least realert_drop_pct percent since the last alert."""
-    if alerted_price <= 0:
+def realert_due(alerted_price: float | None, price: float, drop_pct: float) -> bool:
+    """Whether `price` fell at least `drop_pct` percent below the price last alerted: the one
+    re-alert rule, asked by the selection of due alerts and by the state store's claim."""
+    if not alerted_price or alerted_price <= 0:
         return False
-    drop_pct = (alerted_price - current_price) / alerted_price * 100
-    return drop_pct >= search.realert_drop_pct - 1e-9
+    return (alerted_price - price) / alerted_price * 100 >= drop_pct - 1e-9
 
 
 def load_searches(path: Path) -> list[Search]:

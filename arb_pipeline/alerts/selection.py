@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from arb_pipeline.alerts.searches import Search
+from arb_pipeline.alerts.searches import Search, realert_due
 from arb_pipeline.warehouse import query
 
 if TYPE_CHECKING:  # the store is only passed through
@@ -36,7 +36,7 @@ def due_alerts(
         previous = alerted.get((deal["source"], deal["listing_id"]), "never")
         if previous == "never":
             due.append(deal)
-        elif previous and deal["price"] <= previous * (1 - search.realert_drop_pct / 100):
+        elif realert_due(previous, deal["price"], search.realert_drop_pct):
             due.append({**deal, "previous_price": previous})
     return due
 

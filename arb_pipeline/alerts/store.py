@@ -18,6 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from arb_pipeline.alerts.searches import realert_due
+
 PROPOSAL_STATUSES = ("pending", "approved", "rejected", "expired", "purchased")
 COMMITTED_STATUSES = ("approved", "purchased")
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -272,7 +274,7 @@ class StateStore:
         with self._transaction(write=True) as conn:
             previous = conn.execute(sa.select(alerts.c.price).where(key).with_for_update())
             previous = previous.scalar_one_or_none()
-            if previous is None or price > previous * (1 - drop_pct / 100):
+            if not realert_due(previous, price, drop_pct):
                 return None
             result = conn.execute(
                 alerts.update()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import arb_pipeline
-from arb_pipeline.alerts.searches import Search, SearchesError, load_searches, should_realert
+from arb_pipeline.alerts.searches import Search, SearchesError, load_searches, realert_due
 from arb_pipeline.sources.registry import SANDBOX_SOURCES
 
 PACKAGE = Path(arb_pipeline.__file__).parent
@@ -133,10 +133,10 @@ def test_excluded_and_p10_loss_never_match() -> None:
 
 def test_realert_threshold() -> None:
     s = search(realert_drop_pct=10)
-    assert should_realert(s, 100.0, 90.0)
-    assert not should_realert(s, 100.0, 91.0)
-    assert not should_realert(s, 100.0, 120.0)
-    assert should_realert(search(realert_drop_pct=25), 80.0, 60.0)
+    assert realert_due(100.0, 90.0, s.realert_drop_pct)
+    assert not realert_due(100.0, 91.0, s.realert_drop_pct)
+    assert not realert_due(100.0, 120.0, s.realert_drop_pct)
+    assert realert_due(80.0, 60.0, search(realert_drop_pct=25).realert_drop_pct)
 
 
 def test_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
