@@ -1,5 +1,5 @@
-"""Reporting: the market report page, rebuilt when opportunities, price stats, trades or alerts
-change."""
+"""Reporting: the market report page, rebuilt when the listings, opportunities, sold comps,
+trades or alerts it reads change."""
 
 import dagster as dg
 
@@ -19,9 +19,11 @@ REPORT_AUTOMATION = dg.AutomationCondition.eager().replace(
     group_name="reporting",
     automation_condition=REPORT_AUTOMATION,
     kinds={"plotly", "html"},
+    # what build_report reads: these tables, and the alerts and proposals search_alerts records
     deps=[
+        dg.AssetKey("fct_listings"),
         dg.AssetKey("fct_opportunities"),
-        dg.AssetKey("mart_product_price_stats"),
+        dg.AssetKey("fct_sold_comps"),
         dg.AssetKey("fct_trades"),
         dg.AssetKey("mart_inventory"),
         dg.AssetKey("search_alerts"),
