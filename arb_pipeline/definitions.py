@@ -23,4 +23,3 @@ defs = dg.Definitions.merge(
         executor=dg.in_process_executor,
     ),
 )
-resources = defs.resources  # the bound resources, for code that runs jobs in-process (demo)

@@ -55,7 +55,7 @@ def run_demo(home: ArbHome, day: date | None = None, trades: bool = False) -> De
     with `trades`, then buy and sell the proposals as a reseller would."""
     os.environ["ARB_HOME"] = str(home.root)
     # imported late: loading the definitions parses the dbt project
-    from arb_pipeline.definitions import defs, resources
+    from arb_pipeline.definitions import defs
     from arb_pipeline.defs.alerts.assets import enabled_searches
 
     day = day or datetime.now(UTC).date()
@@ -84,9 +84,10 @@ def run_demo(home: ArbHome, day: date | None = None, trades: bool = False) -> De
         raise RuntimeError(f"refresh_prices failed: {_failure(refresh)}\n{dbt_output.getvalue()}")
 
     sensor = defs.resolve_sensor_def("deal_alert_sensor")
-    with dg.build_sensor_context(instance=instance, resources=resources) as context:
+    with dg.build_sensor_context(instance=instance, resources=defs.resources) as context:
         evaluation = sensor(context)
-    searches = [search.name for search in enabled_searches(resources["alert_settings"], home)]
+    settings = defs.resources["alert_settings"]
+    searches = [search.name for search in enabled_searches(settings, home)]
     before = _destinations(home, searches)
     for partitions in evaluation.dynamic_partitions_requests or []:
         instance.add_dynamic_partitions(partitions.partitions_def_name, partitions.partition_keys)
