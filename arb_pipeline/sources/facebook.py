@@ -69,6 +69,7 @@ PAGE_MARKERS = PageMarkers(
     empty=_NO_RESULTS,
     removed=_REMOVED,
     blocked=_LOGIN_MARKERS,
+    render_js=True,
 )
 
 

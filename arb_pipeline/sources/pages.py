@@ -37,7 +37,9 @@ class PageMarkers:
 
     `expected` names what the parser looks for, for the "layout changed" message; `empty` and
     `removed` are the site's own wording (or CSS selectors, `empty_css`/`removed_css`) on the
-    visible text; `blocked` adds the site's own block wording to the shared one.
+    visible text; `blocked` adds the site's own block wording to the shared one. A site whose
+    pages `render_js` is fetched through a browser, so a script-only page of it is an unrendered
+    fetch (the parser says so), not a challenge.
     """
 
     expected: str
@@ -46,6 +48,7 @@ class PageMarkers:
     blocked: tuple[str, ...] = ()
     empty_css: str | None = None
     removed_css: str | None = None
+    render_js: bool = False
 
 
 @dataclass
@@ -184,7 +187,7 @@ def classify(
             return PageResult(REMOVED, problems=problems)
         if not skipped and _says(page, text, markers.empty, markers.empty_css):
             return PageResult(EMPTY, problems=problems)
-        if reason := _script_only(html_tree(body), text):
+        if not markers.render_js and (reason := _script_only(html_tree(body), text)):
             return PageResult(BLOCKED, problems=problems, reason=reason)
     if error is None and not _is_html(body) and not skipped:
         return PageResult(EMPTY, problems=problems)  # an API answer the parser read: none

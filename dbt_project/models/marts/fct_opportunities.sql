@@ -5,7 +5,9 @@
 --
 -- The best exit is the one with the highest exit_score (fct_opportunity_exits): the profit at
 -- p10 less the cost of the money tied up until it sells, so a wide interval (few comps at that
--- exit) or a slow market counts against an exit however low its fees; ties by name.
+-- exit) or a slow market counts against an exit however low its fees; ties by name. An exit
+-- where the product has sold before comes ahead of one where it never has: a price there with
+-- no comp at all is a guess, however wide its interval.
 
 with
 
@@ -29,7 +31,9 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by listing_key order by exit_score desc nulls last, exit_marketplace
+            partition by listing_key
+            order by coalesce(exit_comps_count, 0) > 0 desc, exit_score desc nulls last,
+                exit_marketplace
         ) as exit_rank
     from exits
 
