@@ -50,7 +50,6 @@ SANDBOX_SOURCES: dict[str, Source] = {
 }
 
 
-
 def __getattr__(name: str) -> object:
     """`PARSERS` (every parser's name) and `MARKETPLACE_SOURCES` (the crawled marketplaces),
     found among the package's modules on first use."""
