@@ -51,14 +51,18 @@ def records_to_frame(records: list[dict[str, Any]]) -> pl.DataFrame:
 
 
 def write_partition(raw_root: Path, source: str, day: date, frame: pl.DataFrame) -> Path:
-    """Replace a partition atomically: write a temp file beside it, then rename over it."""
-    folder = partition_dir(raw_root, source, day)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / PARTITION_FILE
-    temp = folder / f".{PARTITION_FILE}.{uuid.uuid4().hex}.tmp"
+    """Replace a (source, date) partition's file atomically."""
+    return write_parquet(frame, partition_dir(raw_root, source, day) / PARTITION_FILE)
+
+
+def write_parquet(frame: pl.DataFrame, path: Path) -> Path:
+    """Replace a lake file atomically (a reader sees the old file or the new one): write a
+    temp file beside it, then rename over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         frame.write_parquet(temp)
-        os.replace(temp, target)
+        os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
-    return target
+    return path

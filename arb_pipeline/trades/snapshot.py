@@ -3,14 +3,13 @@ with the current model, and how well the model's intervals held on closed trades
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 import polars as pl
 
+from arb_pipeline.lake import write_parquet
 from arb_pipeline.trades.money import from_cents
 
 AMOUNT = pl.Decimal(18, 2)
@@ -127,14 +126,7 @@ def snapshot_frame(
 
 def write_snapshot(frame: pl.DataFrame, path: Path) -> Path:
     """Replace the snapshot atomically (a reader sees the old file or the new one)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        frame.write_parquet(temp)
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-    return path
+    return write_parquet(frame, path)
 
 
 def interval_health(frame: pl.DataFrame, today: date) -> dict[str, Any]:

@@ -1,12 +1,10 @@
 """Pricing: the resale model trained on sold comps, and its predictions for active listings."""
 
-import os
-import uuid
-
 import dagster as dg
 import polars as pl
 
 from arb_pipeline.defs.resources import ArbHomeResource
+from arb_pipeline.lake import write_parquet
 from arb_pipeline.pricing.sell_through import fit_sell_through, out_of_fold_p50
 from arb_pipeline.pricing.versions import load_current, load_sell_through, train_version
 from arb_pipeline.trades.comps import own_sales, with_own_sales
@@ -173,9 +171,7 @@ def resale_predictions(
     else:
         predictions = keys.join(per_exit.drop("no_title"), on="row").drop("row")
     predictions = predictions.with_columns(model_version=pl.lit(version))
-    temp = home.predictions.with_name(f".{uuid.uuid4().hex}.tmp")
-    predictions.write_parquet(temp)
-    os.replace(temp, home.predictions)
+    write_parquet(predictions, home.predictions)
     disordered = predictions.filter(
         (pl.col("pred_p10") > pl.col("pred_p50")) | (pl.col("pred_p50") > pl.col("pred_p90"))
     ).height

@@ -4,13 +4,13 @@ the warehouse prefers them to the seed fx_rates (int_fx_rates)."""
 import os
 import urllib.error
 import urllib.request
-import uuid
 from datetime import UTC, date, datetime
 
 import dagster as dg
 import polars as pl
 
 from arb_pipeline.defs.resources import ArbHomeResource
+from arb_pipeline.lake import write_parquet
 from arb_pipeline.pricing.fx import MAX_AGE_DAYS, age_days, parse_ecb_rates
 from arb_pipeline.sandbox.server import ECB_PATH, SandboxMarketplace
 
@@ -67,10 +67,7 @@ def fx_rates_ecb(
     if path.exists():  # keep the history; a republished day replaces the old one
         kept = pl.read_parquet(path).join(fetched, on=["currency", "valid_from"], how="anti")
         rates = pl.concat([kept, fetched]).sort("currency", "valid_from")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{uuid.uuid4().hex}.tmp")
-    rates.write_parquet(temp)
-    os.replace(temp, path)
+    write_parquet(rates, path)
     age = age_days(rates, today)
     newest = str(rates["valid_from"].max())
     context.log.info(f"{fetched.height} rates of {newest}; {rates.height} kept in {path}")
