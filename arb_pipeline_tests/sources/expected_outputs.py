@@ -67,3 +67,19 @@ def check_expected(
     expected = json.loads(expected_file.read_text())
     assert output == expected, f"{fixture} parses differently from {expected_file.name}"
     return page
+
+
+def check_expected_with_and_without_url(
+    shared_fixtures: Path, source: str, fixture: str, url: str
+) -> PageResult:
+    """check_expected as the CLI reads a saved file (the site read from the page) and with the
+    page's real URL; the two must give the same state and records. Returns the first."""
+    bare = check_expected(shared_fixtures, source, fixture)
+    with_url = check_expected(shared_fixtures, source, fixture, url=url)
+    assert bare.state == with_url.state
+    assert _without_scrape_time(bare) == _without_scrape_time(with_url)
+    return bare
+
+
+def _without_scrape_time(page: PageResult) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k != "scraped_at"} for r in page.records]

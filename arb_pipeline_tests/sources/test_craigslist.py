@@ -24,7 +24,10 @@ from arb_pipeline.sources.pages import (
     PageResult,
     read_page,
 )
-from arb_pipeline_tests.sources.expected_outputs import check_expected
+from arb_pipeline_tests.sources.expected_outputs import (
+    check_expected,
+    check_expected_with_and_without_url,
+)
 
 URL = "https://chicago.craigslist.org/search/cto"
 
@@ -318,18 +321,12 @@ REAL_PAGES = [
 ]
 
 
-def _without_scrape_time(page: PageResult) -> list[dict]:
-    return [{k: v for k, v in r.items() if k != "scraped_at"} for r in page.records]
-
-
 @pytest.mark.parametrize(("fixture", "url"), REAL_PAGES)
 def test_real_pages_match_their_reviewed_output(
     shared_fixtures: Path, fixture: str, url: str
 ) -> None:
-    bare = check_expected(shared_fixtures, "craigslist", fixture)
-    with_url = check_expected(shared_fixtures, "craigslist", fixture, url=url)
-    assert bare.state == with_url.state == RESULTS and bare.problems == []
-    assert _without_scrape_time(bare) == _without_scrape_time(with_url)
+    bare = check_expected_with_and_without_url(shared_fixtures, "craigslist", fixture, url)
+    assert bare.state == RESULTS and bare.problems == []
 
 
 def test_static_2026_layout_real_page(shared_fixtures: Path) -> None:

@@ -10,7 +10,9 @@ import pytest
 from arb_pipeline.sources import ebay
 from arb_pipeline.sources.common import RECORD_FIELDS, BlockedPageError, ParseError
 from arb_pipeline.sources.pages import PageResult, read_page
-from arb_pipeline_tests.sources.expected_outputs import check_expected
+from arb_pipeline_tests.sources.expected_outputs import (
+    check_expected_with_and_without_url,
+)
 
 URL = "https://www.ebay.com/sch/i.html?_nkw=iphone+12&_sacat=0"
 NEXT = '<nav class="pagination"><a href="{}" class="pagination__next icon-link">Next</a></nav>'
@@ -330,15 +332,9 @@ SCARD = "ebay_html/search_rtx3080_scard_2026.html.gz"
 SCARD_URL = "https://www.ebay.com/sch/i.html?_nkw=rtx+3080"
 
 
-def _without_scrape_time(page: PageResult) -> list[dict]:
-    return [{k: v for k, v in r.items() if k != "scraped_at"} for r in page.records]
-
-
 def test_real_scard_page_reads_the_same_with_and_without_its_url(shared_fixtures: Path) -> None:
-    bare = check_expected(shared_fixtures, "ebay", SCARD)
-    with_url = check_expected(shared_fixtures, "ebay", SCARD, url=SCARD_URL)
+    bare = check_expected_with_and_without_url(shared_fixtures, "ebay", SCARD, SCARD_URL)
     assert (bare.state, len(bare.records), bare.problems) == ("results", 60, [])
-    assert _without_scrape_time(bare) == _without_scrape_time(with_url)
     records = bare.records
     assert {r["currency"] for r in records} == {"USD"}
     assert all(r["url"].startswith("https://www.ebay.com/itm/") for r in records)

@@ -19,7 +19,9 @@ from arb_pipeline.sources.pages import (
     PageResult,
     read_page,
 )
-from arb_pipeline_tests.sources.expected_outputs import check_expected
+from arb_pipeline_tests.sources.expected_outputs import (
+    check_expected_with_and_without_url,
+)
 
 URL = "https://www.gumtree.pl/s-mieszkania-i-domy-do-wynajecia/katowice/v1c9008l3200285p1"
 AD_URL = "https://www.gumtree.pl/a-mieszkania-i-domy-do-wynajecia/wroclaw/1006269071150911148472709"
@@ -202,18 +204,12 @@ REAL_PAGES = [
 ]
 
 
-def _without_scrape_time(page: PageResult) -> list[dict]:
-    return [{k: v for k, v in r.items() if k != "scraped_at"} for r in page.records]
-
-
 @pytest.mark.parametrize(("fixture", "url"), REAL_PAGES)
 def test_real_pages_match_their_reviewed_output(
     shared_fixtures: Path, fixture: str, url: str
 ) -> None:
-    bare = check_expected(shared_fixtures, "gumtree", fixture)
-    with_url = check_expected(shared_fixtures, "gumtree", fixture, url=url)
-    assert bare.state == with_url.state == RESULTS and bare.problems == []
-    assert _without_scrape_time(bare) == _without_scrape_time(with_url)
+    bare = check_expected_with_and_without_url(shared_fixtures, "gumtree", fixture, url)
+    assert bare.state == RESULTS and bare.problems == []
     assert all(r["url"].startswith("https://www.gumtree.pl/a-") for r in bare.records)
     assert {r["currency"] for r in bare.records} <= {"PLN", None}
 

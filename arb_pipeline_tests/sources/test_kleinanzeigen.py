@@ -11,7 +11,11 @@ import pytest
 from arb_pipeline.sources import kleinanzeigen
 from arb_pipeline.sources.common import RECORD_FIELDS, BlockedPageError, ParseError
 from arb_pipeline.sources.pages import BLOCKED, EMPTY, REMOVED, RESULTS, UNRECOGNIZED, read_page
-from arb_pipeline_tests.sources.expected_outputs import check_expected, read_fixture
+from arb_pipeline_tests.sources.expected_outputs import (
+    check_expected,
+    check_expected_with_and_without_url,
+    read_fixture,
+)
 
 URL = "https://www.kleinanzeigen.de/s-iphone-13/k0"
 NOW = datetime(2025, 11, 14, 12, 0, tzinfo=UTC)  # 13:00 in Berlin (CET)
@@ -206,18 +210,13 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
     return PARSED_AT
 
 
-def _without_scrape_time(records: list[dict]) -> list[dict]:
-    return [{k: v for k, v in r.items() if k != "scraped_at"} for r in records]
-
-
 @pytest.mark.parametrize("fixture", [SEARCH_2022, SEARCH_2026, AD_2022])
 def test_real_pages_parse_the_same_with_and_without_their_url(
     shared_fixtures: Path, fixed_clock: datetime, fixture: str
 ) -> None:
-    bare = check_expected(shared_fixtures, "kleinanzeigen", fixture)
-    with_url = check_expected(shared_fixtures, "kleinanzeigen", fixture, url=REAL_URLS[fixture])
-    assert bare.state == with_url.state == RESULTS and bare.problems == []
-    assert _without_scrape_time(bare.records) == _without_scrape_time(with_url.records)
+    url = REAL_URLS[fixture]
+    bare = check_expected_with_and_without_url(shared_fixtures, "kleinanzeigen", fixture, url)
+    assert bare.state == RESULTS and bare.problems == []
 
 
 def test_real_2022_search_page(shared_fixtures: Path, fixed_clock: datetime) -> None:

@@ -14,7 +14,11 @@ from arb_pipeline.sources import olx
 from arb_pipeline.sources.common import CONDITIONS, RECORD_FIELDS
 from arb_pipeline.sources.pages import BLOCKED, EMPTY, REMOVED, RESULTS, UNRECOGNIZED, read_page
 from arb_pipeline.sources.search_urls import SearchOptions
-from arb_pipeline_tests.sources.expected_outputs import check_expected, read_fixture
+from arb_pipeline_tests.sources.expected_outputs import (
+    check_expected,
+    check_expected_with_and_without_url,
+    read_fixture,
+)
 
 SEARCH = "olx_pl/search_warsaw_2026.html"
 SEARCH_URL = "https://www.olx.pl/nieruchomosci/mieszkania/wynajem/warszawa/q-kawalerka/"
@@ -62,12 +66,8 @@ def _partner_card(ad_id: str = "1052770036") -> str:
 def test_real_pages_match_their_reviewed_output(
     shared_fixtures: Path, fixture: str, url: str
 ) -> None:
-    bare = check_expected(shared_fixtures, "olx", fixture)
-    with_url = check_expected(shared_fixtures, "olx", fixture, url=url)
     # the saved file names its site (canonical link): the same records without --url
-    assert [{**r, "scraped_at": None} for r in bare.records] == [
-        {**r, "scraped_at": None} for r in with_url.records
-    ]
+    check_expected_with_and_without_url(shared_fixtures, "olx", fixture, url)
 
 
 def test_search_page_reads_the_olx_ads_and_counts_the_partner_cards(shared_fixtures: Path) -> None:
