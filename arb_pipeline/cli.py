@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import gzip
 import json
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from arb_pipeline.paths import ArbHome
+from arb_pipeline.rows import print_rows
 from arb_pipeline.sources.common import record_to_json
 from arb_pipeline.trades.cli import add_trades_parser
 
@@ -191,27 +191,23 @@ def _money(value: float | None) -> str:
     return "        -" if value is None else f"{value:>9.2f}"
 
 
+def _proposal_table(proposals: list[dict]) -> None:
+    """One line per proposal."""
+    for p in proposals:
+        print(
+            f"{p['id']:>4} {p['status']:<9} {p['source']:<20} "
+            f"{(p['title'] or '')[:44]:<44} {p['currency'] or '':<3} "
+            f"{_money(p['price'])}  max offer {_money(p['max_offer'])}  "
+            f"profit ~{_money(p['expected_profit']).strip()}"
+        )
+
+
 def cmd_proposals_list(args: argparse.Namespace) -> int:
     """List purchase proposals as a table, JSON or CSV."""
 
     def show(store: StateStore) -> int:
         proposals = store.list_proposals(args.status)
-        if args.format == "json":
-            print(json.dumps(proposals, indent=2, default=str))
-        elif args.format == "csv":
-            writer = csv.DictWriter(
-                sys.stdout, PROPOSAL_FIELDS, extrasaction="ignore", lineterminator="\n"
-            )
-            writer.writeheader()
-            writer.writerows(proposals)
-        else:
-            for p in proposals:
-                print(
-                    f"{p['id']:>4} {p['status']:<9} {p['source']:<20} "
-                    f"{(p['title'] or '')[:44]:<44} {p['currency'] or '':<3} "
-                    f"{_money(p['price'])}  max offer {_money(p['max_offer'])}  "
-                    f"profit ~{_money(p['expected_profit']).strip()}"
-                )
+        print_rows(proposals, args.format, PROPOSAL_FIELDS, _proposal_table)
         return 0
 
     return _with_proposals(args, show)

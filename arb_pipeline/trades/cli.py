@@ -8,8 +8,6 @@ ledger is unchanged.
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -18,6 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from arb_pipeline.paths import DBT_PROJECT_DIR, ArbHome
+from arb_pipeline.rows import print_rows
 from arb_pipeline.trades import money
 from arb_pipeline.trades.money import TRADE_STATUSES, FeeSchedule, FxRates, TradeError, to_cents
 
@@ -260,16 +259,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         rows = [outcome(trade, fx, currency) for trade in ledger.all()]
         if args.status:
             rows = [row for row in rows if row["status"] == args.status]
-        if args.format == "json":
-            print(json.dumps(rows, indent=2, default=_json))
-        elif args.format == "csv":
-            writer = csv.DictWriter(
-                sys.stdout, LIST_FIELDS, extrasaction="ignore", lineterminator="\n"
-            )
-            writer.writeheader()
-            writer.writerows(rows)
-        else:
-            _table(rows)
+        print_rows(rows, args.format, LIST_FIELDS, _table, _json)
         return 0
 
     return _with_ledger(args, show)
