@@ -17,7 +17,6 @@ from pathlib import Path
 
 import polars as pl
 
-from arb_pipeline.alerts.searches import Search
 from arb_pipeline.archive import (
     archive_dir,
     incoming_folder,
@@ -28,6 +27,7 @@ from arb_pipeline.archive import (
 from arb_pipeline.lake import partition_dir, records_to_frame, write_partition
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.sandbox.server import SandboxMarketplace
+from arb_pipeline.searches import Search
 from arb_pipeline.sources.common import ParseError
 from arb_pipeline.sources.crawl import CrawlSettings, crawl
 from arb_pipeline.sources.marketplaces import MarketplaceAccess

@@ -2,11 +2,11 @@
 
 from datetime import date
 
-from arb_pipeline.alerts.searches import Search
 from arb_pipeline.ingest import fetch_searches, parse_archive
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.sandbox.catalogue import generate_market
 from arb_pipeline.sandbox.server import SandboxMarketplace
+from arb_pipeline.searches import Search
 from arb_pipeline.sources.crawl import CrawlSettings
 from arb_pipeline.sources.marketplaces import MarketplaceAccess
 from arb_pipeline_tests.test_dbt_project import dbt_build, rows

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from arb_pipeline.alerts.searches import Search
 from arb_pipeline.archive import archive_dir, archived_pages, prune_archive, search_archive_dir
 from arb_pipeline.ingest import (
     BlockedFetchError,
@@ -20,6 +19,7 @@ from arb_pipeline.lake import partition_dir, records_to_frame, write_partition
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.sandbox.catalogue import generate_market
 from arb_pipeline.sandbox.server import CRAIGSLIST_PAGE_SIZE, SandboxMarketplace
+from arb_pipeline.searches import Search
 from arb_pipeline.sources.common import make_record
 from arb_pipeline.sources.crawl import CrawlSettings
 from arb_pipeline.sources.marketplaces import MarketplaceAccess

@@ -9,11 +9,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from arb_pipeline.alerts.searches import Search
 from arb_pipeline.archive import archive_dir
 from arb_pipeline.ingest import fetch_sandbox_partition, fetch_searches, parse_archive
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.sandbox.server import FACEBOOK_API_PATH, SandboxMarketplace, facebook_listings
+from arb_pipeline.searches import Search
 from arb_pipeline.sources.common import ParseError
 from arb_pipeline.sources.crawl import CrawlSettings, crawl
 from arb_pipeline.sources.marketplaces import MarketplaceAccess

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from arb_pipeline.alerts.delivery import deliver
 from arb_pipeline.alerts.email import render_digest
-from arb_pipeline.alerts.searches import Search
 from arb_pipeline.alerts.selection import plain
 from arb_pipeline.alerts.sending import Delivery
 from arb_pipeline.alerts.store import StateStore
+from arb_pipeline.searches import Search
 from arb_pipeline.trades.digest import overdue_inventory
 from arb_pipeline.warehouse import query
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from arb_pipeline.alerts.searches import Search
+from arb_pipeline.searches import Search
 
 
 def search_max_offer(deal: dict[str, Any], search: Search) -> float | None:

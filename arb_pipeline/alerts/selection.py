@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from arb_pipeline.alerts.searches import Search, realert_due
+from arb_pipeline.searches import Search, realert_due
 from arb_pipeline.warehouse import query
 
 if TYPE_CHECKING:  # the store is only passed through

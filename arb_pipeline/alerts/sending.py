@@ -15,10 +15,10 @@ from typing import Any
 from arb_pipeline.alerts.delivery import DeliveryError, deliver
 from arb_pipeline.alerts.email import render_alert
 from arb_pipeline.alerts.offers import search_max_offer
-from arb_pipeline.alerts.searches import Search
 from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.alerts.vetting import OpenAIVetter, vet
 from arb_pipeline.alerts.webhook import post_webhook
+from arb_pipeline.searches import Search
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from arb_pipeline.alerts.searches import realert_due
+from arb_pipeline.searches import realert_due
 
 PROPOSAL_STATUSES = ("pending", "approved", "rejected", "expired", "purchased")
 COMMITTED_STATUSES = ("approved", "purchased")

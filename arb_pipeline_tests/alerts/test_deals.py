@@ -18,12 +18,12 @@ from arb_pipeline.alerts import store as store_module
 from arb_pipeline.alerts.delivery import DeliveryError
 from arb_pipeline.alerts.expiry import expire_proposals
 from arb_pipeline.alerts.offers import search_max_offer
-from arb_pipeline.alerts.searches import Search
 from arb_pipeline.alerts.selection import due_alerts
 from arb_pipeline.alerts.sending import Delivery, send_alert
 from arb_pipeline.alerts.store import CLAIM_LEASE, StateStore
 from arb_pipeline.alerts.vetting import OpenAIVetter
 from arb_pipeline.alerts.webhook import verify_signature
+from arb_pipeline.searches import Search
 from arb_pipeline_tests.alerts.test_delivery import StubSendGrid
 from arb_pipeline_tests.alerts.test_vetting import StubOpenAI
 
@@ -204,7 +204,7 @@ CRASHING_SENDER = """
 import sys
 from pathlib import Path
 from arb_pipeline.alerts.sending import Delivery, send_alert
-from arb_pipeline.alerts.searches import Search
+from arb_pipeline.searches import Search
 from arb_pipeline.alerts import store as store_module
 from arb_pipeline.alerts.store import CLAIM_LEASE, StateStore
 from arb_pipeline_tests.alerts.test_deals import _deal

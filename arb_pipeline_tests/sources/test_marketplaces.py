@@ -9,9 +9,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from arb_pipeline.alerts.searches import Search
 from arb_pipeline.ingest import archive_dir, fetch_searches, parse_archive
 from arb_pipeline.paths import ArbHome
+from arb_pipeline.searches import Search
 from arb_pipeline.sources.crawl import CrawlSettings
 from arb_pipeline.sources.marketplaces import MarketplaceAccess
 

@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from arb_pipeline.alerts.searches import Search
+from arb_pipeline.searches import Search
 from arb_pipeline.sources import mercari, vinted
 from arb_pipeline.sources.registry import MARKETPLACE_SOURCES
 from arb_pipeline.sources.search_urls import SearchUrlError, start_urls

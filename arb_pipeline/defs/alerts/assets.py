@@ -3,13 +3,13 @@
 import dagster as dg
 
 from arb_pipeline.alerts.delivery import DeliveryError
-from arb_pipeline.alerts.searches import Search, load_searches
 from arb_pipeline.alerts.selection import due_alerts, load_candidates
 from arb_pipeline.alerts.sending import Delivery, send_alert
 from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.defs.alerts.resources import VettingResource
 from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
 from arb_pipeline.paths import ArbHome
+from arb_pipeline.searches import Search, load_searches
 
 
 def enabled_searches(settings: AlertSettings, home: ArbHome) -> list[Search]:

@@ -8,7 +8,6 @@ from datetime import date
 
 import dagster as dg
 
-from arb_pipeline.alerts.searches import SearchesError, load_searches
 from arb_pipeline.defs.freshness import STALE_POLICY
 from arb_pipeline.defs.ingest.resources import (
     CrawlResource,
@@ -27,6 +26,7 @@ from arb_pipeline.ingest import (
     searches_to_crawl,
 )
 from arb_pipeline.paths import ArbHome
+from arb_pipeline.searches import SearchesError, load_searches
 from arb_pipeline.sources.common import ParseError
 from arb_pipeline.sources.ebay_auth import EbayAuthError
 from arb_pipeline.sources.registry import MARKETPLACE_SOURCES, SANDBOX_SOURCES

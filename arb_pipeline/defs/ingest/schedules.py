@@ -14,7 +14,6 @@ from pathlib import Path
 
 import dagster as dg
 
-from arb_pipeline.alerts.searches import Search, load_searches
 from arb_pipeline.archive import last_fetches, prune_archive
 from arb_pipeline.defs.freshness import STALE_AFTER
 from arb_pipeline.defs.ingest.assets import (
@@ -24,6 +23,7 @@ from arb_pipeline.defs.ingest.assets import (
 )
 from arb_pipeline.defs.resources import ArbHomeResource
 from arb_pipeline.ingest import stopped_sources
+from arb_pipeline.searches import Search, load_searches
 from arb_pipeline.sources.registry import MARKETPLACE_SOURCES, SANDBOX_SOURCES
 
 logger = logging.getLogger(__name__)

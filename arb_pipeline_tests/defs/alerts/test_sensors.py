@@ -8,7 +8,6 @@ import dagster as dg
 import duckdb
 
 from arb_pipeline.alerts.digests import send_digest
-from arb_pipeline.alerts.searches import load_searches
 from arb_pipeline.alerts.sending import Delivery
 from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.defs.alerts.sensors import (
@@ -18,6 +17,7 @@ from arb_pipeline.defs.alerts.sensors import (
     operator_failure_email,
 )
 from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
+from arb_pipeline.searches import load_searches
 from arb_pipeline_tests.alerts.test_delivery import StubSendGrid
 
 SEARCHES = """

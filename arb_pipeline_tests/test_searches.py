@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import arb_pipeline
-from arb_pipeline.alerts.searches import Search, SearchesError, load_searches, realert_due
+from arb_pipeline.searches import Search, SearchesError, load_searches, realert_due
 from arb_pipeline.sources.registry import SANDBOX_SOURCES
 
 PACKAGE = Path(arb_pipeline.__file__).parent
@@ -52,7 +52,7 @@ def error_for(tmp_path: Path, text: str) -> tuple[Path, str]:
 
 
 def test_example_file_loads_with_templates() -> None:
-    searches = load_searches(PACKAGE / "alerts" / "searches.example.yaml")
+    searches = load_searches(PACKAGE / "searches.example.yaml")
     assert [s.name for s in searches] == ["phones", "laptops", "consoles", "cameras"]
     laptops = searches[1]
     assert laptops.channels == ["email", "webhook"] and laptops.digest_time == "08:00"
