@@ -17,10 +17,8 @@ from pathlib import Path
 
 import polars as pl
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from arb_pipeline.pricing.model import evaluate, format_report  # noqa: E402
-from arb_pipeline.sources import craigslist  # noqa: E402
+from arb_pipeline.pricing.model import evaluate, format_report
+from arb_pipeline.sources import craigslist
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 

@@ -273,7 +273,7 @@ def find_leaks(
     """Numeric columns that alone predict log price with out-of-fold R^2 > LEAK_R2 (binned
     means, 5 folds): the listing's own price in another guise. Columns in `allow` are kept.
     String columns are not checked: a product key legitimately determines the price."""
-    data = _training_rows(frame)
+    data = training_rows(frame)
     if data.height < 20:
         return []
     target = np.log1p(data["price"].to_numpy())
@@ -337,7 +337,7 @@ def fit_model(frame: pl.DataFrame, allow_features: tuple[str, ...] = ()) -> Resa
     metrics = evaluate(frame, allow_features=allow_features) if _enough(frame) else None
     if metrics is not None:
         metrics["excluded_leaky_columns"] = leaks  # found before the split, on every row
-    model = _fit(frame)
+    model = fit_as_given(frame)
     model.card["metrics"] = metrics
     model.card["excluded_leaky_columns"] = leaks
     return model
@@ -354,7 +354,7 @@ def evaluate(
 
 
 def _enough(frame: pl.DataFrame) -> bool:
-    return _training_rows(frame).height >= 20
+    return training_rows(frame).height >= 20
 
 
 def evaluate_holdout(
@@ -366,10 +366,10 @@ def evaluate_holdout(
     """evaluate(), plus the holdout rows with the held-out model's pred_p10/p50/p90.
     Leaking columns (find_leaks) are left out first."""
     frame, leaks = guard_leaks(frame, allow_features)
-    data = _training_rows(frame)
+    data = training_rows(frame)
     if data.height < 2:
         raise ValueError(f"need at least 2 rows with a positive price, got {data.height}")
-    order = _time_order(data, time_column)
+    order = time_order(data, time_column)
     split = "time" if order is not None else "random"
     if order is None:
         order = np.random.default_rng(SEED).permutation(data.height)
@@ -378,7 +378,7 @@ def evaluate_holdout(
     y_test = test["price"].to_numpy()
 
     started = time.perf_counter()
-    model = _fit(train)
+    model = fit_as_given(train)
     fit_seconds = time.perf_counter() - started
     pred = model.predict(test)
     median = float(train["price"].median())
@@ -391,16 +391,20 @@ def evaluate_holdout(
         "train_rows": train.height,
         "test_rows": test.height,
         "fit_seconds": round(fit_seconds, 3),
-        "model": _metrics(y_test, pred["pred_p50"].to_numpy(), pred["pred_p10"], pred["pred_p90"]),
-        "baseline_global_median": _metrics(
+        "model": prediction_metrics(
+            y_test, pred["pred_p50"].to_numpy(), pred["pred_p10"], pred["pred_p90"]
+        ),
+        "baseline_global_median": prediction_metrics(
             y_test,
             np.full(test.height, median),
             np.full(test.height, low),
             np.full(test.height, high),
         ),
-        "baseline_group_median": _metrics(y_test, _group_median(train, test, median)),
-        "baseline_tfidf_ridge": _metrics(y_test, ridge_pred),
-        "baseline_ridge_all_columns": _metrics(y_test, _to_price(model.ridge_log_price(test))),
+        "baseline_group_median": prediction_metrics(y_test, _group_median(train, test, median)),
+        "baseline_tfidf_ridge": prediction_metrics(y_test, ridge_pred),
+        "baseline_ridge_all_columns": prediction_metrics(
+            y_test, _to_price(model.ridge_log_price(test))
+        ),
         "coverage_by_tercile": _coverage_by_tercile(y_test, pred),
         "coverage_by_exit": _coverage_by_exit(test, y_test, pred),
         "excluded_leaky_columns": leaks,
@@ -503,9 +507,11 @@ def predict_file(model_dir: Path, input_path: Path, out_path: Path) -> int:
     return result.height
 
 
-def _fit(frame: pl.DataFrame) -> ResaleModel:
+def fit_as_given(frame: pl.DataFrame) -> ResaleModel:
+    """Fit the resale model on the frame's columns as given: no leak guard and no holdout
+    evaluation (fit_model adds both); only training_rows are learnt from."""
     currency = _training_currency(frame)
-    data = _training_rows(frame.with_row_index("_input_row"))
+    data = training_rows(frame.with_row_index("_input_row"))
     input_rows = data["_input_row"].to_numpy()
     data = data.drop("_input_row")
     if data.height == 0:
@@ -710,7 +716,9 @@ def _columns(spec: FeatureSpec, rows: int) -> ColumnTransformer:
     return ColumnTransformer(transformers, sparse_threshold=1.0)
 
 
-def _training_rows(frame: pl.DataFrame) -> pl.DataFrame:
+def training_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows a model learns from: a positive finite price (cast to float) in the frame's
+    most common currency (or none); ValueError without a `price` column."""
     if "price" not in frame.columns:
         raise ValueError("training data needs a `price` column")
     price = pl.col("price").cast(pl.Float64, strict=False)
@@ -728,7 +736,9 @@ def _training_currency(frame: pl.DataFrame) -> str:
     return str(counts[0, 0]) if counts.height else DEFAULT_CURRENCY
 
 
-def _time_order(frame: pl.DataFrame, column: str | None) -> np.ndarray | None:
+def time_order(frame: pl.DataFrame, column: str | None) -> np.ndarray | None:
+    """Row indices oldest first by `column` (nulls first, ISO strings parsed), or None when
+    the column is missing or all null."""
     if not column or column not in frame.columns:
         return None
     values = frame[column]
@@ -748,9 +758,11 @@ def _to_price(log_values: np.ndarray) -> np.ndarray:
     return np.round(np.clip(np.expm1(log_values), 0.0, None), 2)
 
 
-def _metrics(
+def prediction_metrics(
     y: np.ndarray, p50: np.ndarray, p10: Any = None, p90: Any = None
 ) -> dict[str, float | None]:
+    """RMSLE, MAE and median APE of the p50 predictions against the prices y, and the share of
+    y inside p10-p90 when both are given (else None)."""
     p50 = np.asarray(p50, dtype=float)
     coverage = None
     if p10 is not None and p90 is not None:

@@ -22,7 +22,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from arb_pipeline.pricing.artifacts import load_artifact, save_artifact
 from arb_pipeline.pricing.features import WORD_TOKENS
-from arb_pipeline.pricing.model import ResaleModel, _time_order
+from arb_pipeline.pricing.model import ResaleModel, time_order
 
 CATEGORICAL = ("source", "condition", "category", "brand")
 NUMERIC = ("log_price", "log_price_vs_p50")
@@ -75,14 +75,14 @@ def fit_sell_through(
             "a resale model needs its out-of-fold predictions (out_of_fold=): in-sample "
             "predictions for the sold comps it trained on leak the sold label"
         )
-    data = _rows(frame, resale, out_of_fold, key)
+    data = ended_rows(frame, resale, out_of_fold, key)
     categorical = [
         c for c in CATEGORICAL if c in data.columns and data[c].null_count() < data.height
     ]
     if data["sold"].n_unique() < 2:
         raise ValueError("need both sold and unsold ended listings to fit a sell-through model")
     metrics = None
-    order = _time_order(data, "listed_at")
+    order = time_order(data, "listed_at")
     split = "time" if order is not None else "random"
     if order is None:
         order = np.random.default_rng(SEED).permutation(data.height)
@@ -123,12 +123,15 @@ def out_of_fold_p50(resale: ResaleModel, training: pl.DataFrame, key: str) -> pl
     return frame.filter(pl.col("pred_p50").is_not_nan()).unique(key, keep="first")
 
 
-def _rows(
+def ended_rows(
     frame: pl.DataFrame,
     resale: ResaleModel | None,
     out_of_fold: pl.DataFrame | None = None,
     key: str = "listing_key",
 ) -> pl.DataFrame:
+    """The ended listings a sell-through model learns from (a positive price and a sold flag),
+    with the resale pred_p50 when a resale model is given: out of fold (`out_of_fold` by
+    `key`) for the comps it trained on."""
     missing = {"title", "price", "sold"} - set(frame.columns)
     if missing:
         raise ValueError(f"sell-through training data lacks columns {sorted(missing)}")

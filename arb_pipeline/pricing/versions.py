@@ -10,7 +10,13 @@ from typing import Any
 
 import polars as pl
 
-from arb_pipeline.pricing.model import ResaleModel, _fit, _metrics, _training_rows, evaluate_holdout
+from arb_pipeline.pricing.model import (
+    ResaleModel,
+    evaluate_holdout,
+    fit_as_given,
+    prediction_metrics,
+    training_rows,
+)
 from arb_pipeline.pricing.sell_through import MODEL_FILE as SELL_THROUGH_FILE
 from arb_pipeline.pricing.sell_through import SellThroughModel
 
@@ -45,7 +51,7 @@ def train_version(
     report, holdout = evaluate_holdout(training, test_fraction=HOLDOUT_FRACTION)
     # the same columns as the holdout model: a leaking column never reaches the saved model
     kept = training.drop([leak["column"] for leak in report["excluded_leaky_columns"]])
-    model = _fit(kept)
+    model = fit_as_given(kept)
     model.card["metrics"] = report
     model.card["excluded_leaky_columns"] = report["excluded_leaky_columns"]
     version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -99,9 +105,9 @@ def _decide(models_dir: Path, report: dict[str, Any], holdout: pl.DataFrame) -> 
     if unseen.sum() >= MIN_COMPARE_ROWS:
         rows = holdout.filter(unseen)
         y = rows["price"].to_numpy()
-        new = _metrics(y, rows["pred_p50"], rows["pred_p10"], rows["pred_p90"])
+        new = prediction_metrics(y, rows["pred_p50"], rows["pred_p10"], rows["pred_p90"])
         pred = current.predict(rows)
-        old = _metrics(y, pred["pred_p50"], pred["pred_p10"], pred["pred_p90"])
+        old = prediction_metrics(y, pred["pred_p50"], pred["pred_p10"], pred["pred_p90"])
         on, n_rows = f"on the newest {rows.height} rows", rows.height
     else:  # the current model trained on the holdout: compare both models' own holdout scores
         new, old = report["model"], (current.card.get("metrics") or {}).get("model") or {}
@@ -158,7 +164,7 @@ def _newer_than(holdout: pl.DataFrame, window_end: str | None) -> pl.Series:
 
 
 def _data_window(training: pl.DataFrame) -> dict[str, Any]:
-    data = _training_rows(training)
+    data = training_rows(training)
     window: dict[str, Any] = {"rows": data.height, "min_listed_at": None, "max_listed_at": None}
     listed = _listed_at(data)
     if listed is not None:

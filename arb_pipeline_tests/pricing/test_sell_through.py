@@ -12,7 +12,7 @@ from sklearn.metrics import roc_auc_score
 from arb_pipeline.pricing.model import fit_model, read_table
 from arb_pipeline.pricing.sell_through import (
     SellThroughModel,
-    _rows,
+    ended_rows,
     fit_sell_through,
     out_of_fold_p50,
 )
@@ -82,8 +82,8 @@ def test_sold_comps_are_compared_with_out_of_fold_resale_prices(ended: pl.DataFr
 
     oof = out_of_fold_p50(resale, sold, "listing_key")
     assert oof.height == sold.height
-    honest = _rows(train, resale, oof).filter(pl.col("sold"))
-    in_sample = _rows(train, resale).filter(pl.col("sold"))
+    honest = ended_rows(train, resale, oof).filter(pl.col("sold"))
+    in_sample = ended_rows(train, resale).filter(pl.col("sold"))
     gap = (pl.col("price").log1p() - pl.col("pred_p50").log1p()).abs().median()
     # in-sample p50s hug the very prices they were fitted on: that closeness told the
     # classifier "sold"; out of fold, sold prices sit as far from p50 as new ones would
