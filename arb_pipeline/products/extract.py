@@ -136,6 +136,27 @@ APPLE_A_SIZES = {
 }  # fmt: skip
 
 GPU_RE = re.compile(r"\b(rtx|gtx|gt|rx|arc)\s?-?(\d{3,4})\s?(ti|super|xtx|xt|gre)?\b")
+# accessory types, by the first one a title names ("Tempered Glass Camera Lens Screen
+# Protector" is a lens protector: glass is the material); else the accessory word itself
+ACCESSORY_TYPES = (
+    (
+        "lens protector",
+        r"camera lens|lens (?:protector|cover|film|glass)|(?<!screen )camera protector|"
+        r"kameraschutz",
+    ),
+    (
+        "screen protector",
+        r"screen protector|privacy screen|screen (?:film|guard)|panzerglas|"
+        r"schutzglas|schutzfolie|displayschutz|protector",
+    ),
+    ("case", r"case|cover|hülle|huelle|bumper|funda|skin|sleeve|tasche|etui|housing"),
+    ("charger", r"charger|ladegerät|power adapter|netzteil"),
+    ("cable", r"cable|kabel|cord"),
+    ("adapter", r"adapter|dongle|converter"),
+)
+ACCESSORY_TYPE_RE = re.compile(
+    "|".join(rf"(?P<t{i}>\b(?:{words})s?\b)" for i, (_, words) in enumerate(ACCESSORY_TYPES))
+)
 # Apple part numbers: MD101LL/A, MJLT2LL/A, MD633G/A, MC721LL (base = first five characters)
 APPLE_PART_RE = re.compile(r"\b(M[A-Z][A-Z0-9]{2}\d)(?:(LL|[A-Z]{1,2})/A|LL)\b", re.IGNORECASE)
 # Maker part numbers: hyphenated codes mixing letters and digits (10G-P5-3885-KL)
@@ -239,6 +260,7 @@ class Extracted:
     identifier: str | None = None
     identifier_kind: str | None = None
     mpn: str | None = None
+    accessory: str | None = None  # for accessories: case, screen protector, charger...
     words: tuple[str, ...] = ()
     reasons: list[str] = field(default_factory=list)
 
@@ -250,6 +272,31 @@ CATEGORY_KINDS = (
     ("phone", ("phone", "handy", "smartphone")),
     ("tablet", ("tablet", "ipad", "ebook", "e-reader")),
 )
+
+
+GT_NUMBERS = frozenset("210 220 240 430 440 520 530 610 620 630 640 710 720 730 740 1030".split())
+
+
+def _gpu_number(prefix: str, number: str) -> bool:
+    """A number that names a graphics card of that line ("RX 580", "RTX 3080"; not the
+    "RX 300" of a Lexus or the "GT 500" of a Mustang)."""
+    if prefix == "rtx":
+        return len(number) == 4 and number[0] in "2345" and number[1] == "0"
+    if prefix == "rx":
+        return (len(number) == 3 and number[0] in "45") or (
+            len(number) == 4 and number[0] in "5679" and number[2:] in ("00", "50")
+        )
+    if prefix == "gt":
+        return number in GT_NUMBERS
+    return True
+
+
+def _accessory_type(text: str, first: str | None) -> str | None:
+    """case, screen protector, lens protector, charger, cable or adapter; else the accessory
+    word the title names."""
+    if match := ACCESSORY_TYPE_RE.search(text):
+        return ACCESSORY_TYPES[int(match.lastgroup[1:])][0]  # type: ignore[index]
+    return first
 
 
 def category_kind(category: str | None) -> str | None:
@@ -432,10 +479,15 @@ def _tokens(raw: list[str]) -> list[str]:
             skip = False
             continue
         if token == "/":
-            # "8/256": the number before and after the slash are an amount
-            if tokens and tokens[-1][:1].isdigit():
+            # "8/256": the numbers before and after the slash are an amount ("3 // 64GB" not)
+            if (
+                tokens
+                and tokens[-1][:1].isdigit()
+                and i + 1 < len(raw)
+                and raw[i + 1][:1].isdigit()
+            ):
                 tokens[-1] = STOP
-                skip = i + 1 < len(raw) and raw[i + 1][:1].isdigit()
+                skip = True
             continue
         if token[:1].isdigit():
             if i + 1 < len(raw) and raw[i + 1] in UNIT_WORDS:
@@ -546,7 +598,9 @@ def extract(
             found = (found[0], found[1] + nested[1], nested[2])
     anchor = found[0] if found else None
     listing_brand = " ".join(brand.lower().split()) if brand else None
-    gpu = ("rtx" in text or "rx" in text or "gt" in text or "arc" in text) and GPU_RE.search(text)
+    gpu = ("rtx" in text or "rx" in text or "gt" in text or "arc" in text) and next(
+        (m for m in GPU_RE.finditer(text) if _gpu_number(m.group(1), m.group(2))), None
+    )
     if gpu:
         prefix, number, variant = gpu.groups()
         out.brand = "amd" if prefix == "rx" else "intel" if prefix == "arc" else "nvidia"
@@ -589,6 +643,13 @@ def extract(
         out.reasons.append(
             f"kind accessory: made for '{' '.join(tokens[anchor - 2 : anchor + 1])}'"
         )
+    if out.kind == "accessory":
+        first = ACCESSORY_RE.search(text) if not ACCESSORY_TOKENS.isdisjoint(raw) else None
+        out.accessory = _accessory_type(text, first.group(1) if first else None)
+        if out.model and sum(any(c.isdigit() for c in w) for w in out.model.split()) > 1:
+            # "Case for iPhone 14 13 12 11 Pro Max": made to fit several models, none its own
+            out.reasons.append(f"fits several models: '{out.model}'")
+            out.model, out.variants = None, ()
     out.memory, out.storage = _units(text, category_kind(out.category))
     if any(mark in text for mark in SIZE_GATE) and (match := SIZE_RE.search(text)):
         out.size_in = int(float(match.group(1).replace(",", ".")))

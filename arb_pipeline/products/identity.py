@@ -69,6 +69,8 @@ def attribute_key(e: Extracted) -> str | None:
     if e.model:
         parts.append(e.model)
     parts.extend(sorted(e.variants))
+    if e.accessory:
+        parts.append(e.accessory)
     if e.size_in:
         parts.append(f"{e.size_in}in")
     if e.year:
@@ -85,9 +87,12 @@ def attribute_key(e: Extracted) -> str | None:
 
 
 def _signature(e: Extracted) -> str:
-    """Brand and the title's remaining words, sorted: word order and noise do not matter."""
+    """Brand, the title's remaining words and its year, sorted: word order and noise do not
+    matter; the year does (a 2002 and a 1998 Ford Expedition are not one product)."""
     brand_words = set((e.brand or "").split())
-    words = sorted({w for w in e.words if w not in brand_words})
+    words = sorted(
+        {w for w in e.words if w not in brand_words} | ({str(e.year)} if e.year else set())
+    )
     return " ".join([e.brand or "", *words]).strip() or " ".join(e.title.lower().split())
 
 
@@ -245,6 +250,7 @@ def explain(identity: Identity) -> str:
         "memory": e.memory,
         "storage": e.storage,
         "maker part number": e.mpn,
+        "accessory": e.accessory,
     }
     lines += [f"{name}: {value}" for name, value in fields.items() if value is not None]
     lines.append(f"words kept: {' '.join(e.words)}")

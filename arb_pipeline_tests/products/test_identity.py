@@ -325,3 +325,24 @@ def test_cheapest_iphone_listings_are_accessories_not_iphones(shared_fixtures: P
     iphones = [i for i in ids if i.extracted.family == "iphone"]
     assert len(iphones) >= 85
     assert [i.extracted.title for i in iphones if i.extracted.kind == "item"] == []
+
+
+def test_accessories_keep_their_kind_and_fit_and_gpu_numbers_must_exist():
+    titles = [
+        "Case for iPhone 14 Pro",
+        "Tempered Glass Camera Lens Screen Protector for iPhone 14 Pro",
+        "Privacy Screen Protector for iPhone 14 Pro",
+        "Shockproof Case For iPhone 14 13 12 11 Pro Max XR",
+        "2000 Lexus RX 300",
+        "Sapphire Pulse RX 580 8GB",
+        "OnePlus 3 // Android 9 // 64GB",
+    ]
+    ids = _ids(titles)
+    e = [i.extracted for i in ids]
+    assert [x.accessory for x in e[:4]] == ["case", "lens protector", "screen protector", "case"]
+    assert len({i.product_id for i in ids[:3]}) == 3
+    assert (e[0].model, e[0].variants) == ("14", ("pro",))
+    assert e[3].model is None and "fits several models" in e[3].reasons[-1]  # multi-fit
+    assert e[4].category != "gpu" and e[4].year == 2000
+    assert (e[5].family, e[5].model, e[5].memory) == ("rx", "580", "8gb")
+    assert (e[6].model, e[6].storage) == ("3", "64gb")
