@@ -358,16 +358,16 @@ def _json_default(value: Any) -> Any:
 
 
 def collect_records(
-    items: Iterable[Any], build: Callable[[Any], dict[str, Any]], url: str
+    items: Iterable[Any], build: Callable[[Any], dict[str, Any]], url: str, what: str = "item"
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Build a record from each API item, once per listing_id; a broken item is skipped and
-    reported, the rest kept."""
+    """Build a record from each item (an API item, a schema.org product), once per listing_id;
+    a broken one is skipped and reported ("<url>: <what> <index> skipped: ..."), the rest kept."""
     records, problems, seen = [], [], set()
     for index, item in enumerate(items):
         try:
             record = build(item)
         except (ParseError, AttributeError, TypeError, ValueError) as exc:
-            problems.append(f"{url}: item {index} skipped: {exc}")
+            problems.append(f"{url}: {what} {index} skipped: {exc}")
             continue
         if record["listing_id"] not in seen:
             seen.add(record["listing_id"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import ModuleType
 from typing import Any
 
@@ -130,36 +131,73 @@ def _is_html(body: bytes) -> bool:
     return body.lstrip()[:1] not in (b"{", b"[")
 
 
+class _Page:
+    """A fetched page as the state rules read it: its HTML is parsed once, on first use."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.is_html = _is_html(body)
+
+    @cached_property
+    def _read(self) -> tuple[LexborHTMLParser, str, str, bool]:
+        tree = html_tree(self.body)
+        scripts = tree.css_matches("script")  # before _visible_text takes them out of the tree
+        return tree, _title(tree), _visible_text(tree), scripts
+
+    @property
+    def tree(self) -> LexborHTMLParser:
+        """The parsed page without its scripts, styles and other invisible elements."""
+        return self._read[0]
+
+    @property
+    def title(self) -> str:
+        return self._read[1]
+
+    @property
+    def text(self) -> str:
+        return self._read[2]
+
+    @property
+    def has_scripts(self) -> bool:
+        return self._read[3]
+
+
 def block_reason(
     body: bytes, markers: PageMarkers | None = None, status: int = 200, script_only: bool = True
 ) -> str | None:
     """Why a page reads as a block (challenge vendor, block wording in the title or text, a
     script-only body when `script_only`), or None."""
+    return _block_reason(_Page(body), markers, status, script_only)
+
+
+def _block_reason(
+    page: _Page, markers: PageMarkers | None, status: int, script_only: bool
+) -> str | None:
     if status in BLOCKING_STATUSES:
         return f"HTTP {status} (blocked or rate limited)"
-    if not _is_html(body):
+    if not page.is_html:
         return None
-    raw = body[:200_000].decode("utf-8", "replace").lower()
+    raw = page.body[:200_000].decode("utf-8", "replace").lower()
     for fingerprint, vendor in _BLOCK_FINGERPRINTS:
         if fingerprint in raw:
             return f"{vendor} ({fingerprint!r} in the page)"
-    page = html_tree(body)
-    title, text = _title(page), _visible_text(page)
     for word in (*(markers.blocked if markers else ()), *_BLOCK_WORDS):
-        if word in text or word in title:
+        if word in page.text or word in page.title:
             return f"block page ({word!r} on the page)"
-    return _script_only(page, text) if script_only else None
+    return _script_only(page) if script_only else None
 
 
-def _script_only(page: LexborHTMLParser, text: str) -> str | None:
+def _script_only(page: _Page) -> str | None:
     """A page whose body has almost no text while scripts carry everything: a JS challenge."""
-    if len(text) < _MIN_VISIBLE_CHARS and page.css_matches("script"):
-        return f"script-only page ({len(text)} characters of text): a JavaScript challenge"
+    if len(page.text) < _MIN_VISIBLE_CHARS and page.has_scripts:
+        return f"script-only page ({len(page.text)} characters of text): a JavaScript challenge"
     return None
 
 
-def _says(page: LexborHTMLParser, text: str, phrases: tuple[str, ...], css: str | None) -> bool:
-    return any(phrase in text for phrase in phrases) or bool(css and page.css_matches(css))
+def _says(page: _Page, phrases: tuple[str, ...], css: str | None) -> bool:
+    return any(phrase in page.text for phrase in phrases) or bool(
+        css and page.tree.css_matches(css)
+    )
 
 
 def classify(
@@ -176,20 +214,19 @@ def classify(
     if records:
         state = REMOVED if all(r["status"] == "removed" for r in records) else RESULTS
         return PageResult(state, records, problems)
-    reason = block_reason(body, markers, status, script_only=False)
+    page = _Page(body)
+    reason = _block_reason(page, markers, status, script_only=False)
     if reason:
         return PageResult(BLOCKED, problems=problems, reason=reason)
     skipped = [p for p in problems if "truncated" not in p]
-    if _is_html(body):
-        page = html_tree(body)
-        text = _visible_text(page)
-        if not skipped and _says(page, text, markers.removed, markers.removed_css):
+    if page.is_html:
+        if not skipped and _says(page, markers.removed, markers.removed_css):
             return PageResult(REMOVED, problems=problems)
-        if not skipped and _says(page, text, markers.empty, markers.empty_css):
+        if not skipped and _says(page, markers.empty, markers.empty_css):
             return PageResult(EMPTY, problems=problems)
-        if not markers.render_js and (reason := _script_only(html_tree(body), text)):
+        if not markers.render_js and (reason := _script_only(page)):
             return PageResult(BLOCKED, problems=problems, reason=reason)
-    if error is None and not _is_html(body) and not skipped:
+    if error is None and not page.is_html and not skipped:
         return PageResult(EMPTY, problems=problems)  # an API answer the parser read: none
     found = str(error) if error else (skipped[0] if skipped else "no listing read")
     return PageResult(

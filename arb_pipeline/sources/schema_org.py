@@ -23,7 +23,12 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from extruct import extract
 
-from arb_pipeline.sources.common import ParseError, canonical_condition, make_record
+from arb_pipeline.sources.common import (
+    ParseError,
+    canonical_condition,
+    collect_records,
+    make_record,
+)
 from arb_pipeline.sources.pages import PageMarkers
 from arb_pipeline.sources.values import currency_of, read_money
 
@@ -366,17 +371,10 @@ def _records(
 ) -> tuple[list[dict[str, Any]], list[str]]:
     now = now or datetime.now(UTC)
     products, base, problems = products_with_problems(body, url)
-    records, seen = [], set()
-    for index, fields in enumerate(products):
-        try:
-            record = product_record(fields, base, source, now)
-        except (ParseError, ValueError) as exc:
-            problems.append(f"{url}: product {index} skipped: {exc}")
-            continue
-        if record["listing_id"] not in seen:
-            seen.add(record["listing_id"])
-            records.append(record)
-    return records, problems
+    records, skipped = collect_records(
+        products, lambda fields: product_record(fields, base, source, now), url, "product"
+    )
+    return records, problems + skipped
 
 
 def parse_with_problems(
