@@ -45,16 +45,6 @@ class BlockedPageError(ParseError):
     """The marketplace answered with a captcha, JS challenge, login wall or access-denied page."""
 
 
-def raise_if_blocked(body: bytes, url: str) -> None:
-    """Raise BlockedPageError when the page reads as a block or challenge page (the shared
-    detection of sources.pages)."""
-    from arb_pipeline.sources.pages import block_reason  # pages builds on this module
-
-    reason = block_reason(body)
-    if reason:
-        raise BlockedPageError(f"{url}: {reason}")
-
-
 _CONDITION_WORDS = (
     (
         "for_parts",
@@ -373,29 +363,6 @@ def collect_records(
             seen.add(record["listing_id"])
             records.append(record)
     return records, problems
-
-
-def html_results_page(
-    body: bytes,
-    url: str,
-    results_css: str,
-    block_markers: tuple[str, ...],
-    empty_markers: tuple[str, ...],
-    missing: str,
-) -> LexborHTMLParser:
-    """The parsed page when it holds results or says there are none; a block page raises
-    BlockedPageError, anything else ParseError(`missing`)."""
-    page = html_tree(body)
-    if page.css_matches(results_css):
-        return page
-    raise_if_blocked(body, url)
-    lowered = body.decode("utf-8", "replace").lower()
-    for marker in block_markers:
-        if marker in lowered:
-            raise BlockedPageError(f"{url}: blocked page ({marker!r} found)")
-    if any(marker in lowered for marker in empty_markers):
-        return page
-    raise ParseError(f"{url}: {missing}")
 
 
 def truncation_problems(body: bytes, url: str) -> list[str]:

@@ -26,11 +26,10 @@ from arb_pipeline.sources.common import (
     outermost,
     own_text_pieces,
     parse_timestamp,
-    raise_if_blocked,
     text_pieces_outside,
     truncation_problems,
 )
-from arb_pipeline.sources.pages import PageMarkers
+from arb_pipeline.sources.pages import PageMarkers, raise_if_blocked
 from arb_pipeline.sources.search_urls import (
     Marketplace,
     SearchOptions,

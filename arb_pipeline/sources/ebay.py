@@ -12,11 +12,12 @@ from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from arb_pipeline.sources.common import (
+    BlockedPageError,
     ParseError,
     attribute,
     canonical_condition,
     first_attribute,
-    html_results_page,
+    html_tree,
     make_record,
     nodes_text,
     normalise_title,
@@ -24,7 +25,7 @@ from arb_pipeline.sources.common import (
     text_pieces_outside,
 )
 from arb_pipeline.sources.ebay_auth import CONDITION_IDS as EBAY_CONDITION_IDS
-from arb_pipeline.sources.pages import PageMarkers
+from arb_pipeline.sources.pages import PageMarkers, raise_if_blocked
 from arb_pipeline.sources.search_urls import (
     KM_PER_MILE,
     Marketplace,
@@ -367,14 +368,19 @@ def _record(
 
 
 def _page(body: bytes, url: str) -> LexborHTMLParser:
-    return html_results_page(
-        body,
-        url,
-        "li.s-item, li.s-card, li.sresult, ul.srp-results, ul#ListViewInner",
-        _EBAY_BLOCK_MARKERS,
-        _EMPTY_MARKERS,
-        "no eBay search results (li.s-card / li.s-item / li.sresult) found",
-    )
+    """The parsed page when it holds results or says there are none; a block page raises
+    BlockedPageError, anything else ParseError."""
+    page = html_tree(body)
+    if page.css_matches("li.s-item, li.s-card, li.sresult, ul.srp-results, ul#ListViewInner"):
+        return page
+    raise_if_blocked(body, url)
+    lowered = body.decode("utf-8", "replace").lower()
+    for marker in _EBAY_BLOCK_MARKERS:
+        if marker in lowered:
+            raise BlockedPageError(f"{url}: blocked page ({marker!r} found)")
+    if any(marker in lowered for marker in _EMPTY_MARKERS):
+        return page
+    raise ParseError(f"{url}: no eBay search results (li.s-card / li.s-item / li.sresult) found")
 
 
 _FEWER_WORDS = "li[class*=srp-river-answer--REWRITE_START]"

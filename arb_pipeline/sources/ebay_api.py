@@ -16,10 +16,9 @@ from arb_pipeline.sources.common import (
     make_record,
     parse_price,
     parse_timestamp,
-    raise_if_blocked,
 )
 from arb_pipeline.sources.ebay_auth import search_url as ebay_browse_url
-from arb_pipeline.sources.pages import PageMarkers
+from arb_pipeline.sources.pages import PageMarkers, raise_if_blocked
 from arb_pipeline.sources.search_urls import Marketplace, SearchOptions, SearchTerms, query_of
 
 SOURCE = "ebay_api"

@@ -25,11 +25,10 @@ from arb_pipeline.sources.common import (
     make_record,
     normalise_title,
     parse_price,
-    raise_if_blocked,
     text_pieces,
     text_pieces_outside,
 )
-from arb_pipeline.sources.pages import PageMarkers
+from arb_pipeline.sources.pages import PageMarkers, raise_if_blocked
 from arb_pipeline.sources.search_urls import (
     Marketplace,
     SearchOptions,

@@ -13,9 +13,8 @@ from arb_pipeline.sources.common import (
     collect_records,
     make_record,
     parse_timestamp,
-    raise_if_blocked,
 )
-from arb_pipeline.sources.pages import PageMarkers
+from arb_pipeline.sources.pages import PageMarkers, raise_if_blocked
 from arb_pipeline.sources.search_urls import (
     Marketplace,
     SearchOptions,

@@ -170,6 +170,13 @@ def block_reason(
     return _block_reason(_Page(body), markers, status, script_only)
 
 
+def raise_if_blocked(body: bytes, url: str) -> None:
+    """Raise BlockedPageError when the page reads as a block or challenge page."""
+    reason = block_reason(body)
+    if reason:
+        raise BlockedPageError(f"{url}: {reason}")
+
+
 def _block_reason(
     page: _Page, markers: PageMarkers | None, status: int, script_only: bool
 ) -> str | None:

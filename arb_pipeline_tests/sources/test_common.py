@@ -5,7 +5,6 @@ import importlib
 import pytest
 
 from arb_pipeline.sources.common import (
-    BlockedPageError,
     ParseError,
     canonical_condition,
     html_tree,
@@ -13,7 +12,6 @@ from arb_pipeline.sources.common import (
     nodes_text,
     parse_price,
     parse_timestamp,
-    raise_if_blocked,
 )
 
 HTML_PARSERS = ("craigslist", "ebay", "facebook", "gumtree", "kleinanzeigen")
@@ -72,12 +70,6 @@ def test_make_record_fills_defaults_and_refuses_an_empty_title() -> None:
     assert record["condition"] == "unknown" and record["attributes"] == {}
     with pytest.raises(ParseError, match="no title"):
         make_record(source="x", listing_id=2, url="http://h/2", title="   ")
-
-
-def test_block_pages_are_recognised() -> None:
-    with pytest.raises(BlockedPageError, match="captcha"):
-        raise_if_blocked(b"<html>Please solve this CAPTCHA</html>", "http://h/")
-    raise_if_blocked(b"<html><ul class='rows'></ul></html>", "http://h/")
 
 
 def test_undecodable_bytes_and_nuls_do_not_stop_the_html_parse() -> None:

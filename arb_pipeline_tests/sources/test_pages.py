@@ -2,8 +2,10 @@
 
 from types import SimpleNamespace
 
+import pytest
+
 from arb_pipeline.sources.common import BlockedPageError, ParseError, make_record
-from arb_pipeline.sources.pages import PageMarkers, read_page
+from arb_pipeline.sources.pages import PageMarkers, raise_if_blocked, read_page
 
 MARKERS = PageMarkers(
     expected="div.card ads",
@@ -78,3 +80,9 @@ def test_a_parse_error_is_unrecognized_naming_what_was_expected() -> None:
 
 def test_an_api_answer_read_with_no_items_is_empty() -> None:
     assert read_page(_parser(), b'{"items": []}', "http://x/api").state == "empty"
+
+
+def test_block_pages_are_recognised() -> None:
+    with pytest.raises(BlockedPageError, match="captcha"):
+        raise_if_blocked(b"<html>Please solve this CAPTCHA</html>", "http://h/")
+    raise_if_blocked(b"<html><ul class='rows'></ul></html>", "http://h/")
