@@ -56,7 +56,8 @@ _CONDITION_WORDS = (
     ("fair", ("fair", "acceptable", "worn", "heavily used")),
 )
 
-_EBAY_CONDITION_IDS = {
+# eBay condition id -> canonical condition (the APIs' conditionId; search filters use the reverse)
+EBAY_CONDITION_IDS = {
     "1000": "new",
     "1500": "like_new",  # "New other / open box"
     "1750": "new",
@@ -86,8 +87,8 @@ _CONDITION_PATTERNS = tuple(
 
 def canonical_condition(raw: str | None, condition_id: str | None = None) -> str:
     """Map a marketplace's condition words (or an eBay condition id) to a canonical one."""
-    if condition_id and condition_id in _EBAY_CONDITION_IDS:
-        return _EBAY_CONDITION_IDS[condition_id]
+    if condition_id and condition_id in EBAY_CONDITION_IDS:
+        return EBAY_CONDITION_IDS[condition_id]
     if not raw:
         return "unknown"
     return _condition_from_words(raw)

@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from arb_pipeline.paths import ArbHome
-from arb_pipeline.sources.common import _EBAY_CONDITION_IDS
+from arb_pipeline.sources.common import EBAY_CONDITION_IDS
 
 DEFAULT_TOKEN_URL = "https://api.ebay.com/identity/v1/oauth2/token"
 DEFAULT_SCOPE = "https://api.ebay.com/oauth/api_scope"
@@ -34,8 +34,8 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 def _condition_ids() -> dict[str, tuple[str, ...]]:
     """Canonical condition -> every eBay condition id the parser maps to it."""
     table: dict[str, list[str]] = {}
-    for cid in sorted(_EBAY_CONDITION_IDS, key=int):
-        table.setdefault(_EBAY_CONDITION_IDS[cid], []).append(cid)
+    for cid in sorted(EBAY_CONDITION_IDS, key=int):
+        table.setdefault(EBAY_CONDITION_IDS[cid], []).append(cid)
     return {name: tuple(ids) for name, ids in table.items()}
 
 
