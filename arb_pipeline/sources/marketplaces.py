@@ -11,9 +11,32 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from arb_pipeline.sources import registry
 from arb_pipeline.sources.crawl import CrawlSettings
 from arb_pipeline.sources.ebay_auth import EbayCredentials, TokenCache, request_headers
-from arb_pipeline.sources.search_urls import SearchTerms, start_urls
+from arb_pipeline.sources.search_urls import (
+    SearchOptions,
+    SearchTerms,
+    SearchUrlError,
+    base_url_for,
+)
+
+
+def start_urls(
+    marketplace: str,
+    search: SearchTerms,
+    base_url: str | None = None,
+    *,
+    ebay_marketplace_id: str = "EBAY_US",
+    mercari_query_hash: str | None = None,
+) -> list[str]:
+    """Where a crawl of `search` on `marketplace` starts (the parsers find the next pages)."""
+    spec = registry.MARKETPLACE_SOURCES.get(marketplace)
+    if spec is None:
+        known = ", ".join(registry.MARKETPLACE_SOURCES)
+        raise SearchUrlError(f"no search URL for {marketplace!r}; searchable: {known}")
+    options = SearchOptions(ebay_marketplace_id, mercari_query_hash)
+    return spec.search_urls(search, base_url_for(spec, search, base_url), options)
 
 
 @dataclass(frozen=True)
@@ -40,9 +63,7 @@ class MarketplaceAccess:
     def crawl_settings(self, source: str, settings: CrawlSettings) -> CrawlSettings:
         """`settings` plus what `source` needs: its declared quirks (a browser, a session
         warm-up, headers), an eBay token, a Facebook login."""
-        from arb_pipeline.sources.registry import MARKETPLACE_SOURCES
-
-        spec = MARKETPLACE_SOURCES[source]
+        spec = registry.MARKETPLACE_SOURCES[source]
         if spec.render_js:
             settings = replace(settings, render_js=True)
         if spec.warmup_path:  # the session cookie its home page sets

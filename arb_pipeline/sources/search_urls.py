@@ -101,22 +101,3 @@ def base_url_for(spec: Marketplace, search: SearchTerms, override: str | None = 
             f"(the subdomain, e.g. sfbay), got {search.location!r}"
         )
     return spec.base_url.format(location=site)
-
-
-def start_urls(
-    marketplace: str,
-    search: SearchTerms,
-    base_url: str | None = None,
-    *,
-    ebay_marketplace_id: str = "EBAY_US",
-    mercari_query_hash: str | None = None,
-) -> list[str]:
-    """Where a crawl of `search` on `marketplace` starts (the parsers find the next pages)."""
-    from arb_pipeline.sources.registry import MARKETPLACE_SOURCES
-
-    spec = MARKETPLACE_SOURCES.get(marketplace)
-    if spec is None:
-        known = ", ".join(MARKETPLACE_SOURCES)
-        raise SearchUrlError(f"no search URL for {marketplace!r}; searchable: {known}")
-    options = SearchOptions(ebay_marketplace_id, mercari_query_hash)
-    return spec.search_urls(search, base_url_for(spec, search, base_url), options)

@@ -7,8 +7,9 @@ import pytest
 
 from arb_pipeline.searches import Search
 from arb_pipeline.sources import mercari, vinted
+from arb_pipeline.sources.marketplaces import start_urls
 from arb_pipeline.sources.registry import MARKETPLACE_SOURCES
-from arb_pipeline.sources.search_urls import SearchUrlError, start_urls
+from arb_pipeline.sources.search_urls import SearchUrlError
 
 
 def _search(**fields) -> Search:
