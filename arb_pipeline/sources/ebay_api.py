@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -18,28 +16,13 @@ from arb_pipeline.sources.common import (
     parse_timestamp,
 )
 from arb_pipeline.sources.ebay_auth import search_url as ebay_browse_url
-from arb_pipeline.sources.pages import PageMarkers, raise_if_blocked
+from arb_pipeline.sources.pages import PageMarkers, load_json
 from arb_pipeline.sources.search_urls import Marketplace, SearchOptions, SearchTerms, query_of
 
 SOURCE = "ebay_api"
 
 
 PAGE_MARKERS = PageMarkers(expected="a Browse API JSON object with 'itemSummaries' (or an item)")
-
-
-def load_json(
-    body: bytes, url: str, object_hook: Callable[[dict], Any] | None = None
-) -> dict[str, Any]:
-    """Decode a JSON object body; an HTML block page raises BlockedPageError, else ParseError."""
-    try:
-        data = json.loads(body, object_hook=object_hook)
-    except ValueError as exc:
-        if body.lstrip()[:1] == b"<":
-            raise_if_blocked(body, url)
-        raise ParseError(f"{url}: body is not valid JSON ({exc})") from exc
-    if not isinstance(data, dict):
-        raise ParseError(f"{url}: expected a JSON object, got {type(data).__name__}")
-    return data
 
 
 def raise_if_api_error(data: dict[str, Any], url: str) -> None:

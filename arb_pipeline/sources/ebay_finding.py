@@ -15,8 +15,8 @@ from arb_pipeline.sources.common import (
     parse_price,
     parse_timestamp,
 )
-from arb_pipeline.sources.ebay_api import load_json, money
-from arb_pipeline.sources.pages import PageMarkers
+from arb_pipeline.sources.ebay_api import money
+from arb_pipeline.sources.pages import PageMarkers, load_json
 
 SOURCE = "ebay_finding"
 PAGE_PARAM = "paginationInput.pageNumber"

@@ -6,12 +6,15 @@ rate-limit page (or HTTP 403/429); `removed`: an expired, deleted, reserved or s
 `unrecognized`: none of these, a layout the parser does not know. Zero records is only ever
 `empty` when the marketplace said so: a layout change must never look like a quiet market.
 
-Each marketplace module declares its `PAGE_MARKERS`; block detection is shared.
+Each marketplace module declares its `PAGE_MARKERS`; block detection is shared, and parsers ask
+it early through `raise_if_blocked` (HTML) and `load_json` (API answers).
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import ModuleType
@@ -175,6 +178,21 @@ def raise_if_blocked(body: bytes, url: str) -> None:
     reason = block_reason(body)
     if reason:
         raise BlockedPageError(f"{url}: {reason}")
+
+
+def load_json(
+    body: bytes, url: str, object_hook: Callable[[dict], Any] | None = None
+) -> dict[str, Any]:
+    """Decode a JSON object body; an HTML block page raises BlockedPageError, else ParseError."""
+    try:
+        data = json.loads(body, object_hook=object_hook)
+    except ValueError as exc:
+        if body.lstrip()[:1] == b"<":
+            raise_if_blocked(body, url)
+        raise ParseError(f"{url}: body is not valid JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ParseError(f"{url}: expected a JSON object, got {type(data).__name__}")
+    return data
 
 
 def _block_reason(

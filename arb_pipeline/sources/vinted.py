@@ -14,8 +14,7 @@ from arb_pipeline.sources.common import (
     parse_price,
     parse_timestamp,
 )
-from arb_pipeline.sources.ebay_api import load_json
-from arb_pipeline.sources.pages import PageMarkers
+from arb_pipeline.sources.pages import PageMarkers, load_json
 from arb_pipeline.sources.search_urls import (
     Marketplace,
     SearchOptions,
