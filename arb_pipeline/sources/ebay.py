@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
@@ -136,49 +137,75 @@ def _price_texts(
     return text, next((t for t in was if t and any(c.isdigit() for c in t)), None)
 
 
-def _legacy(card: LexborNode, shown: LexborNode | None) -> dict[str, Any]:
-    """The raw fields of a `li.s-item` card (2016-2025)."""
-    seller = _text(card.css(".s-item__seller-info-text"), shown)
-    price, was = _price_texts(card, card.css_first(".s-item__price"), shown)
-    return {
-        "href": first_attribute(card.css("a.s-item__link"), "href"),
-        "title": _text(card.css(".s-item__title"), shown),
-        "price": price,
-        "was": was,
-        "condition": _text(card.css(".s-item__subtitle .SECONDARY_INFO, .SECONDARY_INFO"), shown),
-        "shipping": _text(card.css(".s-item__shipping, .s-item__logisticsCost"), shown),
-        "location": _text(card.css(".s-item__location, .s-item__itemLocation"), shown),
-        "bids": _text(card.css(".s-item__bids, .s-item__bidCount"), shown),
-        "time_left": _text(card.css(".s-item__time-left"), shown),
-        "options": _text(
-            card.css(".s-item__purchase-options, .s-item__formatBestOfferEnabled"), shown
-        ),
-        "caption": _text(
-            card.css(".s-item__caption--signal, .s-item__caption, .s-item__title--tagblock"), shown
-        ),
-        "image": _image(card.css("img.s-item__image-img, .s-item__image img")),
-        "seller": seller.split()[0] if seller else None,
-        "terms": nodes_text(card.css(".s-item__details, [class*=BestOfferAccepted]")),
-    }
+@dataclass(frozen=True)
+class _Markup:
+    """Where a card markup that names its fields by class keeps them (CSS selectors): `texts`
+    are read as the text a reader sees, `terms` as all the text of its elements."""
+
+    link: str
+    price: str
+    texts: dict[str, str]
+    image: str | None = None
+    terms: str | None = None
 
 
-def _list_view(card: LexborNode, shown: LexborNode | None) -> dict[str, Any]:
-    """The raw fields of a `li.sresult` list-view card (before 2019)."""
-    price, was = _price_texts(card, card.css_first(".lvprice"), shown)
-    return {
-        "href": first_attribute(card.css(".lvtitle a, a.vip"), "href"),
-        "title": _text(card.css(".lvtitle"), shown),
+_LEGACY = _Markup(  # `li.s-item` cards (2016-2025)
+    link="a.s-item__link",
+    price=".s-item__price",
+    texts={
+        "title": ".s-item__title",
+        "condition": ".s-item__subtitle .SECONDARY_INFO, .SECONDARY_INFO",
+        "shipping": ".s-item__shipping, .s-item__logisticsCost",
+        "location": ".s-item__location, .s-item__itemLocation",
+        "bids": ".s-item__bids, .s-item__bidCount",
+        "time_left": ".s-item__time-left",
+        "options": ".s-item__purchase-options, .s-item__formatBestOfferEnabled",
+        "caption": ".s-item__caption--signal, .s-item__caption, .s-item__title--tagblock",
+        "seller": ".s-item__seller-info-text",
+    },
+    image="img.s-item__image-img, .s-item__image img",
+    terms=".s-item__details, [class*=BestOfferAccepted]",
+)
+_LIST_VIEW = _Markup(  # `li.sresult` list-view cards (before 2019)
+    link=".lvtitle a, a.vip",
+    price=".lvprice",
+    texts={
+        "title": ".lvtitle",
+        "condition": ".lvsubtitle",
+        "shipping": ".lvshipping",
+        "location": ".lvdetails li:not(.timeleft)",
+        "bids": ".lvformat",
+        "time_left": ".timeleft .tme, .timeleft",
+        "caption": ".timeleft .tme span, .lvformat .bidsold",
+    },
+    image=".lvpic img",
+    terms=".lvprices, .lvformat",
+)
+# a markup this parser does not know: its item link, and a title and price only where
+# elements say so in their class names
+_GENERIC = _Markup(
+    link="a[href*='/itm/']",
+    price="[class*=price]",
+    texts={"title": "[class*=title], [role=heading]"},
+)
+
+
+def _marked(card: LexborNode, shown: LexborNode | None, markup: _Markup) -> dict[str, Any]:
+    """The raw fields of a card in a markup that names them by class."""
+    price, was = _price_texts(card, card.css_first(markup.price), shown)
+    fields: dict[str, Any] = {
+        "href": first_attribute(card.css(markup.link), "href"),
         "price": price,
         "was": was,
-        "condition": _text(card.css(".lvsubtitle"), shown),
-        "shipping": _text(card.css(".lvshipping"), shown),
-        "location": _text(card.css(".lvdetails li:not(.timeleft)"), shown),
-        "bids": _text(card.css(".lvformat"), shown),
-        "time_left": _text(card.css(".timeleft .tme, .timeleft"), shown),
-        "caption": _text(card.css(".timeleft .tme span, .lvformat .bidsold"), shown),
-        "image": _image(card.css(".lvpic img")),
-        "terms": nodes_text(card.css(".lvprices, .lvformat")),
+        **{name: _text(card.css(css), shown) for name, css in markup.texts.items()},
     }
+    if markup.image:
+        fields["image"] = _image(card.css(markup.image))
+    if markup.terms:
+        fields["terms"] = nodes_text(card.css(markup.terms))
+    if "seller" in fields:  # "name (1,234) 99.8%": the name
+        fields["seller"] = fields["seller"].split()[0] if fields["seller"] else None
+    return fields
 
 
 def _has_price(row: LexborNode) -> bool:
@@ -228,18 +255,6 @@ def _card(card: LexborNode, shown: LexborNode | None) -> dict[str, Any]:
         elif seller := _SELLER.match(part):
             fields["seller"] = seller.group(1)
     return fields
-
-
-def _generic(card: LexborNode, shown: LexborNode | None) -> dict[str, Any]:
-    """The raw fields of a card in a markup this parser does not know: its item link, and a
-    title and price only where elements say so in their class names."""
-    price, was = _price_texts(card, card.css_first("[class*=price]"), shown)
-    return {
-        "href": first_attribute(card.css("a[href*='/itm/']"), "href"),
-        "title": _text(card.css("[class*=title], [role=heading]"), shown),
-        "price": price,
-        "was": was,
-    }
 
 
 def _site(page: LexborHTMLParser, url: str) -> str | None:
@@ -412,10 +427,10 @@ def _fields(card: LexborNode, shown: LexborNode | None) -> dict[str, Any]:
     if "s-card" in names:
         return _card(card, shown)
     if "s-item" in names:
-        return _legacy(card, shown)
+        return _marked(card, shown, _LEGACY)
     if "sresult" in names:
-        return _list_view(card, shown)
-    return _generic(card, shown)
+        return _marked(card, shown, _LIST_VIEW)
+    return _marked(card, shown, _GENERIC)
 
 
 def _card_nodes(page: LexborHTMLParser) -> list[LexborNode]:
