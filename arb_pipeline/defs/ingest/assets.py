@@ -65,6 +65,16 @@ def _bullets(lines: list[str]) -> dg.MetadataValue:
     return dg.MetadataValue.md("\n".join(f"- {line}" for line in lines) or "none")
 
 
+def _warning_check(name: str, label: str, lines: list[str]) -> dg.AssetCheckResult:
+    """A check that warns when there are `lines` (listed in its metadata under `label`)."""
+    return dg.AssetCheckResult(
+        check_name=name,
+        passed=not lines,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={label: _bullets(lines)},
+    )
+
+
 @dg.asset(
     partitions_def=raw_partitions,
     group_name="ingest",
@@ -119,14 +129,7 @@ def raw_pages(
             "fetch_problems": len(problems),
             **({"searches": ", ".join(searches)} if searches else {}),
         },
-        check_results=[
-            dg.AssetCheckResult(
-                check_name="crawl_complete",
-                passed=not problems,
-                severity=dg.AssetCheckSeverity.WARN,
-                metadata={"problems": _bullets(problems)},
-            )
-        ],
+        check_results=[_warning_check("crawl_complete", "problems", problems)],
     )
 
 
@@ -214,12 +217,7 @@ def raw_listings(
             "path": dg.MetadataValue.path(str(report.path)),
         },
         check_results=[
-            dg.AssetCheckResult(
-                check_name="pages_parsed",
-                passed=not quarantined,
-                severity=dg.AssetCheckSeverity.WARN,
-                metadata={"quarantined": _bullets(quarantined)},
-            ),
+            _warning_check("pages_parsed", "quarantined", quarantined),
             dg.AssetCheckResult(
                 check_name="parser_health",
                 passed=not unhealthy,
