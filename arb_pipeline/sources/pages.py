@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -134,6 +134,15 @@ def _is_html(body: bytes) -> bool:
     return body.lstrip()[:1] not in (b"{", b"[")
 
 
+class _Reading(NamedTuple):
+    """What the state rules read from a page's HTML."""
+
+    tree: LexborHTMLParser  # without its scripts, styles and other invisible elements
+    title: str
+    text: str
+    has_scripts: bool
+
+
 class _Page:
     """A fetched page as the state rules read it: its HTML is parsed once, on first use."""
 
@@ -142,27 +151,11 @@ class _Page:
         self.is_html = _is_html(body)
 
     @cached_property
-    def _read(self) -> tuple[LexborHTMLParser, str, str, bool]:
+    def read(self) -> _Reading:
+        """The page's tree, title, visible text and whether it carries scripts."""
         tree = html_tree(self.body)
         scripts = tree.css_matches("script")  # before _visible_text takes them out of the tree
-        return tree, _title(tree), _visible_text(tree), scripts
-
-    @property
-    def tree(self) -> LexborHTMLParser:
-        """The parsed page without its scripts, styles and other invisible elements."""
-        return self._read[0]
-
-    @property
-    def title(self) -> str:
-        return self._read[1]
-
-    @property
-    def text(self) -> str:
-        return self._read[2]
-
-    @property
-    def has_scripts(self) -> bool:
-        return self._read[3]
+        return _Reading(tree, _title(tree), _visible_text(tree), scripts)
 
 
 def block_reason(
@@ -207,21 +200,22 @@ def _block_reason(
         if fingerprint in raw:
             return f"{vendor} ({fingerprint!r} in the page)"
     for word in (*(markers.blocked if markers else ()), *_BLOCK_WORDS):
-        if word in page.text or word in page.title:
+        if word in page.read.text or word in page.read.title:
             return f"block page ({word!r} on the page)"
     return _script_only(page) if script_only else None
 
 
 def _script_only(page: _Page) -> str | None:
     """A page whose body has almost no text while scripts carry everything: a JS challenge."""
-    if len(page.text) < _MIN_VISIBLE_CHARS and page.has_scripts:
-        return f"script-only page ({len(page.text)} characters of text): a JavaScript challenge"
+    chars = len(page.read.text)
+    if chars < _MIN_VISIBLE_CHARS and page.read.has_scripts:
+        return f"script-only page ({chars} characters of text): a JavaScript challenge"
     return None
 
 
 def _says(page: _Page, phrases: tuple[str, ...], css: str | None) -> bool:
-    return any(phrase in page.text for phrase in phrases) or bool(
-        css and page.tree.css_matches(css)
+    return any(phrase in page.read.text for phrase in phrases) or bool(
+        css and page.read.tree.css_matches(css)
     )
 
 
