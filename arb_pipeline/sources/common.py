@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -364,6 +365,13 @@ def collect_records(
             seen.add(record["listing_id"])
             records.append(record)
     return records, problems
+
+
+def with_query_param(url: str, name: str, value: str) -> str:
+    """The URL with its `name` query parameter set to `value` (placed last), the rest kept."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != name]
+    return urlunsplit(parts._replace(query=urlencode([*query, (name, value)])))
 
 
 def truncation_problems(body: bytes, url: str) -> list[str]:

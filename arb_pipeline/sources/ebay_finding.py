@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from arb_pipeline.sources.common import (
     BlockedPageError,
@@ -14,6 +13,7 @@ from arb_pipeline.sources.common import (
     make_record,
     parse_price,
     parse_timestamp,
+    with_query_param,
 )
 from arb_pipeline.sources.ebay_api import money
 from arb_pipeline.sources.pages import PageMarkers, load_json
@@ -152,7 +152,4 @@ def next_page(body: bytes, url: str) -> str | None:
         return None
     if page >= min(total, MAX_PAGE):
         return None
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != PAGE_PARAM]
-    query.append((PAGE_PARAM, str(page + 1)))
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    return with_query_param(url, PAGE_PARAM, str(page + 1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urlencode, urljoin
 
 from arb_pipeline.sources.common import (
     BlockedPageError,
@@ -13,6 +13,7 @@ from arb_pipeline.sources.common import (
     make_record,
     parse_price,
     parse_timestamp,
+    with_query_param,
 )
 from arb_pipeline.sources.pages import PageMarkers, load_json
 from arb_pipeline.sources.search_urls import (
@@ -169,9 +170,7 @@ def next_page(body: bytes, url: str) -> str | None:
     current, total = pagination.get("current_page"), pagination.get("total_pages")
     if not isinstance(current, int) or not isinstance(total, int) or current >= total:
         return None
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "page"]
-    return urlunsplit(parts._replace(query=urlencode([*query, ("page", str(current + 1))])))
+    return with_query_param(url, "page", str(current + 1))
 
 
 # Searching: where a saved search's crawl starts on this marketplace.
