@@ -10,13 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from arb_pipeline.paths import ArbHome
 from arb_pipeline.rows import print_rows
 from arb_pipeline.sources.common import record_to_json
 from arb_pipeline.trades.cli import add_trades_parser
 
 if TYPE_CHECKING:
     from arb_pipeline.alerts.store import StateStore
+    from arb_pipeline.defs.environment import CommandSettings
 
 EXIT_UNRECOGNIZED = 1
 EXIT_USAGE = 2
@@ -58,10 +58,11 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the whole pipeline once against the sandbox and print the deals found."""
+    from arb_pipeline.defs.environment import command_settings, dagster_home
     from arb_pipeline.demo import run_demo
 
-    home = ArbHome.from_env(args.home).ensure()
-    result = run_demo(home, trades=args.trades)
+    home = command_settings(args.home).arb_home.home()
+    result = run_demo(home, trades=args.trades, dagster_home=dagster_home())
     for skipped in result.skipped:
         print(f"skipped: {skipped}", file=sys.stderr)
     for failure in result.ingest_failures:
@@ -166,14 +167,18 @@ PROPOSAL_FIELDS = (
 )
 
 
-def _with_proposals(args: argparse.Namespace, action: Callable[[StateStore], int]) -> int:
+def _with_proposals(
+    args: argparse.Namespace, action: Callable[[StateStore, CommandSettings], int]
+) -> int:
     """Run `action` on the store ($ARB_STATE_URL, else ARB_HOME's state.db); errors: one line."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from arb_pipeline.alerts.store import BudgetExceeded, StateStore, WrongStatus
+    from arb_pipeline.defs.environment import command_settings
 
+    settings = command_settings(args.home)
     try:
-        return action(StateStore.from_env(ArbHome.from_env(args.home).root))
+        return action(StateStore.for_home(settings.arb_home.located()), settings)
     except KeyError as error:
         print(f"error: {error.args[0]}", file=sys.stderr)
         return EXIT_USAGE
@@ -205,7 +210,7 @@ def _proposal_table(proposals: list[dict]) -> None:
 def cmd_proposals_list(args: argparse.Namespace) -> int:
     """List purchase proposals as a table, JSON or CSV."""
 
-    def show(store: StateStore) -> int:
+    def show(store: StateStore, _settings: CommandSettings) -> int:
         proposals = store.list_proposals(args.status)
         print_rows(proposals, args.format, PROPOSAL_FIELDS, _proposal_table)
         return 0
@@ -215,10 +220,9 @@ def cmd_proposals_list(args: argparse.Namespace) -> int:
 
 def cmd_proposals_approve(args: argparse.Namespace) -> int:
     """Approve a pending proposal within the ARB_BUDGET_* limits (nothing is bought)."""
-    from arb_pipeline.alerts.store import Budgets
 
-    def approve(store: StateStore) -> int:
-        p = store.approve(args.id, Budgets.from_env(), args.amount)
+    def approve(store: StateStore, settings: CommandSettings) -> int:
+        p = store.approve(args.id, settings.alert_settings.budgets(), args.amount)
         print(f"approved proposal {p['id']}: {p['currency'] or ''} {p['approved_amount']:.2f}")
         print(
             "nothing was bought: buy it yourself, then "
@@ -232,7 +236,7 @@ def cmd_proposals_approve(args: argparse.Namespace) -> int:
 def cmd_proposals_reject(args: argparse.Namespace) -> int:
     """Reject a pending proposal."""
 
-    def reject(store: StateStore) -> int:
+    def reject(store: StateStore, _settings: CommandSettings) -> int:
         print(f"rejected proposal {store.reject(args.id, args.reason)['id']}")
         return 0
 
@@ -242,7 +246,7 @@ def cmd_proposals_reject(args: argparse.Namespace) -> int:
 def cmd_proposals_purchased(args: argparse.Namespace) -> int:
     """Record that an approved proposal was bought (by the user; nothing buys automatically)."""
 
-    def purchased(store: StateStore) -> int:
+    def purchased(store: StateStore, _settings: CommandSettings) -> int:
         p = store.mark_purchased(args.id, args.note)
         print(
             f"proposal {p['id']} marked purchased: {p['currency'] or ''} {p['approved_amount']:.2f}"

@@ -7,13 +7,13 @@ import io
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
-from arb_pipeline.alerts.store import StateStore
+from arb_pipeline.alerts.store import Budgets, StateStore
 from arb_pipeline.paths import ArbHome
-from arb_pipeline.sources.crawl import chromium_executable
 from arb_pipeline.sources.registry import SANDBOX_SOURCES
 from arb_pipeline.trades.sandbox import PlayedTrades
 from arb_pipeline.warehouse import query
@@ -36,10 +36,11 @@ class DemoResult:
     undelivered: int = 0
 
 
-def demo_instance(home: ArbHome) -> dg.DagsterInstance:
-    """The instance in DAGSTER_HOME when set, else a persistent one under ARB_HOME/dagster."""
-    if os.environ.get("DAGSTER_HOME"):
-        return dg.DagsterInstance.get()
+def demo_instance(home: ArbHome, dagster_home: str | None = None) -> dg.DagsterInstance:
+    """The instance in `dagster_home` (DAGSTER_HOME) when given, else a persistent one under
+    ARB_HOME/dagster."""
+    if dagster_home:
+        return dg.DagsterInstance.from_config(str(Path(dagster_home).expanduser()))
     folder = home.root / "dagster"
     folder.mkdir(parents=True, exist_ok=True)
     settings = folder / "dagster.yaml"
@@ -50,41 +51,57 @@ def demo_instance(home: ArbHome) -> dg.DagsterInstance:
     return dg.DagsterInstance.local_temp(tempdir=str(folder))
 
 
-def run_demo(home: ArbHome, day: date | None = None, trades: bool = False) -> DemoResult:
-    """Ingest every sandbox source for `day`, refresh prices, and send new deal alerts;
-    with `trades`, then buy and sell the proposals as a reseller would."""
-    os.environ["ARB_HOME"] = str(home.root)
+def run_demo(
+    home: ArbHome,
+    day: date | None = None,
+    trades: bool = False,
+    dagster_home: str | None = None,
+) -> DemoResult:
+    """Ingest every sandbox source for `day` into `home`, refresh prices, and send new deal
+    alerts; with `trades`, then buy and sell the proposals as a reseller would. The runs use
+    the instance in `dagster_home` when given, else one under `home`."""
     # imported late: loading the definitions parses the dbt project
     from arb_pipeline.definitions import defs
     from arb_pipeline.defs.alerts.assets import enabled_searches
+    from arb_pipeline.defs.environment import resolved
+    from arb_pipeline.defs.resources import ArbHomeResource
 
+    # every run and the sensor get `home` itself, whatever ARB_HOME the definitions were
+    # loaded with (the warehouse build hands it on to dbt as a var)
+    here = {"arb_home": ArbHomeResource(path=str(home.root), state_url=home.state_url)}
+    chromium = resolved(defs.resources["crawl"]).chromium
     day = day or datetime.now(UTC).date()
     result = DemoResult()
-    instance = demo_instance(home)
+    instance = demo_instance(home, dagster_home)
     ingest = defs.resolve_job_def("ingest_sandbox")
     for source, spec in SANDBOX_SOURCES.items():
-        if spec.render_js and not os.access(chromium_executable(), os.X_OK):
+        if spec.render_js and not os.access(chromium, os.X_OK):
             result.skipped.append(
-                f"{source}: no Chromium at {chromium_executable()} "
+                f"{source}: no Chromium at {chromium} "
                 "(apt-get install chromium, or set ARB_CHROMIUM)"
             )
             continue
         key = dg.MultiPartitionKey({"date": day.isoformat(), "source": source})
         run = ingest.execute_in_process(
-            run_config=QUIET, partition_key=key, instance=instance, raise_on_error=False
+            run_config=QUIET,
+            partition_key=key,
+            instance=instance,
+            raise_on_error=False,
+            resources=here,
         )
         if not run.success:
             result.ingest_failures.append(f"{source} {day}: {_failure(run)}")
     dbt_output = io.StringIO()
     with contextlib.redirect_stdout(dbt_output):  # dbt's own progress lines
         refresh = defs.resolve_job_def("refresh_prices").execute_in_process(
-            run_config=QUIET, instance=instance, raise_on_error=False
+            run_config=QUIET, instance=instance, raise_on_error=False, resources=here
         )
     if not refresh.success:
         raise RuntimeError(f"refresh_prices failed: {_failure(refresh)}\n{dbt_output.getvalue()}")
 
     sensor = defs.resolve_sensor_def("deal_alert_sensor")
-    with dg.build_sensor_context(instance=instance, resources=defs.resources) as context:
+    resources = {**defs.resources, **here}
+    with dg.build_sensor_context(instance=instance, resources=resources) as context:
         evaluation = sensor(context)
     settings = defs.resources["alert_settings"]
     searches = [search.name for search in enabled_searches(settings, home)]
@@ -98,6 +115,7 @@ def run_demo(home: ArbHome, day: date | None = None, trades: bool = False) -> De
             partition_key=request.partition_key,
             instance=instance,
             tags=request.tags,
+            resources=here,
         )
     result.deals = deals_report(home, searches)
     after = _destinations(home, searches)
@@ -109,13 +127,14 @@ def run_demo(home: ArbHome, day: date | None = None, trades: bool = False) -> De
     result.undelivered = sum(1 for where in after.values() if where is None)
     # after the alerts, so the report counts them; with --trades the sandbox reseller buys
     # and sells first, and the ledger's snapshot and marts are rebuilt before the report
-    result.trades = _close_the_loop(home, instance, day, trades)
+    budgets = resolved(settings).budgets() if trades else None
+    result.trades = _close_the_loop(home, instance, day, trades, here, budgets)
     return result
 
 
 def _destinations(home: ArbHome, searches: list[str]) -> dict[tuple[str, str, str], str | None]:
     """Where each alert of `searches` went, by (search, source, listing_id); None: undelivered."""
-    store = StateStore.from_env(home.root)
+    store = StateStore.for_home(home)
     return {
         (search, *key): destination
         for search in searches
@@ -148,10 +167,16 @@ def _failure(run: dg.ExecuteInProcessResult) -> str:
 
 
 def _close_the_loop(
-    home: ArbHome, instance: dg.DagsterInstance, day: date, trades: bool
+    home: ArbHome,
+    instance: dg.DagsterInstance,
+    day: date,
+    trades: bool,
+    resources: dict[str, Any],
+    budgets: Budgets | None,
 ) -> PlayedTrades | None:
-    """Rebuild the market report after the alerts; with `trades`, first play the reseller and
-    bring the ledger into the warehouse (trades_ledger, fct_trades and the trades marts)."""
+    """Rebuild the market report after the alerts; with `trades`, first play the reseller
+    (within `budgets`) and bring the ledger into the warehouse (trades_ledger, fct_trades and
+    the trades marts)."""
     from arb_pipeline.definitions import defs
     from arb_pipeline.trades.cli import fee_schedule
     from arb_pipeline.trades.sandbox import play_reseller
@@ -159,8 +184,8 @@ def _close_the_loop(
     played = None
     selection = ["market_report"]
     if trades:
-        store = StateStore.from_env(home.root)
-        played = play_reseller(store, home.warehouse, fee_schedule(), day)
+        store = StateStore.for_home(home)
+        played = play_reseller(store, home.warehouse, fee_schedule(), day, budgets=budgets)
         ledger = ["trades_ledger", "fct_trades", "mart_prediction_outcomes", "mart_inventory"]
         selection = ledger + selection
     with contextlib.redirect_stdout(io.StringIO()):  # dbt's own progress lines
@@ -169,6 +194,7 @@ def _close_the_loop(
             instance=instance,
             asset_selection=[dg.AssetKey(name) for name in selection],
             raise_on_error=False,
+            resources=resources,
         )
     if not run.success:
         raise RuntimeError(f"rebuilding the report failed: {_failure(run)}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,49 +9,40 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 
+def _under(*parts: str) -> property:
+    """A read-only path under the home's root."""
+    return property(lambda home: home.root.joinpath(*parts))
+
+
 @dataclass(frozen=True)
 class ArbHome:
-    """The state folder and the well-known paths inside it."""
+    """The state folder and the well-known paths inside it; `state_url` is the SQLAlchemy URL of
+    the alert/proposal store when it is not `state.db` in the folder."""
 
     root: Path
+    state_url: str | None = None
 
     @classmethod
-    def from_env(cls, value: str | None = None) -> ArbHome:
-        """ARB_HOME from the argument, else the environment, else `.arb` in the project."""
-        raw = value or os.environ.get("ARB_HOME") or str(PROJECT_ROOT / ".arb")
-        return cls(Path(raw).expanduser().resolve())
+    def at(cls, path: str | Path | None = None, state_url: str | None = None) -> ArbHome:
+        """The folder at `path` (`~` expanded, made absolute), else `.arb` in the project."""
+        return cls(Path(path or PROJECT_ROOT / ".arb").expanduser().resolve(), state_url or None)
 
-    @property
-    def lake(self) -> Path:
-        return self.root / "lake"
-
-    @property
-    def raw_listings(self) -> Path:
-        return self.lake / "raw_listings"
-
-    @property
-    def predictions(self) -> Path:
-        return self.lake / "predictions" / "resale_predictions.parquet"
-
-    @property
-    def warehouse(self) -> Path:
-        return self.root / "warehouse.duckdb"
-
-    @property
-    def outbox(self) -> Path:
-        return self.root / "outbox"
-
-    @property
-    def models(self) -> Path:
-        return self.root / "models"
-
-    @property
-    def archive(self) -> Path:
-        return self.root / "archive"
+    lake = _under("lake")
+    raw_listings = _under("lake", "raw_listings")
+    predictions = _under("lake", "predictions", "resale_predictions.parquet")
+    warehouse = _under("warehouse.duckdb")
+    outbox = _under("outbox")
+    models = _under("models")
+    archive = _under("archive")
 
     def ensure(self) -> ArbHome:
         """Create the folders (idempotent) and return self."""
-        for folder in (self.raw_listings, self.predictions.parent, self.outbox, self.models):
+        for folder in (
+            self.raw_listings,
+            self.predictions.parent,
+            self.outbox,
+            self.models,
+            self.archive,
+        ):
             folder.mkdir(parents=True, exist_ok=True)
-        self.archive.mkdir(parents=True, exist_ok=True)
         return self

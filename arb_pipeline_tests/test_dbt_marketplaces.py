@@ -15,7 +15,7 @@ DAY = date(2026, 11, 20)
 
 
 def test_searched_craigslist_listings_are_staged_and_snapshotted_once(arb_home) -> None:
-    home = ArbHome.from_env().ensure()
+    home = ArbHome(arb_home).ensure()
     searches = [
         Search(name=name, marketplaces=["craigslist"], query=name, recipients=["me@example.com"])
         for name in ("phones", "laptops")

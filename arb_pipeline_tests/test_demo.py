@@ -46,7 +46,7 @@ def two_demo_runs(tmp_path_factory: pytest.TempPathFactory):
         patch.setenv("ARB_HOME", str(root))
         patch.delenv("SENDGRID_API_KEY", raising=False)
         patch.delenv("DAGSTER_HOME", raising=False)
-        home = ArbHome.from_env().ensure()
+        home = ArbHome(root).ensure()
         first = run_demo(home, DAY)
         outbox_after_first = sorted(home.outbox.iterdir())
         partitions_after_first = _partitions(home)
@@ -81,7 +81,7 @@ def test_each_deal_email_is_in_the_outbox_with_text_and_html(two_demo_runs) -> N
 
 def test_each_alert_records_one_pending_proposal_with_the_emailed_numbers(two_demo_runs) -> None:
     home, _, first, _, _, _ = two_demo_runs
-    proposals = StateStore.from_env(home.root).list_proposals()
+    proposals = StateStore.for_home(home).list_proposals()
     assert len(proposals) == len(first.deals)
     assert {p["status"] for p in proposals} == {"pending"}
     deals = {(d["source"], d["listing_id"]): d for d in first.deals}

@@ -47,7 +47,7 @@ def test_demo_command_on_today_is_quiet_and_counts_its_emails(tmp_path: Path) ->
     # the claim's lease run out
     lost = Path(emails[0])
     lost.unlink()
-    store = StateStore.from_env(home)
+    store = StateStore(home)
     alerts = store_module.alerts
     with store.engine.begin() as conn:
         conn.execute(

@@ -30,7 +30,7 @@ SOURCE = "sandbox_craigslist"
 
 @pytest.fixture
 def home(arb_home) -> ArbHome:
-    return ArbHome.from_env().ensure()
+    return ArbHome(arb_home).ensure()
 
 
 def test_fetch_archives_every_page_and_parse_writes_one_partition_file(home) -> None:

@@ -24,12 +24,12 @@ SOURCE = "sandbox_facebook"
 
 @pytest.fixture
 def home(arb_home: Path) -> ArbHome:
-    return ArbHome.from_env().ensure()
+    return ArbHome(arb_home).ensure()
 
 
 def test_browser_crawl_archives_the_rendered_listings(home: ArbHome, chromium: str) -> None:
     served = facebook_listings(7, DAY)
-    fetched = fetch_sandbox_partition(home, SOURCE, DAY)
+    fetched = fetch_sandbox_partition(home, SOURCE, DAY, settings=CrawlSettings(chromium=chromium))
     assert (fetched.pages, fetched.problems) == (1, [])
     parsed = parse_archive(home, SOURCE, DAY)
     assert parsed.quarantined == []
@@ -81,7 +81,8 @@ def test_saved_search_on_facebook_crawls_logged_in(
         access = MarketplaceAccess(
             base_urls={"facebook": sandbox.base_url}, facebook_storage_state=str(state)
         )
-        reports, failures = fetch_searches(home, "facebook", DAY, [search], access, CrawlSettings())
+        settings = CrawlSettings(chromium=chromium)
+        reports, failures = fetch_searches(home, "facebook", DAY, [search], access, settings)
     assert failures == [] and [r.pages for r in reports] == [1]
     assert sandbox.api_cookies and set(sandbox.api_cookies) == {"c_user=4242"}
     parsed = parse_archive(home, "facebook", DAY)

@@ -359,7 +359,7 @@ def bench(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
     print(f"baseline prepared in {time.monotonic() - started:.0f} s", flush=True)
 
     instance = dg.DagsterInstance.get()
-    store = StateStore.from_env(home.root)
+    store = StateStore.for_home(home)
     log = workdir / "daemon.log"
     daemon = processes.start([str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"], env, log)
     print(f"daemon pid={daemon.pid} log={log}", flush=True)

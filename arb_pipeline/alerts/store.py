@@ -7,7 +7,6 @@ buys anything: approving or marking purchased only records what the user decided
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -18,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from arb_pipeline.paths import ArbHome
 from arb_pipeline.searches import realert_due
 
 PROPOSAL_STATUSES = ("pending", "approved", "rejected", "expired", "purchased")
@@ -91,11 +91,6 @@ class Budgets:
             if value is not None and value < 0:
                 raise ValueError(f"budget {field.name} must not be negative, got {value}")
 
-    @classmethod
-    def from_env(cls) -> Budgets:
-        """Limits from ARB_BUDGET_DAILY, ARB_BUDGET_TOTAL, ARB_BUDGET_PER_ITEM (unset: none)."""
-        return cls(*(_env_amount(f"ARB_BUDGET_{name}") for name in ("DAILY", "TOTAL", "PER_ITEM")))
-
     def check(self, amount: float, committed_today: float, committed_total: float) -> None:
         """Raise BudgetExceeded if approving `amount` on top of what is committed breaks a limit."""
         if self.per_item is not None and amount > self.per_item + CENT_TOLERANCE:
@@ -106,17 +101,6 @@ class Budgets:
         ):
             if limit is not None and committed + amount > limit + CENT_TOLERANCE:
                 raise BudgetExceeded(name, limit, committed, amount)
-
-
-def _env_amount(name: str) -> float | None:
-    """A non-negative amount from the environment variable `name`; None when unset or empty."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from None
 
 
 def _now() -> datetime:
@@ -143,6 +127,17 @@ def _check_status(status: str) -> None:
         )
 
 
+def create_tables(engine: sa.Engine, tables: sa.MetaData, lock_key: int) -> None:
+    """Create the missing tables of `tables`, one creator at a time: SQLite's write lock, or
+    the PostgreSQL advisory lock `lock_key`."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("begin immediate")
+        else:
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(lock_key)))
+        tables.create_all(conn)
+
+
 def _sqlite_autocommit(dbapi_connection: Any, _record: Any) -> None:
     """Let the store issue BEGIN itself, so writes can use BEGIN IMMEDIATE."""
     dbapi_connection.isolation_level = None
@@ -164,18 +159,15 @@ class StateStore:
             sa.event.listen(self.engine, "connect", _sqlite_autocommit)
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("pragma journal_mode = wal")
-        with self._transaction(write=True) as conn:
-            if not self._sqlite:
-                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
-            metadata.create_all(conn)
-            if self._sqlite:
+        create_tables(self.engine, metadata, SCHEMA_LOCK_KEY)
+        if self._sqlite:
+            with self._transaction(write=True) as conn:
                 _adopt_legacy_tables(conn)
 
     @classmethod
-    def from_env(cls, home: Path) -> StateStore:
-        """The store at $ARB_STATE_URL when set, else `<home>/state.db`."""
-        url = os.environ.get("ARB_STATE_URL") or None
-        return cls(None if url else home, url=url)
+    def for_home(cls, home: ArbHome) -> StateStore:
+        """The store at the home's state URL when it has one, else `state.db` in its folder."""
+        return cls(None if home.state_url else home.root, url=home.state_url)
 
     @contextmanager
     def _transaction(self, write: bool = False) -> Iterator[sa.Connection]:

@@ -10,8 +10,8 @@ Scrapy's Twisted reactor cannot be restarted inside a process, so `crawl` runs e
 a fresh Python subprocess (`python -m arb_pipeline.sources.crawl`) and reads back its result.
 
 With `render_js` the pages are fetched by a real browser (scrapy-playwright driving the
-system Chromium, `/usr/bin/chromium` or `$ARB_CHROMIUM`): the spider waits for the parser's
-`ITEM_SELECTOR`, scrolls until no more items load, and archives the rendered HTML.
+system Chromium the settings name, `/usr/bin/chromium` by default): the spider waits for the
+parser's `ITEM_SELECTOR`, scrolls until no more items load, and archives the rendered HTML.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -74,6 +73,7 @@ class CrawlSettings:
     render_js: bool = False  # fetch with a real browser (scrapy-playwright + Chromium)
     storage_state: str | None = None  # logged-in Playwright storage state file; never logged
     warmup_url: str | None = None  # fetched first, not archived, for the site's session cookies
+    chromium: str = CHROMIUM  # the system browser render_js drives (never a downloaded one)
 
     def scrapy_settings(self) -> dict[str, Any]:
         """The matching Scrapy settings (AutoThrottle on, retries with backoff, browser)."""
@@ -101,7 +101,7 @@ class CrawlSettings:
             "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
             "PLAYWRIGHT_BROWSER_TYPE": "chromium",
             "PLAYWRIGHT_LAUNCH_OPTIONS": {
-                "executable_path": chromium_executable(),
+                "executable_path": self.chromium,
                 "args": CHROMIUM_ARGS,
                 "headless": True,
             },
@@ -110,11 +110,6 @@ class CrawlSettings:
                 for index, proxy in enumerate(self.proxies or [None])
             },
         }
-
-
-def chromium_executable() -> str:
-    """The system Chromium the browser crawls use: $ARB_CHROMIUM, else Debian's."""
-    return os.environ.get("ARB_CHROMIUM") or CHROMIUM
 
 
 @dataclass

@@ -8,19 +8,19 @@ ledger is unchanged.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from arb_pipeline.paths import DBT_PROJECT_DIR, ArbHome
+from arb_pipeline.paths import DBT_PROJECT_DIR
 from arb_pipeline.rows import print_rows
 from arb_pipeline.trades import money
 from arb_pipeline.trades.money import TRADE_STATUSES, FeeSchedule, FxRates, TradeError, to_cents
 
 if TYPE_CHECKING:
+    from arb_pipeline.defs.environment import CommandSettings
     from arb_pipeline.trades.ledger import TradeLedger
 
 EXIT_BAD_INPUT = 2
@@ -67,11 +67,6 @@ def fx_rates() -> FxRates:
     return FxRates.from_csv(SEEDS / "fx_rates.csv")
 
 
-def reporting_currency() -> str:
-    """ARB_REPORTING_CURRENCY, as the warehouse reads it."""
-    return os.environ.get("ARB_REPORTING_CURRENCY", "USD").upper()
-
-
 def _day(value: str | None, what: str) -> date:
     """--date as an ISO date; today (UTC) when not given."""
     if value is None:
@@ -82,16 +77,19 @@ def _day(value: str | None, what: str) -> date:
         raise TradeError(f"{what} must be a date like 2026-03-31, got {value!r}") from None
 
 
-def _with_ledger(args: argparse.Namespace, action: Callable[[TradeLedger, ArbHome], int]) -> int:
+def _with_ledger(
+    args: argparse.Namespace, action: Callable[[TradeLedger, CommandSettings], int]
+) -> int:
     """Run `action` on the ledger in the state store; refusals exit 2 with one line."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from arb_pipeline.alerts.store import StateStore
+    from arb_pipeline.defs.environment import command_settings
     from arb_pipeline.trades.ledger import TradeLedger
 
-    home = ArbHome.from_env(args.home)
+    settings = command_settings(args.home)
     try:
-        return action(TradeLedger(StateStore.from_env(home.root)), home)
+        return action(TradeLedger(StateStore.for_home(settings.arb_home.located())), settings)
     except (KeyError, TradeError) as error:
         message = error.args[0] if isinstance(error, KeyError) else str(error)
         print(f"error: {message}", file=sys.stderr)
@@ -130,9 +128,10 @@ def cmd_buy(args: argparse.Namespace) -> int:
     fees = to_cents(args.fees, "--fees")
     on = _day(args.date, "--date")
 
-    def buy(ledger: TradeLedger, home: ArbHome) -> int:
+    def buy(ledger: TradeLedger, settings: CommandSettings) -> int:
         proposal = ledger.store.get_proposal(args.proposal_id)
-        prediction = prediction_for_proposal(ledger.store, proposal, home.warehouse)
+        warehouse = settings.arb_home.located().warehouse
+        prediction = prediction_for_proposal(ledger.store, proposal, warehouse)
         trade = ledger.buy(args.proposal_id, price, on, shipping, fees, prediction)
         cost = price + shipping + fees
         print(
@@ -165,7 +164,7 @@ def cmd_list_for_sale(args: argparse.Namespace) -> int:
     on = _day(args.date, "--date")
     marketplace = args.marketplace.strip().lower()
 
-    def listed(ledger: TradeLedger, _home: ArbHome) -> int:
+    def listed(ledger: TradeLedger, _settings: CommandSettings) -> int:
         trade = ledger.list_for_sale(args.trade_id, marketplace, price, on)
         print(
             f"trade {trade['id']} listed on {marketplace} for {_amount(price)} "
@@ -189,9 +188,9 @@ def cmd_sell(args: argparse.Namespace) -> int:
         shipping_cents=to_cents(args.shipping, "--shipping"),
     )
 
-    def sell(ledger: TradeLedger, _home: ArbHome) -> int:
+    def sell(ledger: TradeLedger, settings: CommandSettings) -> int:
         trade = ledger.sell(args.trade_id, sale, fee_schedule())
-        result = outcome(trade, fx_rates(), reporting_currency())
+        result = outcome(trade, fx_rates(), settings.reporting.code())
         currency = trade["currency"]
         basis = "as given" if trade["fees_basis"] == "given" else f"from the {trade['fees_basis']}"
         print(
@@ -215,9 +214,9 @@ def cmd_correct(args: argparse.Namespace) -> int:
     fees = None if args.fees is None else to_cents(args.fees, "--fees")
     shipping = None if args.shipping is None else to_cents(args.shipping, "--shipping")
 
-    def correct(ledger: TradeLedger, _home: ArbHome) -> int:
+    def correct(ledger: TradeLedger, settings: CommandSettings) -> int:
         trade = ledger.correct(args.trade_id, fees, shipping)
-        result = outcome(trade, fx_rates(), reporting_currency())
+        result = outcome(trade, fx_rates(), settings.reporting.code())
         print(
             f"trade {trade['id']}: fees {result['fees']}, shipping {result['shipping']}, "
             f"realized profit {result['realized_profit']} {trade['currency']}"
@@ -235,9 +234,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     from arb_pipeline.trades.importer import parse_rows, read_table
 
     rows, first = read_table(Path(args.file))
-    good, bad = parse_rows(rows, first, reporting_currency(), money.today())
 
-    def land(ledger: TradeLedger, _home: ArbHome) -> int:
+    def land(ledger: TradeLedger, settings: CommandSettings) -> int:
+        good, bad = parse_rows(rows, first, settings.reporting.code(), money.today())
         result = ledger.import_rows(good, fee_schedule())
         for row in bad:
             print(f"{args.file}: {row}", file=sys.stderr)
@@ -254,8 +253,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     """List trades with cost, proceeds, realized profit and the prediction they were bought on."""
     from arb_pipeline.trades.ledger import outcome
 
-    def show(ledger: TradeLedger, _home: ArbHome) -> int:
-        fx, currency = fx_rates(), reporting_currency()
+    def show(ledger: TradeLedger, settings: CommandSettings) -> int:
+        fx, currency = fx_rates(), settings.reporting.code()
         rows = [outcome(trade, fx, currency) for trade in ledger.all()]
         if args.status:
             rows = [row for row in rows if row["status"] == args.status]

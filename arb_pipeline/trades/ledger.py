@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from arb_pipeline.alerts import store as state
 from arb_pipeline.alerts.store import StateStore, proposals
 from arb_pipeline.trades import money
 from arb_pipeline.trades.money import FeeSchedule, FxRates, TradeError, from_cents
@@ -86,12 +87,7 @@ proposal_predictions = sa.Table(
 
 def create_tables(engine: sa.Engine) -> None:
     """Create the ledger's tables if missing (PostgreSQL: one creator at a time)."""
-    with engine.begin() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.exec_driver_sql("begin immediate")
-        else:
-            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
-        metadata.create_all(conn)
+    state.create_tables(engine, metadata, SCHEMA_LOCK_KEY)
 
 
 @dataclass(frozen=True)

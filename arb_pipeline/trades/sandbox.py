@@ -35,11 +35,17 @@ class PlayedTrades:
 
 
 def play_reseller(
-    store: StateStore, warehouse: Path, schedule: FeeSchedule, today: date, seed: int = 7
+    store: StateStore,
+    warehouse: Path,
+    schedule: FeeSchedule,
+    today: date,
+    seed: int = 7,
+    budgets: Budgets | None = None,
 ) -> PlayedTrades:
-    """Approve and buy every pending or approved proposal at its asking price, list each on
-    its predicted exit at p90, and sell about two thirds at prices drawn from the predicted
-    distribution (a log-normal through p10/p50/p90), fees from the fee schedule."""
+    """Approve (within `budgets`; None: no limit) and buy every pending or approved proposal
+    at its asking price, list each on its predicted exit at p90, and sell about two thirds at
+    prices drawn from the predicted distribution (a log-normal through p10/p50/p90), fees
+    from the fee schedule."""
     rng = random.Random(seed)
     ledger = TradeLedger(store)
     played = PlayedTrades()
@@ -49,7 +55,7 @@ def play_reseller(
         prediction = prediction_for_proposal(store, proposal, warehouse)
         try:
             if proposal["status"] == "pending":
-                store.approve(proposal["id"], Budgets.from_env())
+                store.approve(proposal["id"], budgets or Budgets())
             bought_at = today - timedelta(days=rng.randint(5, 75))
             price = round(proposal["price"] * 100)
             trade = ledger.buy(proposal["id"], price, bought_at, prediction=prediction)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from arb_pipeline.alerts import store as store_module
 from arb_pipeline.alerts.store import BudgetExceeded, Budgets, StateStore, WrongStatus
+from arb_pipeline.paths import ArbHome
 from arb_pipeline_tests.alerts.test_email import make_opportunity
 from arb_pipeline_tests.requirements import skip_or_fail
 
@@ -94,11 +95,10 @@ def test_sqlite_store_lives_in_the_folder(tmp_path: Path) -> None:
     assert (tmp_path / "state" / "state.db").is_file()
 
 
-def test_from_env_prefers_arb_state_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("ARB_STATE_URL", raising=False)
-    assert StateStore.from_env(tmp_path).engine.dialect.name == "sqlite"
-    monkeypatch.setenv("ARB_STATE_URL", f"sqlite:///{tmp_path / 'other.db'}")
-    StateStore.from_env(tmp_path / "unused")
+def test_a_home_with_a_state_url_uses_it(tmp_path: Path) -> None:
+    StateStore.for_home(ArbHome(tmp_path / "home"))
+    assert (tmp_path / "home" / "state.db").is_file()
+    StateStore.for_home(ArbHome(tmp_path / "unused", f"sqlite:///{tmp_path / 'other.db'}"))
     assert (tmp_path / "other.db").is_file() and not (tmp_path / "unused").exists()
 
 
@@ -290,14 +290,7 @@ def test_concurrent_approvals_never_overspend(make_store: MakeStore) -> None:
     assert total == pytest.approx(630.0)
 
 
-def test_budgets_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ARB_BUDGET_DAILY", "500")
-    monkeypatch.setenv("ARB_BUDGET_TOTAL", "")
-    monkeypatch.setenv("ARB_BUDGET_PER_ITEM", "250.5")
-    assert Budgets.from_env() == Budgets(daily=500.0, total=None, per_item=250.5)
-    monkeypatch.setenv("ARB_BUDGET_TOTAL", "lots")
-    with pytest.raises(ValueError, match="ARB_BUDGET_TOTAL must be a number"):
-        Budgets.from_env()
+def test_budgets_must_not_be_negative() -> None:
     with pytest.raises(ValueError, match="must not be negative"):
         Budgets(daily=-1.0)
 

@@ -67,7 +67,7 @@ def vinted(stub_server: HTTPServer) -> StubVinted:
 def test_vinted_search_gets_the_session_cookie_first_and_pages_through(
     arb_home: Path, vinted: StubVinted
 ) -> None:
-    home = ArbHome.from_env().ensure()
+    home = ArbHome(arb_home).ensure()
     search = Search(name="switch", query="switch", recipients=["me@example.com"])
     access = MarketplaceAccess(base_urls={"vinted": vinted.url})
     reports, failures = fetch_searches(home, "vinted", DAY, [search], access, CrawlSettings())

@@ -52,7 +52,7 @@ def search_alerts(
     if search is None:
         context.log.warning(f"search {name!r} is paused or no longer in the searches file")
         return dg.MaterializeResult(metadata={"sent": 0, "paused": True})
-    store = StateStore.from_env(home.root)
+    store = StateStore.for_home(home)
     openai = vetting.vetter(home.root / "vetting_cache.db")
     delivery = delivery_for(home, alert_settings)
     sent, vetted_out, failed = [], [], []

@@ -65,7 +65,7 @@ def deal_alert_sensor(
             skip_reason="no warehouse yet: build the warehouse assets first",
         )
     candidates = load_candidates(home.warehouse)
-    store = StateStore.from_env(home.root)
+    store = StateStore.for_home(home)
     requests = []
     for search in searches:
         due = due_alerts(search, candidates, store)
@@ -111,7 +111,7 @@ def send_search_digest(
     destination = send_digest(
         search,
         date.fromisoformat(config.day),
-        StateStore.from_env(home.root),
+        StateStore.for_home(home),
         home.warehouse,
         delivery_for(home, alert_settings),
     )
@@ -163,7 +163,7 @@ def expire_stale_proposals(
     """Expire pending proposals whose listing is gone or that waited too long."""
     home = arb_home.home()
     max_age = timedelta(days=alert_settings.proposal_max_age_days)
-    expired = expire_proposals(StateStore.from_env(home.root), home.warehouse, max_age)
+    expired = expire_proposals(StateStore.for_home(home), home.warehouse, max_age)
     context.log.info(f"expired {expired} pending proposal(s)")
 
 

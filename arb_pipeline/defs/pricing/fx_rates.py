@@ -1,7 +1,6 @@
 """FX rates: the ECB's euro reference rates, refreshed each working day into the lake, where
 the warehouse prefers them to the seed fx_rates (int_fx_rates)."""
 
-import os
 import urllib.error
 import urllib.request
 from datetime import UTC, date, datetime
@@ -9,6 +8,7 @@ from datetime import UTC, date, datetime
 import dagster as dg
 import polars as pl
 
+from arb_pipeline.defs.environment import from_environment
 from arb_pipeline.defs.resources import ArbHomeResource
 from arb_pipeline.lake import write_parquet
 from arb_pipeline.pricing.fx import MAX_AGE_DAYS, age_days, parse_ecb_rates
@@ -19,9 +19,10 @@ REFRESH_DAILY = dg.AutomationCondition.on_cron("0 16 * * 1-5")
 
 
 class FxRatesResource(dg.ConfigurableResource):
-    """Where the reference rates come from: `url` (the ECB's eurofxref-daily.xml,
-    arb_pipeline.pricing.fx.ECB_DAILY_URL) or, unset, the offline sandbox's copy, so that
-    the pipeline runs offline out of the box like its sandbox marketplaces."""
+    """Where the reference rates come from: `url` (ARB_FX_RATES_URL, e.g. the ECB's
+    eurofxref-daily.xml, arb_pipeline.pricing.fx.ECB_DAILY_URL) or, unset, the offline
+    sandbox's copy, so that the pipeline runs offline out of the box like its sandbox
+    marketplaces."""
 
     url: str | None = None
     timeout_seconds: float = 30.0
@@ -88,9 +89,7 @@ def fx_rates_ecb(
     )
 
 
-# ARB_FX_RATES_URL (e.g. arb_pipeline.pricing.fx.ECB_DAILY_URL) switches from the sandbox's copy
-_URL = dg.EnvVar("ARB_FX_RATES_URL") if os.environ.get("ARB_FX_RATES_URL") else None
 # a module holding a Definitions object contributes only what that object holds
 fx_definitions = dg.Definitions(
-    assets=[fx_rates_ecb], resources={"fx_rates": FxRatesResource(url=_URL)}
+    assets=[fx_rates_ecb], resources={"fx_rates": from_environment("fx_rates", FxRatesResource)}
 )

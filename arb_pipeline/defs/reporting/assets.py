@@ -35,7 +35,7 @@ def market_report(
     """Self-contained HTML market report (one page; key ARB_HOME/reports/market_report.html)."""
     home = arb_home.home()
     out = home.root / "reports" / "market_report.html"
-    counts = build_report(home.warehouse, StateStore.from_env(home.root), out)
+    counts = build_report(home.warehouse, StateStore.for_home(home), out)
     context.log.info(f"wrote {out}: {counts}")
     return dg.MaterializeResult(
         metadata={

@@ -48,7 +48,7 @@ def trades_ledger(
 ) -> dg.MaterializeResult:
     """Lake snapshot of the trades ledger, open trades re-priced; one row per trade_id."""
     home = arb_home.home()
-    ledger = TradeLedger(StateStore.from_env(home.root))
+    ledger = TradeLedger(StateStore.for_home(home))
     model, version = None, current_version(home.models)
     if version is not None:
         version, model = load_current(home.models)

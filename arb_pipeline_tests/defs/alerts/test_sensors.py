@@ -16,6 +16,7 @@ from arb_pipeline.defs.alerts.sensors import (
     expire_proposals_job,
     operator_failure_email,
 )
+from arb_pipeline.defs.environment import from_environment
 from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
 from arb_pipeline.searches import load_searches
 from arb_pipeline_tests.alerts.test_delivery import StubSendGrid
@@ -192,7 +193,10 @@ def _failed_run_emails(instance, home, job_name: str, assets=(scraped, broken, d
         dagster_run=run,
         resources={
             "arb_home": ArbHomeResource(path=str(home)),
-            "alert_settings": AlertSettings(searches_file=str(home / "none.yaml")),
+            # SendGrid's key and host and the operator's address from the environment
+            "alert_settings": from_environment(
+                "alert_settings", AlertSettings, searches_file=str(home / "none.yaml")
+            ),
         },
     ).for_run_failure()
     operator_failure_email(context)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from arb_pipeline.defs.environment import from_environment
 from arb_pipeline.defs.ingest.assets import raw_listings, raw_pages
 from arb_pipeline.defs.ingest.resources import (
     CrawlResource,
@@ -122,8 +123,12 @@ def _run_search(home: Path, sandbox, token_url: str, search: str) -> dg.ExecuteI
             "arb_home": ArbHomeResource(path=str(home)),
             "sandbox": SandboxResource(),
             "crawl": CrawlResource(),
-            "marketplaces": MarketplacesResource(
-                base_urls={"ebay_api": sandbox.base_url}, ebay_token_url=token_url
+            # the eBay application's credentials and site from the environment
+            "marketplaces": from_environment(
+                "marketplaces",
+                MarketplacesResource,
+                base_urls={"ebay_api": sandbox.base_url},
+                ebay_token_url=token_url,
             ),
             "alert_settings": AlertSettings(),
         },
