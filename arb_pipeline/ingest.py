@@ -24,7 +24,13 @@ from arb_pipeline.archive import (
     replace_folder,
     search_archive_dir,
 )
-from arb_pipeline.lake import partition_dir, records_to_frame, write_partition
+from arb_pipeline.lake import (
+    PARTITION_FILE,
+    earlier_partitions,
+    partition_dir,
+    records_to_frame,
+    write_partition,
+)
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.sandbox.server import SandboxMarketplace
 from arb_pipeline.searches import Search
@@ -284,12 +290,8 @@ def _field_stats(path: Path) -> dict[str, float]:
 
 def partition_health(home: ArbHome, source: str, day: date, history: int = 7) -> dict:
     """Row count and shares of parsed fields of a partition, beside its trailing medians."""
-    current = _field_stats(partition_dir(home.raw_listings, source, day) / "listings.parquet")
-    earlier = sorted(
-        path
-        for path in (home.raw_listings / f"source={source}").glob("date=*/listings.parquet")
-        if path.parent.name < f"date={day.isoformat()}"
-    )[-history:]
+    current = _field_stats(partition_dir(home.raw_listings, source, day) / PARTITION_FILE)
+    earlier = earlier_partitions(home.raw_listings, source, day, history)
     past = [_field_stats(path) for path in earlier]
     trailing = (
         {key: float(pl.Series([p[key] for p in past]).median()) for key in current} if past else {}

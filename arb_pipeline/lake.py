@@ -38,6 +38,13 @@ def partition_dir(raw_root: Path, source: str, day: date) -> Path:
     return raw_root / f"source={source}" / f"date={day.isoformat()}"
 
 
+def earlier_partitions(raw_root: Path, source: str, day: date, count: int) -> list[Path]:
+    """The files of `source`'s last `count` partitions before `day`, oldest first."""
+    before = partition_dir(raw_root, source, day).name
+    files = (raw_root / f"source={source}").glob(f"date=*/{PARTITION_FILE}")
+    return sorted(path for path in files if path.parent.name < before)[-count:]
+
+
 def records_to_frame(records: list[dict[str, Any]]) -> pl.DataFrame:
     """Canonical records as a frame with the raw schema (source/date live in the path)."""
     rows = [

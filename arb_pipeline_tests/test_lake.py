@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
 
-from arb_pipeline.lake import RAW_SCHEMA, records_to_frame, write_partition
+from arb_pipeline.lake import RAW_SCHEMA, earlier_partitions, records_to_frame, write_partition
 from arb_pipeline.sources.common import make_record
 
 DAY = date(2024, 5, 1)
@@ -83,3 +83,16 @@ def test_duckdb_reads_source_and_date_from_the_partition_path(tmp_path: Path) ->
         ("craigslist", "2024-05-01", "B"),
         ("ebay_api", "2024-05-02", "C"),
     ]
+
+
+def test_earlier_partitions_are_the_last_ones_before_the_day_oldest_first(tmp_path: Path) -> None:
+    frame = records_to_frame(_records("Bike"))
+    days = [DAY - timedelta(days=n) for n in range(5)]
+    for day in days:
+        write_partition(tmp_path, "craigslist", day, frame)
+    write_partition(tmp_path, "gumtree", DAY - timedelta(days=1), frame)
+    earlier = earlier_partitions(tmp_path, "craigslist", DAY, 3)
+    assert [path.parent.name for path in earlier] == [
+        f"date={day.isoformat()}" for day in sorted(days[1:4])
+    ]
+    assert earlier_partitions(tmp_path, "craigslist", days[-1], 3) == []
