@@ -11,12 +11,11 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from arb_pipeline.sources.registry import PARSERS, SANDBOX_SOURCES
+from arb_pipeline.sources import registry
 
 Condition = Literal["new", "like_new", "good", "fair", "for_parts", "unknown"]
 Channel = Literal["email", "webhook"]
 
-KNOWN_MARKETPLACES = frozenset(PARSERS) | frozenset(SANDBOX_SOURCES)
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
@@ -114,9 +113,12 @@ class Search(BaseModel):
     @field_validator("marketplaces")
     @classmethod
     def _known_marketplaces(cls, names: list[str]) -> list[str]:
-        unknown = [name for name in names if name not in KNOWN_MARKETPLACES]
+        # asked when a search is read, not when this module is imported (the registry imports
+        # every marketplace module to find them)
+        marketplaces = {*registry.PARSERS, *registry.SANDBOX_SOURCES}
+        unknown = [name for name in names if name not in marketplaces]
         if unknown:
-            known = ", ".join(sorted(KNOWN_MARKETPLACES))
+            known = ", ".join(sorted(marketplaces))
             raise ValueError(f"unknown marketplace {unknown[0]!r}; known: {known}")
         return names
 
