@@ -215,6 +215,7 @@ FOR_PARTS_GATE = (
     "part", "repair", "work", "broken", "defekt", "defective", "damage", "heatsink", "cooler",
     "issue", "only", "faulty", "untested", "power", "turn", "crack", "bastler",
 )  # fmt: skip
+FOR_PARTS_GATE_RE = re.compile("|".join(FOR_PARTS_GATE))
 # the first word of every accessory word, singular and plural: a title without one of them
 # skips the accessory regex (a set lookup per word instead of a regex over the title)
 _ACCESSORY_FIRST = {re.sub(r"[^a-zäöü ]", "", w).split()[0] for w in ACCESSORY_WORDS.split("|")}
@@ -424,7 +425,7 @@ def _kind(text: str, words: set[str], condition: str | None) -> tuple[str, str |
             return "accessory", match.group(1)
     if condition == "for_parts":
         return "for_parts", "condition: for_parts"
-    if any(k in text for k in FOR_PARTS_GATE) and (match := FOR_PARTS_RE.search(text)):
+    if FOR_PARTS_GATE_RE.search(text) and (match := FOR_PARTS_RE.search(text)):
         return "for_parts", match.group(0)
     return "item", None
 
@@ -473,31 +474,28 @@ def _kept(token: str) -> bool:
 def _tokens(raw: list[str]) -> list[str]:
     """The title's words (and slashes), each amount, ordinal or size word replaced by STOP."""
     tokens: list[str] = []
-    skip = False
-    for i, token in enumerate(raw):
-        if skip:
-            skip = False
-            continue
-        if token == "/":
+    append = tokens.append
+    n = len(raw)
+    i = 0
+    while i < n:
+        token = raw[i]
+        i += 1
+        first = token[0]
+        if first == "/":
             # "8/256": the numbers before and after the slash are an amount ("3 // 64GB" not)
-            if (
-                tokens
-                and tokens[-1][:1].isdigit()
-                and i + 1 < len(raw)
-                and raw[i + 1][:1].isdigit()
-            ):
+            if tokens and tokens[-1][0].isdigit() and i < n and raw[i][0].isdigit():
                 tokens[-1] = STOP
-                skip = True
-            continue
-        if token[:1].isdigit():
-            if i + 1 < len(raw) and raw[i + 1] in UNIT_WORDS:
-                tokens.append(STOP)
-                skip = True
-                continue
-            if _amount(token):
-                tokens.append(STOP)
-                continue
-        tokens.append(STOP if token in SIZE_WORDS else token)
+                i += 1
+        elif first.isdigit():
+            if i < n and raw[i] in UNIT_WORDS:
+                append(STOP)  # "256 gb"
+                i += 1
+            elif _AMOUNTS.get(token) or _amount(token):
+                append(STOP)
+            else:
+                append(token)
+        else:
+            append(STOP if token in SIZE_WORDS else token)
     return tokens
 
 
@@ -558,14 +556,16 @@ def extract(
     condition: str | None = None,
     identifier: str | None = None,
     mpn: str | None = None,
+    keep_words: bool = True,
 ) -> Extracted:
     """Read a title and the listing's own fields into attributes.
 
     `identifier` is a barcode or ISBN the listing carries (GTIN, UPC, EAN, ISBN); `mpn` its
     maker part number, which only names the product when the title names no model.
+    `keep_words=False` leaves `words` empty (only titles with no key need them).
     """
     text = " ".join(title.lower().replace("’", "'").split())
-    if "mac" in text:
+    if "mac b" in text or "boook" in text:
         text = MACBOOK_SPELLING_RE.sub("macbook", text)
     out = Extracted(title=title)
     raw = TOKEN_OR_SLASH_RE.findall(text)
@@ -577,7 +577,9 @@ def extract(
     if identifier and identifier.strip():
         value = re.sub(r"[\s-]", "", identifier.strip()).upper()
         out.identifier, out.identifier_kind = value, "listing identifier"
-    elif match := next((m for m in GTIN_RE.finditer(text) if _gtin_ok(m.group(1))), None):
+    elif GTIN_RE.search(text) and (
+        match := next((m for m in GTIN_RE.finditer(text) if _gtin_ok(m.group(1))), None)
+    ):
         # a 12-14 digit number with a valid GS1 check digit
         out.identifier, out.identifier_kind = match.group(1).zfill(13), "GTIN/EAN/UPC/ISBN"
     elif "isbn" in text and (match := ISBN10_RE.search(text)):
@@ -665,5 +667,6 @@ def extract(
     if "gen" in text and (match := GEN_RE.search(text)):
         out.generation = int(match.group(1) or match.group(2))
 
-    out.words = tuple(t for t in tokens if _kept(t))
+    if keep_words:
+        out.words = tuple(t for t in tokens if _kept(t))
     return out

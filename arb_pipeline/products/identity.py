@@ -10,10 +10,11 @@ titles cost. Ids are readable and stable (the same title gets the same id in eve
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -132,89 +133,151 @@ def _direct(e: Extracted) -> tuple[str, str] | None:
     return None
 
 
-Direct = tuple[str, str] | None
+# What identity keeps of one distinct input: plain tuples (cheap to send back from a worker
+# process, unlike the Extracted objects). Index names below.
+Summary = tuple
+(ID, METHOD, KIND, BRAND, FAMILY, MODEL, VARIANTS, SIZE, YEAR, MEMORY, STORAGE, IDENT) = range(12)
+SIGNATURE, BLOCK, FUZZY_TEXT = 12, 13, 14
 
 
-def _extract_chunk(rows: list[Row], keep_words: bool = True) -> list[tuple[Extracted, Direct]]:
-    """Each row's attributes and its id from an identifier or attributes (None: neither)."""
-    out = []
-    for row in rows:
-        e = extract(*row)
-        direct = _direct(e)
-        if direct and not keep_words:
-            e.words = ()  # only fuzzy matching reads them: less to send back from a worker
-        out.append((e, direct))
-    return out
+def _summary(e: Extracted, direct: tuple[str, str] | None = None) -> Summary:
+    """The id from an identifier or attributes, else what a fuzzy match needs; the attributes."""
+    direct = direct or _direct(e)
+    if direct:
+        product_id, method, signature, block, text = *direct, None, None, None
+    else:
+        product_id = method = None
+        signature, block, text = _signature(e), _block(e), _fuzzy_text(e)
+    return (
+        product_id, method, e.kind, e.brand, e.family, e.model, " ".join(e.variants) or None,
+        e.size_in, e.year, e.memory, e.storage, e.identifier or e.mpn, signature, block, text,
+    )  # fmt: skip
 
 
-def _worker_chunk(rows: list[Row]) -> list[tuple[Extracted, Direct]]:
-    return _extract_chunk(rows, keep_words=False)
+def _summary_of(row: Row) -> Summary:
+    """A row's summary; its words are read only when no identifier or key names it."""
+    e = extract(*row, keep_words=False)
+    if direct := _direct(e):
+        return _summary(e, direct)
+    return _summary(extract(*row))
 
 
-def _extract_all(rows: list[Row]) -> list[tuple[Extracted, Direct]]:
-    """Extract every row, in one process per core when there are many."""
+def _summarize_chunk(rows: list[Row]) -> list[Summary]:
+    """Each row's summary; the collector paused (these objects all live to the end)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return [_summary_of(row) for row in rows]
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _summarize_all(rows: list[Row]) -> list[Summary]:
+    """Summarize every row, in one process per core when there are many."""
     workers = min(os.cpu_count() or 1, 8)
     if len(rows) < PARALLEL_MIN_ROWS or workers < 2:
-        return _extract_chunk(rows)
-    chunks = [rows[i : i + CHUNK_ROWS] for i in range(0, len(rows), CHUNK_ROWS)]
+        return _summarize_chunk(rows)
+    size = max(5_000, min(CHUNK_ROWS, len(rows) // (workers * 4) + 1))
+    chunks = [rows[i : i + size] for i in range(0, len(rows), size)]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        return [pair for part in pool.map(_worker_chunk, chunks) for pair in part]
+        return [summary for part in pool.map(_summarize_chunk, chunks) for summary in part]
 
 
-def identify_many(rows: Iterable[Row]) -> list[Identity]:
-    """Identify (title, brand, category, condition, identifier, mpn) rows, in order.
+def _resolve(
+    summaries: Sequence[Summary], known: Sequence[Summary] = ()
+) -> tuple[list[str], list[str], list[int | None]]:
+    """Each summary's product id, method, and (fuzzy) the index of the input it joined.
 
-    Identifiers first, then attribute keys; titles with neither are fuzzy-joined within
-    their brand, category, kind, variant words and numbers, else keep their own signature.
+    Titles with no identifier or attribute key are grouped by signature; per block the
+    signatures of `known` (products of earlier builds) are representatives first, then the
+    most common new ones; a signature within FUZZY_CUTOFF of a representative joins it.
+    Indexes at or past len(summaries) name a known input.
     """
-    rows = list(rows)
-    unique = list(dict.fromkeys(rows))
-    distinct: dict[Row, Extracted] = {}
-    result: dict[Row, Identity] = {}
-    leftovers: dict[str, list[Row]] = defaultdict(list)
-    for row, (e, direct) in zip(unique, _extract_all(unique), strict=True):
-        distinct[row] = e
-        if direct:
-            result[row] = Identity(direct[0], direct[1], e)
-        else:
-            leftovers[_signature(e)].append(row)
+    leftovers: dict[str, list[int]] = defaultdict(list)
+    known_first: dict[str, int] = {}
+    for i, summary in enumerate(known, start=len(summaries)):
+        if summary[ID] is None:
+            known_first.setdefault(summary[SIGNATURE], i)
+    for i, summary in enumerate(summaries):
+        if summary[ID] is None:
+            leftovers[summary[SIGNATURE]].append(i)
+    everything = [*summaries, *known] if known_first else summaries
 
-    # fuzzy: per block, the most common signatures become representatives first
-    blocks: dict[tuple, list[str]] = defaultdict(list)
-    counts = Counter()
+    blocks: dict[tuple, list[tuple[int, int, str]]] = defaultdict(list)
+    for signature, first in known_first.items():
+        summary = everything[first]
+        if summary[BLOCK] is not None and summary[FUZZY_TEXT].count(" ") >= 1:
+            blocks[summary[BLOCK]].append((0, first, signature))
     for signature, members in leftovers.items():
-        e = distinct[members[0]]
-        counts[signature] = len(members)
-        block = _block(e)
-        if block is not None and len(_fuzzy_text(e).split()) >= 2:
-            blocks[block].append(signature)
-    joined: dict[str, str] = {}
-    for signatures in blocks.values():
-        if len(signatures) < 2:
+        if signature in known_first:
             continue
-        signatures.sort(key=lambda s: (-counts[s], s))
-        reps: list[str] = []
+        summary = summaries[members[0]]
+        if summary[BLOCK] is not None and summary[FUZZY_TEXT].count(" ") >= 1:
+            blocks[summary[BLOCK]].append((-len(members), members[0], signature))
+    joined: dict[str, tuple[str, int]] = {}
+    for candidates in blocks.values():
+        if len(candidates) < 2:
+            continue
+        # known products first (never joined again: their listings keep their ids), then
+        # the new signatures, the most common first
+        candidates.sort(key=lambda c: (c[1] < len(summaries), c[0], c[2]))
+        reps: list[tuple[str, int]] = []
         rep_texts: list[str] = []
-        for signature in signatures:
-            text = _fuzzy_text(distinct[leftovers[signature][0]])
+        for _, first, signature in candidates:
+            text = everything[first][FUZZY_TEXT]
+            if first >= len(summaries):
+                reps.append((signature, first))
+                rep_texts.append(text)
+                continue
             match = process.extractOne(
                 text, rep_texts, scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_CUTOFF
             )
             if match is not None:
                 joined[signature] = reps[match[2]]
             elif len(reps) < MAX_BLOCK_REPRESENTATIVES:
-                reps.append(signature)
+                reps.append((signature, first))
                 rep_texts.append(text)
+
+    ids: list[str] = [""] * len(summaries)
+    methods: list[str] = [""] * len(summaries)
+    joined_to: list[int | None] = [None] * len(summaries)
+    for i, summary in enumerate(summaries):
+        if summary[ID] is not None:
+            ids[i], methods[i] = summary[ID], summary[METHOD]
     for signature, members in leftovers.items():
         rep = joined.get(signature)
-        for row in members:
-            e = distinct[row]
+        for i in members:
+            suffix = "" if summaries[i][KIND] == "item" else f" [{summaries[i][KIND]}]"
             if rep is not None:
-                rep_title = distinct[leftovers[rep][0]].title
-                result[row] = Identity(f"sig:{rep}{_suffix(e)}", "fuzzy", e, rep_title)
+                ids[i], methods[i], joined_to[i] = f"sig:{rep[0]}{suffix}", "fuzzy", rep[1]
             else:
-                result[row] = Identity(f"sig:{signature}{_suffix(e)}", "none", e)
+                ids[i], methods[i] = f"sig:{signature}{suffix}", "none"
+    return ids, methods, joined_to
+
+
+def identify_many(rows: Iterable[Row], known: Iterable[Row] = ()) -> list[Identity]:
+    """Identify (title, brand, category, condition, identifier, mpn) rows, in order.
+
+    Identifiers first, then attribute keys; titles with neither are fuzzy-joined within
+    their brand, category, kind, variant words and numbers (to the products of the `known`
+    rows first: inputs identified in earlier builds), else keep their own signature.
+    """
+    rows = list(rows)
+    unique = list(dict.fromkeys(rows))
+    known_rows = list(dict.fromkeys(known))
+    extracted = [extract(*row) for row in unique]
+    ids, methods, joined = _resolve(
+        [_summary(e) for e in extracted], [_summary(extract(*row)) for row in known_rows]
+    )
+    everything = unique + known_rows
+    result = {
+        row: Identity(
+            ids[i], methods[i], e, None if joined[i] is None else everything[joined[i]][0]
+        )
+        for i, (row, e) in enumerate(zip(unique, extracted, strict=True))
+    }
     return [result[row] for row in rows]
 
 
@@ -291,12 +354,8 @@ OUTPUT_COLUMNS = {
 }
 
 
-def identify_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """The frame, in order, with `product_id`, `identified_by` and the attributes extracted.
-
-    Reads `title` and, when present, `brand`, `category`, `condition`, `attributes` (JSON with
-    gtin/upc/ean/isbn/mpn), or `identifier` and `mpn` columns as the warehouse passes them.
-    """
+def _rows(frame: pl.DataFrame) -> list[Row]:
+    """(title, brand, category, condition, identifier, mpn) of each row of a frame."""
     if "title" not in frame.columns:
         raise ValueError(f"no title column (columns: {', '.join(frame.columns) or 'none'})")
 
@@ -305,9 +364,9 @@ def identify_frame(frame: pl.DataFrame) -> pl.DataFrame:
             return [None] * frame.height
         return frame.get_column(name).cast(pl.String).to_list()
 
-    titles = frame.get_column("title").cast(pl.String).to_list()
+    titles = frame.get_column("title").cast(pl.String).fill_null("").to_list()
     if "identifier" in frame.columns or "mpn" in frame.columns:
-        pairs = list(zip(column("identifier"), column("mpn"), strict=True))
+        identifiers, mpns = column("identifier"), column("mpn")
     elif "attributes" in frame.columns:
         attributes = frame.get_column("attributes")
         values = (
@@ -316,30 +375,50 @@ def identify_frame(frame: pl.DataFrame) -> pl.DataFrame:
             else attributes.cast(pl.String).to_list()
         )
         pairs = [_identifiers(v) for v in values]
+        identifiers, mpns = [p[0] for p in pairs], [p[1] for p in pairs]
     else:
-        pairs = [(None, None)] * frame.height
-    rows = [
-        (title or "", brand, category, condition, ids[0], ids[1])
-        for title, brand, category, condition, ids in zip(
-            titles, column("brand"), column("category"), column("condition"), pairs, strict=True
+        identifiers = mpns = [None] * frame.height
+    return list(
+        zip(
+            titles, column("brand"), column("category"), column("condition"), identifiers, mpns,
+            strict=True,
         )
-    ]
-    identities = identify_many(rows)
+    )  # fmt: skip
+
+
+def identify_frame(frame: pl.DataFrame, known: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The frame, in order, with `product_id`, `identified_by` and the attributes extracted.
+
+    Reads `title` and, when present, `brand`, `category`, `condition`, `attributes` (JSON with
+    gtin/upc/ean/isbn/mpn), or `identifier` and `mpn` columns as the warehouse passes them.
+    `known`: the same columns for inputs identified in earlier builds whose products new
+    titles may fuzzy-join (the warehouse passes one input per product found by its words).
+    """
+    rows = _rows(frame)
+    index: dict[Row, int] = {}
+    positions = [index.setdefault(row, len(index)) for row in rows]
+    unique = list(index)
+    known_rows = list(dict.fromkeys(_rows(known))) if known is not None else []
+    summaries = _summarize_all(unique)
+    ids, methods, _ = _resolve(summaries, _summarize_chunk(known_rows))
+    columns = list(zip(*summaries, strict=True)) if summaries else [()] * (IDENT + 1)
     values = {
-        "product_id": [i.product_id for i in identities],
-        "identified_by": [i.method for i in identities],
-        "product_kind": [i.extracted.kind for i in identities],
-        "product_brand": [i.extracted.brand for i in identities],
-        "product_family": [i.extracted.family for i in identities],
-        "product_model": [i.extracted.model for i in identities],
-        "product_variants": [" ".join(i.extracted.variants) or None for i in identities],
-        "product_size_in": [i.extracted.size_in for i in identities],
-        "product_year": [i.extracted.year for i in identities],
-        "product_memory": [i.extracted.memory for i in identities],
-        "product_storage": [i.extracted.storage for i in identities],
-        "product_identifier": [i.extracted.identifier or i.extracted.mpn for i in identities],
+        "product_id": ids,
+        "identified_by": methods,
+        "product_kind": columns[KIND],
+        "product_brand": columns[BRAND],
+        "product_family": columns[FAMILY],
+        "product_model": columns[MODEL],
+        "product_variants": columns[VARIANTS],
+        "product_size_in": columns[SIZE],
+        "product_year": columns[YEAR],
+        "product_memory": columns[MEMORY],
+        "product_storage": columns[STORAGE],
+        "product_identifier": columns[IDENT],
     }
     out = pl.DataFrame(values, schema=OUTPUT_COLUMNS)
+    if len(unique) < len(rows):
+        out = out[pl.Series(positions, dtype=pl.UInt32)]
     return pl.concat(
         [frame.drop([c for c in OUTPUT_COLUMNS if c in frame.columns]), out], how="horizontal"
     )
