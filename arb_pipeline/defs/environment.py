@@ -72,14 +72,15 @@ def variables(key: str) -> dict[str, str | dict[str, str]]:
 
 
 def _is_set(name: str) -> bool:
+    """Whether the variable holds more than blanks."""
     return bool(os.environ.get(name, "").strip())
 
 
-def _env_var(resource_type: type[dg.ConfigurableResource], field: str, name: str) -> str:
+def _env_var(resource_type: type[dg.ConfigurableResource], field: str, name: str) -> Any:
     """`dg.EnvVar(name)`, or its int flavour for an int field (Dagster converts it at run start
     and names the variable when the value is not a whole number)."""
     if resource_type.model_fields[field].annotation is int:
-        return dg.EnvVar.int(name)  # type: ignore[return-value]
+        return dg.EnvVar.int(name)
     return dg.EnvVar(name)
 
 
