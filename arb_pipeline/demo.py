@@ -104,7 +104,7 @@ def run_demo(
     with dg.build_sensor_context(instance=instance, resources=resources) as context:
         evaluation = sensor(context)
     settings = defs.resources["alert_settings"]
-    searches = [search.name for search in enabled_searches(settings, home)]
+    searches = [s.name for s in enabled_searches(defs.resources["saved_searches"], home)]
     before = _destinations(home, searches)
     for partitions in evaluation.dynamic_partitions_requests or []:
         instance.add_dynamic_partitions(partitions.partitions_def_name, partitions.partition_keys)

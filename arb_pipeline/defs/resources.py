@@ -32,11 +32,23 @@ class ArbHomeResource(dg.ConfigurableResource):
         return self.located().ensure()
 
 
-class AlertSettings(dg.ConfigurableResource):
-    """Where saved searches live, how alerts are delivered (SendGrid key and host, webhook
-    signing key, operator's address) and the budgets approvals are checked against."""
+class SavedSearches(dg.ConfigurableResource):
+    """The saved searches file: what ingest crawls and what alerts match deals against."""
 
-    searches_file: str | None = None
+    file: str | None = None
+
+    def path(self, home: ArbHome) -> Path:
+        """The configured file, else ARB_HOME/searches.yaml, else the sandbox's searches."""
+        if self.file:
+            return Path(self.file)
+        own = home.root / "searches.yaml"
+        return own if own.exists() else SANDBOX_SEARCHES
+
+
+class AlertSettings(dg.ConfigurableResource):
+    """How alerts are delivered (SendGrid key and host, webhook signing key, operator's
+    address) and the budgets approvals are checked against."""
+
     sender: str = "arb-pipeline@localhost"
     proposal_max_age_days: float = 3.0
     sendgrid_key: str | None = None
@@ -47,13 +59,6 @@ class AlertSettings(dg.ConfigurableResource):
     budget_daily: str | None = None
     budget_total: str | None = None
     budget_per_item: str | None = None
-
-    def searches_path(self, home: ArbHome) -> Path:
-        """The configured file, else ARB_HOME/searches.yaml, else the sandbox's searches."""
-        if self.searches_file:
-            return Path(self.searches_file)
-        own = home.root / "searches.yaml"
-        return own if own.exists() else SANDBOX_SEARCHES
 
     def api_key(self) -> str | None:
         """The SendGrid API key; None means .eml files in the outbox."""
@@ -107,10 +112,12 @@ class ReportingSettings(dg.ConfigurableResource):
 # Bound once for every domain (a resource key may have only one value in the code location).
 arb_home = from_environment("arb_home", ArbHomeResource)
 alert_settings = from_environment("alert_settings", AlertSettings)
+saved_searches = SavedSearches()
 shared_resources = dg.Definitions(
     resources={
         "arb_home": arb_home,
         "alert_settings": alert_settings,
+        "saved_searches": saved_searches,
         "reporting": from_environment("reporting", ReportingSettings),
     }
 )

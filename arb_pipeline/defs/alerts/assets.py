@@ -7,14 +7,14 @@ from arb_pipeline.alerts.selection import due_alerts, load_candidates
 from arb_pipeline.alerts.sending import Delivery, send_alert
 from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.defs.alerts.resources import VettingResource
-from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
+from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource, SavedSearches
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.searches import Search, load_searches
 
 
-def enabled_searches(settings: AlertSettings, home: ArbHome) -> list[Search]:
+def enabled_searches(searches: SavedSearches, home: ArbHome) -> list[Search]:
     """The enabled searches of the configured searches file."""
-    return [search for search in load_searches(settings.searches_path(home)) if search.enabled]
+    return [search for search in load_searches(searches.path(home)) if search.enabled]
 
 
 def delivery_for(home: ArbHome, settings: AlertSettings) -> Delivery:
@@ -43,12 +43,13 @@ def search_alerts(
     context: dg.AssetExecutionContext,
     arb_home: ArbHomeResource,
     alert_settings: AlertSettings,
+    saved_searches: SavedSearches,
     vetting: VettingResource,
 ) -> dg.MaterializeResult:
     """Alerts one saved search sent (vetted, each listing once); partition = search name."""
     home = arb_home.home()
     name = context.partition_key
-    search = next((s for s in enabled_searches(alert_settings, home) if s.name == name), None)
+    search = next((s for s in enabled_searches(saved_searches, home) if s.name == name), None)
     if search is None:
         context.log.warning(f"search {name!r} is paused or no longer in the searches file")
         return dg.MaterializeResult(metadata={"sent": 0, "paused": True})

@@ -19,7 +19,7 @@ from arb_pipeline.defs.alerts.assets import (
     search_alerts_job,
     searches_partitions,
 )
-from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
+from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource, SavedSearches
 from arb_pipeline.paths import ArbHome
 
 BATCH_TAG = "arb/alert_batch"
@@ -45,16 +45,16 @@ def inputs_stamp(home: ArbHome, searches: Path) -> str:
 def deal_alert_sensor(
     context: dg.SensorEvaluationContext,
     arb_home: ArbHomeResource,
-    alert_settings: AlertSettings,
+    saved_searches: SavedSearches,
 ) -> dg.SensorResult:
     """Sync search partitions with the searches file; request runs for searches with due deals."""
     home = arb_home.home()
-    stamp = inputs_stamp(home, alert_settings.searches_path(home))
+    stamp = inputs_stamp(home, saved_searches.path(home))
     if stamp == context.cursor:
         return dg.SensorResult(
             cursor=stamp, skip_reason="warehouse and searches unchanged since the last tick"
         )
-    searches = enabled_searches(alert_settings, home)
+    searches = enabled_searches(saved_searches, home)
     known = set(context.instance.get_dynamic_partitions(searches_partitions.name))
     new = sorted({search.name for search in searches} - known)
     partitions = [searches_partitions.build_add_request(new)] if new else []
@@ -104,10 +104,11 @@ def send_search_digest(
     config: DigestConfig,
     arb_home: ArbHomeResource,
     alert_settings: AlertSettings,
+    saved_searches: SavedSearches,
 ) -> None:
     """Email one search's daily digest of the deals it alerted that day."""
     home = arb_home.home()
-    search = next(s for s in enabled_searches(alert_settings, home) if s.name == config.search)
+    search = next(s for s in enabled_searches(saved_searches, home) if s.name == config.search)
     destination = send_digest(
         search,
         date.fromisoformat(config.day),
@@ -132,12 +133,12 @@ def digest_job() -> None:
 def daily_digests(
     context: dg.ScheduleEvaluationContext,
     arb_home: ArbHomeResource,
-    alert_settings: AlertSettings,
+    saved_searches: SavedSearches,
 ) -> list[dg.RunRequest]:
     """Searches whose digest_time falls in the 15 minutes up to this tick."""
     tick = (context.scheduled_execution_time or datetime.now(UTC)).astimezone(UTC)
     requests = []
-    for search in enabled_searches(alert_settings, arb_home.home()):
+    for search in enabled_searches(saved_searches, arb_home.home()):
         if not search.digest_time:
             continue
         due = datetime.combine(tick.date(), time.fromisoformat(search.digest_time), UTC)

@@ -14,7 +14,7 @@ from arb_pipeline.defs.ingest.resources import (
     MarketplacesResource,
     SandboxResource,
 )
-from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
+from arb_pipeline.defs.resources import ArbHomeResource, SavedSearches
 from arb_pipeline.ingest import (
     BlockedFetchError,
     FetchReport,
@@ -95,7 +95,7 @@ def raw_pages(
     sandbox: SandboxResource,
     crawl: CrawlResource,
     marketplaces: MarketplacesResource,
-    alert_settings: AlertSettings,
+    saved_searches: SavedSearches,
 ) -> dg.MaterializeResult:
     """Result pages as fetched (gzip, ARB_HOME/archive); one folder per (date, source)."""
     day, source = _partition(context)
@@ -114,7 +114,7 @@ def raw_pages(
             raise _retry_or_fail(context, crawl, str(error)) from error
         reports = [report]
     else:
-        reports = _fetch_marketplace(context, config, home, alert_settings, marketplaces, crawl)
+        reports = _fetch_marketplace(context, config, home, saved_searches, marketplaces, crawl)
     problems = [
         f"{report.search}: {problem}" if report.search else problem
         for report in reports
@@ -137,13 +137,13 @@ def _fetch_marketplace(
     context: dg.AssetExecutionContext,
     config: RawPagesConfig,
     home: ArbHome,
-    alert_settings: AlertSettings,
+    saved_searches: SavedSearches,
     marketplaces: MarketplacesResource,
     crawl: CrawlResource,
 ) -> list[FetchReport]:
     """Crawl the partition's real marketplace for its saved searches; fail on any failure."""
     day, source = _partition(context)
-    path = alert_settings.searches_path(home)
+    path = saved_searches.path(home)
     try:
         searches = searches_to_crawl(load_searches(path), source, config.searches)
     except SearchesError as error:

@@ -17,7 +17,7 @@ from arb_pipeline.defs.alerts.sensors import (
     operator_failure_email,
 )
 from arb_pipeline.defs.environment import from_environment
-from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
+from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource, SavedSearches
 from arb_pipeline.searches import load_searches
 from arb_pipeline_tests.alerts.test_delivery import StubSendGrid
 
@@ -38,7 +38,7 @@ def _schedule_requests(tmp_path, tick: datetime) -> list[dg.RunRequest]:
         scheduled_execution_time=tick,
         resources={
             "arb_home": ArbHomeResource(path=str(tmp_path / "home")),
-            "alert_settings": AlertSettings(searches_file=str(tmp_path / "searches.yaml")),
+            "saved_searches": SavedSearches(file=str(tmp_path / "searches.yaml")),
         },
     )
     return daily_digests(context)
@@ -95,7 +95,7 @@ def _deal_tick(home, searches, instance, cursor: str | None) -> dg.SensorResult:
         cursor=cursor,
         resources={
             "arb_home": ArbHomeResource(path=str(home)),
-            "alert_settings": AlertSettings(searches_file=str(searches)),
+            "saved_searches": SavedSearches(file=str(searches)),
         },
     )
     return deal_alert_sensor(context)
@@ -138,7 +138,7 @@ def test_expiry_job_expires_proposals_of_listings_gone_from_the_warehouse(
     result = expire_proposals_job.execute_in_process(
         resources={
             "arb_home": ArbHomeResource(path=str(home)),
-            "alert_settings": AlertSettings(searches_file=str(tmp_path / "none.yaml")),
+            "alert_settings": AlertSettings(),
         }
     )
     assert result.success
@@ -194,9 +194,7 @@ def _failed_run_emails(instance, home, job_name: str, assets=(scraped, broken, d
         resources={
             "arb_home": ArbHomeResource(path=str(home)),
             # SendGrid's key and host and the operator's address from the environment
-            "alert_settings": from_environment(
-                "alert_settings", AlertSettings, searches_file=str(home / "none.yaml")
-            ),
+            "alert_settings": from_environment("alert_settings", AlertSettings),
         },
     ).for_run_failure()
     operator_failure_email(context)

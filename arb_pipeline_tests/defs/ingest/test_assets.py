@@ -14,7 +14,7 @@ from arb_pipeline.defs.ingest.resources import (
     MarketplacesResource,
     SandboxResource,
 )
-from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
+from arb_pipeline.defs.resources import ArbHomeResource, SavedSearches
 from arb_pipeline.sandbox.server import BROWSE_PATH, SandboxMarketplace
 from arb_pipeline_tests.sources.test_ebay_auth import SECRET, StubTokenServer
 
@@ -31,7 +31,7 @@ def _materialize(arb_home, source: str, faults: list[str]) -> dg.ExecuteInProces
             "sandbox": SandboxResource(faults=faults),
             "crawl": CrawlResource(blocked_retries=1, blocked_backoff_seconds=0),
             "marketplaces": MarketplacesResource(),
-            "alert_settings": AlertSettings(),
+            "saved_searches": SavedSearches(),
         },
         raise_on_error=False,
     )
@@ -130,7 +130,7 @@ def _run_search(home: Path, sandbox, token_url: str, search: str) -> dg.ExecuteI
                 base_urls={"ebay_api": sandbox.base_url},
                 ebay_token_url=token_url,
             ),
-            "alert_settings": AlertSettings(),
+            "saved_searches": SavedSearches(),
         },
         run_config={"ops": {"raw_pages": {"config": {"searches": [search]}}}},
         raise_on_error=False,
@@ -186,7 +186,7 @@ def test_broken_searches_file_fails_a_real_marketplace_run_with_file_and_line(ar
             "sandbox": SandboxResource(),
             "crawl": CrawlResource(),
             "marketplaces": MarketplacesResource(),
-            "alert_settings": AlertSettings(),
+            "saved_searches": SavedSearches(),
         },
         raise_on_error=False,
     )
