@@ -158,7 +158,7 @@ ACCESSORY_TYPE_RE = re.compile(
     "|".join(rf"(?P<t{i}>\b(?:{words})s?\b)" for i, (_, words) in enumerate(ACCESSORY_TYPES))
 )
 # Apple part numbers: MD101LL/A, MJLT2LL/A, MD633G/A, MC721LL (base = first five characters)
-APPLE_PART_RE = re.compile(r"\b(M[A-Z][A-Z0-9]{2}\d)(?:(LL|[A-Z]{1,2})/A|LL)\b", re.IGNORECASE)
+APPLE_PART_RE = re.compile(r"\b(m[a-z][a-z0-9]{2}\d)(?:(ll|[a-z]{1,2})/a|ll)\b")  # lower case
 # Maker part numbers: hyphenated codes mixing letters and digits (10G-P5-3885-KL)
 MPN_RE = re.compile(r"\b(?=[a-z0-9-]*\d)(?=[a-z0-9-]*[a-z])[a-z0-9]{2,}(?:-[a-z0-9]{1,}){2,}\b")
 GTIN_RE = re.compile(r"\b(\d{12,14})\b")
@@ -166,7 +166,8 @@ ISBN10_RE = re.compile(r"\bisbn(?:-?10)?:?\s*(\d{9}[\dx])\b")
 UNIT_RE = re.compile(r"(?<![\w.])(\d{1,4}(?:\.\d{1,2})?)\s?(tb|gb|g)(?![\w])")
 PAIR_RE = re.compile(r"(?<![\w.])(\d{1,3})\s?(?:gb)?\s?/\s?(\d{1,4})\s?(?:gb|tb)?(?![\w.])")
 SIZE_RE = re.compile(r"(?<![\w.])(\d{1,2}(?:[.,]\d)?)\s?(?:\"|''|”|“|inch\b|in\b|-inch\b|zoll\b)")
-YEAR_RE = re.compile(r"\b(?:(early|mid|late)[\s-]?)?((?:19[89]|20[0-3])\d)\b")
+YEAR_RE = re.compile(r"(?:\b|(?<=early)|(?<=mid)|(?<=late))((?:19[89]|20[0-3])\d)\b")
+YEAR_QUALIFIERS = frozenset(("early", "mid", "late"))
 GEN_RE = re.compile(
     r"\b(\d{1,2})(?:st|nd|rd|th)\s?gen(?:eration)?\b|\bgen(?:eration)?\s?(\d{1,2})\b"
 )
@@ -228,6 +229,8 @@ ACCESSORY_TOKENS = frozenset(
 )
 BUNDLE_GATE = ("lot", "set of", "pack of", "konvolut", "paket")
 BOX_GATE = ("box", "karton", "ovp", "verpackung", "included")
+BUNDLE_GATE_RE = re.compile("|".join(BUNDLE_GATE))
+BOX_GATE_RE = re.compile("|".join(BOX_GATE))
 MADE_FOR_WORDS = frozenset("for fit fits für fuer para pour compatible kompatibel".split())
 DEVICE_NOUNS = frozenset(
     "console konsole laptop notebook phone smartphone handy tablet system".split()
@@ -376,16 +379,20 @@ def _year(text: str) -> int | None:
     first = None
     for match in YEAR_RE.finditer(text):
         before = text[max(0, match.start() - 14) : match.start()].split()
-        if before and before[-1].strip("(-,/") in NOT_MODEL_YEAR:
+        word = before[-1].strip("(-,/") if before else ""
+        qualified = word in YEAR_QUALIFIERS  # "late 2011", "mid-2012", "early2015"
+        if qualified:
+            word = before[-2].strip("(-,/") if len(before) > 1 else ""
+        if word in NOT_MODEL_YEAR:
             continue
-        if match.group(1):
-            return int(match.group(2))
+        if qualified:
+            return int(match.group(1))
         if first is None:
-            first = int(match.group(2))
+            first = int(match.group(1))
     return first
 
 
-def _kind(text: str, words: set[str], condition: str | None) -> tuple[str, str | None]:
+def _kind(text: str, words: list[str], condition: str | None) -> tuple[str, str | None]:
     """item, bundle, box_only, accessory or for_parts, with the words that said so.
 
     An accessory word or "bundle" in a title that gives the device's specs (storage, memory,
@@ -393,9 +400,9 @@ def _kind(text: str, words: set[str], condition: str | None) -> tuple[str, str |
     thing sold. "As is" alone is not for parts: refurbishers write it to refuse returns.
     """
     # cheap substring gates first: most titles are none of these kinds
-    if any(k in text for k in BUNDLE_GATE) and (match := BUNDLE_RE.search(text)):
+    if BUNDLE_GATE_RE.search(text) and (match := BUNDLE_RE.search(text)):
         return "bundle", match.group(0).strip()
-    for part in text.split(" + ")[1:]:
+    for part in text.split(" + ")[1:] if " + " in text else ():
         # "RTX 3080 + MSI RTX 3070", "Nord 2 + Freebuds 4i": a second device
         second = TOKEN_RE.findall(part)[:3]
         if GPU_RE.search(part[:30]) or any(w in BRANDS or w in _FAMILY_STARTS for w in second):
@@ -409,7 +416,7 @@ def _kind(text: str, words: set[str], condition: str | None) -> tuple[str, str |
     if not specs and "bundle" in text and (match := BUNDLE_WORD_RE.search(text)):
         # "MacBook Pro 13" 2.4GHz ... BUNDLE+MORE" is the laptop with extras
         return "bundle", match.group(0)
-    if any(k in text for k in BOX_GATE) and (match := BOX_ONLY_RE.search(text)):
+    if BOX_GATE_RE.search(text) and (match := BOX_ONLY_RE.search(text)):
         return "box_only", match.group(0)
     for match in accessories:
         # "case for iPhone 12", "charger fits MacBook"
@@ -569,7 +576,7 @@ def extract(
         text = MACBOOK_SPELLING_RE.sub("macbook", text)
     out = Extracted(title=title)
     raw = TOKEN_OR_SLASH_RE.findall(text)
-    out.kind, why = _kind(text, set(raw), condition)
+    out.kind, why = _kind(text, raw, condition)
     if why:
         out.reasons.append(f"'{why}'")
 
@@ -584,7 +591,7 @@ def extract(
         out.identifier, out.identifier_kind = match.group(1).zfill(13), "GTIN/EAN/UPC/ISBN"
     elif "isbn" in text and (match := ISBN10_RE.search(text)):
         out.identifier, out.identifier_kind = match.group(1).upper(), "ISBN"
-    elif ("/a" in text or "ll" in text) and (match := APPLE_PART_RE.search(title)):
+    elif ("/a" in text or "ll" in text) and (match := APPLE_PART_RE.search(text)):
         out.identifier, out.identifier_kind = f"APPLE:{match.group(1).upper()}", "Apple part"
     if mpn and mpn.strip():
         out.mpn = mpn.strip().upper()
