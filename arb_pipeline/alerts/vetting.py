@@ -71,6 +71,8 @@ OFF_PLATFORM = _words(
     r"moneygram|gift ?cards?|zelle|cash ?app|shipping only|read (?:the )?description|"
     r"serious buyers? only"
 )
+# the kind a product id carries when the listing is not the item itself (arb_pipeline.products)
+PRODUCT_KIND = re.compile(r" \[(bundle|box_only|accessory|for_parts)\]$")
 PAYMENT_SCAM = _words(r"western union|moneygram|gift ?cards? (?:only|payment)")
 SENTENCE = re.compile(r"[^.!?\n]{20,}")
 
@@ -131,18 +133,24 @@ class RuleVetter:
 
     @staticmethod
     def _product_mismatch(opportunity: dict[str, Any]) -> list[str]:
-        """A signature product whose words mostly are not in the title (ids are trusted)."""
+        """The product identity says it is not the item itself (any kind of id); or a signature
+        product, a fuzzy match's or one the title's words named, whose words mostly are not in
+        the title. Identifier and attribute ids are read from the listing itself: trusted."""
         product_id = str(opportunity.get("product_id") or "")
+        reasons = []
+        if kind := PRODUCT_KIND.search(product_id):
+            reasons.append(f"product identity: {kind.group(1).replace('_', ' ')}, not the item")
         if not product_id.startswith("sig:"):
-            return []
-        signature = set(product_id.removeprefix("sig:").split())
+            return reasons
+        body = PRODUCT_KIND.sub("", product_id.removeprefix("sig:"))
+        signature = set(_normalise(body).split())
         if not signature:
-            return ["no product signature to match the title against"]
+            return [*reasons, "no product signature to match the title against"]
         title = set(_normalise(str(opportunity.get("title") or "")).split())
         share = len(signature & title) / len(signature)
         if share < MIN_SIGNATURE_OVERLAP:
-            return [f"title matches only {share:.0%} of product signature {product_id!r}"]
-        return []
+            reasons.append(f"title matches only {share:.0%} of product signature {product_id!r}")
+        return reasons
 
     @staticmethod
     def _scam_signals(opportunity: dict[str, Any], text: str) -> list[str]:

@@ -79,6 +79,27 @@ def test_title_not_matching_the_product_signature_is_rejected() -> None:
     assert rules(title="Apple phone", product_id="id:0194252707159").ok
 
 
+def test_product_identity_kind_and_fuzzy_signatures_are_checked_for_every_kind_of_id() -> None:
+    from arb_pipeline.products import identify_many
+
+    # a real eBay title (Spanish "funda para": case for) no title rule reads as an accessory
+    title = "Funda Para iPhone 14 13 12 11 Pro X XS Max 8 7 SE Case Slim MagSafe Cover"
+    product_id = identify_many([(title, None, None, None, None, None)])[0].product_id
+    assert product_id.startswith("attr:") and product_id.endswith(" [accessory]")
+    verdict = rules(title=title, product_id=product_id)
+    assert verdict.reasons == ["product identity: accessory, not the item"]
+    # attribute ids are read from the listing's own title: trusted
+    assert rules(title="Apple iPhone 13 128GB", product_id="attr:apple iphone 13 128gb").ok
+    # a fuzzy match's signature is another seller's words: the kind is not one of them
+    jacket = "sig:patagonia better fleece jacket medium men sweater"
+    assert rules(title="Mens Patagonia Better Sweater Fleece Jackets Medium", product_id=jacket).ok
+    parts = rules(title="Patagonia Better Sweater Fleece Jacket Men Medium, torn", product_id=(
+        f"{jacket} [for_parts]"
+    ))  # fmt: skip
+    assert parts.reasons == ["product identity: for parts, not the item"]
+    assert "of product signature" in rules(title="Nike hoodie", product_id=jacket).reasons[0]
+
+
 def test_scam_signals_need_a_price_far_below_market() -> None:
     scam = rules(price=80.0, description="Contact me on WhatsApp only, shipping only.")
     assert not scam.ok
