@@ -12,6 +12,7 @@ import psycopg2
 import pytest
 
 from arb_pipeline.definitions import defs
+from arb_pipeline.defs.resources import ArbHomeResource
 from arb_pipeline_tests.requirements import skip_or_fail
 
 DAGSTER_YAML = Path(__file__).resolve().parents[2] / "arb_pipeline" / "deploy" / "dagster.yaml"
@@ -71,7 +72,9 @@ def test_ingest_job_run_is_stored_in_postgres(
     assert type(pg_instance.run_storage).__name__ == "PostgresRunStorage"
     key = dg.MultiPartitionKey({"date": "2026-11-20", "source": "sandbox_ebay_finding"})
     result = defs.resolve_job_def("ingest_sandbox").execute_in_process(
-        partition_key=key, instance=pg_instance
+        partition_key=key,
+        instance=pg_instance,
+        resources={"arb_home": ArbHomeResource(path=str(arb_home))},
     )
     assert result.success
     assert any(arb_home.iterdir())

@@ -17,6 +17,7 @@ from arb_pipeline.defs.ingest.schedules import (
     search_cron,
     search_schedules,
 )
+from arb_pipeline.defs.resources import ArbHomeResource
 from arb_pipeline.sources.registry import SANDBOX_SOURCES
 
 
@@ -137,7 +138,9 @@ def test_source_freshness_check_names_each_stopped_scraper(arb_home: Path) -> No
     _archive_index(arb_home, "craigslist", "2026-11-22", timedelta(hours=30), "search=phones")
     _archive_index(arb_home, "craigslist", "2026-11-23", timedelta(hours=3), "search=bikes")
     _archive_index(arb_home, "gumtree", "2026-11-01", timedelta(days=22))  # retired, not stopped
-    result = defs.resolve_job_def("check_source_freshness").execute_in_process()
+    result = defs.resolve_job_def("check_source_freshness").execute_in_process(
+        resources={"arb_home": ArbHomeResource(path=str(arb_home))}
+    )
     [evaluation] = result.get_asset_check_evaluations()
     assert evaluation.check_name == "every_source_fresh" and not evaluation.passed
     assert evaluation.metadata["stopped"].value == "craigslist, sandbox_ebay_api"
@@ -151,6 +154,8 @@ def test_source_freshness_check_names_each_stopped_scraper(arb_home: Path) -> No
 
 def test_source_freshness_check_passes_when_every_scraper_runs(arb_home: Path) -> None:
     _archive_index(arb_home, "sandbox_craigslist", "2026-11-23", timedelta(minutes=10))
-    result = defs.resolve_job_def("check_source_freshness").execute_in_process()
+    result = defs.resolve_job_def("check_source_freshness").execute_in_process(
+        resources={"arb_home": ArbHomeResource(path=str(arb_home))}
+    )
     [evaluation] = result.get_asset_check_evaluations()
     assert evaluation.passed
