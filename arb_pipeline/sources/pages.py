@@ -137,10 +137,11 @@ def _is_html(body: bytes) -> bool:
 class _Reading(NamedTuple):
     """What the state rules read from a page's HTML."""
 
-    tree: LexborHTMLParser  # without its scripts, styles and other invisible elements
+    tree: LexborHTMLParser  # the body's scripts, styles and other invisible elements taken out
     title: str
     text: str
-    has_scripts: bool
+    has_scripts: bool  # anywhere on the page
+    head_scripts: bool  # outside the body (what block_reason's own script-only check looks at)
 
 
 class _Page:
@@ -154,8 +155,9 @@ class _Page:
     def read(self) -> _Reading:
         """The page's tree, title, visible text and whether it carries scripts."""
         tree = html_tree(self.body)
-        scripts = tree.css_matches("script")  # before _visible_text takes them out of the tree
-        return _Reading(tree, _title(tree), _visible_text(tree), scripts)
+        scripts = tree.css_matches("script")  # before _visible_text takes the body's out
+        text = _visible_text(tree)
+        return _Reading(tree, _title(tree), text, scripts, tree.css_matches("script"))
 
 
 def block_reason(
@@ -202,13 +204,13 @@ def _block_reason(
     for word in (*(markers.blocked if markers else ()), *_BLOCK_WORDS):
         if word in page.read.text or word in page.read.title:
             return f"block page ({word!r} on the page)"
-    return _script_only(page) if script_only else None
+    return _script_only(page.read.text, page.read.head_scripts) if script_only else None
 
 
-def _script_only(page: _Page) -> str | None:
+def _script_only(text: str, scripts: bool) -> str | None:
     """A page whose body has almost no text while scripts carry everything: a JS challenge."""
-    chars = len(page.read.text)
-    if chars < _MIN_VISIBLE_CHARS and page.read.has_scripts:
+    chars = len(text)
+    if chars < _MIN_VISIBLE_CHARS and scripts:
         return f"script-only page ({chars} characters of text): a JavaScript challenge"
     return None
 
@@ -243,7 +245,9 @@ def classify(
             return PageResult(REMOVED, problems=problems)
         if not skipped and _says(page, markers.empty, markers.empty_css):
             return PageResult(EMPTY, problems=problems)
-        if not markers.render_js and (reason := _script_only(page)):
+        if not markers.render_js and (
+            reason := _script_only(page.read.text, page.read.has_scripts)
+        ):
             return PageResult(BLOCKED, problems=problems, reason=reason)
     if error is None and not page.is_html and not skipped:
         return PageResult(EMPTY, problems=problems)  # an API answer the parser read: none
