@@ -9,8 +9,6 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
-from arb_pipeline.trades.digest import inventory_html, inventory_text
-
 NO_AUTO_PURCHASE = "No purchase is made automatically: review the listing and decide yourself."
 
 
@@ -186,3 +184,44 @@ def render_digest(
         f"{inventory_html(overdue or [])}<p>{html.escape(NO_AUTO_PURCHASE)}</p></body></html>"
     )
     return build_message(subject, text, body, sender, recipients)
+
+
+def _inventory_line(item: dict[str, Any]) -> str:
+    """One item in words: what, how long against the prediction, cost, where listed, today's
+    value and what selling at it would make."""
+    currency = item["currency"]
+    parts = [
+        f"{' '.join(str(item['title']).split())[:80]} (trade {item['trade_id']}): held "
+        f"{item['days_held']} days, predicted to sell in {item['pred_days_to_sell']:.0f}",
+        f"cost {currency} {item['cost']:.2f}",
+    ]
+    if item["listed_marketplace"]:
+        parts.append(f"listed on {item['listed_marketplace']} at {item['listed_price']:.2f}")
+    else:
+        parts.append("not listed yet")
+    if item["repriced_p50"] is not None:
+        parts.append(
+            f"worth ~{item['repriced_p50']:.2f} today ({item['unrealized_profit']:+.2f} if sold)"
+        )
+    return ", ".join(parts)
+
+
+def inventory_text(items: list[dict[str, Any]]) -> list[str]:
+    """The digest's plain-text inventory section; nothing when no item is overdue."""
+    if not items:
+        return []
+    return [
+        "",
+        f"Open inventory past its predicted days to sell ({len(items)}):",
+        *(f"- {_inventory_line(item)}" for item in items),
+    ]
+
+
+def inventory_html(items: list[dict[str, Any]]) -> str:
+    """The same section as escaped HTML."""
+    if not items:
+        return ""
+    entries = "".join(f"<li>{html.escape(_inventory_line(item))}</li>" for item in items)
+    return (
+        f"<h3>Open inventory past its predicted days to sell ({len(items)})</h3><ul>{entries}</ul>"
+    )

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from arb_pipeline.alerts.digests import overdue_inventory
 from arb_pipeline.alerts.email import render_digest
-from arb_pipeline.trades.digest import overdue_inventory
 
 
 def make_warehouse(path: Path) -> Path:
