@@ -36,7 +36,7 @@ def test_flow_is_wired_from_scrape_to_opportunities() -> None:
     exits = dg.AssetKey("fct_opportunity_exits")
     assert exits in graph.get(dg.AssetKey("fct_opportunities")).parent_keys
     assert dg.AssetKey("raw_listings") in graph.get(dg.AssetKey("stg_lake__listings")).parent_keys
-    assert dg.AssetKey("fct_sold_comps") in graph.get(dg.AssetKey("resale_model")).parent_keys
+    assert dg.AssetKey("mart_training_comps") in graph.get(dg.AssetKey("resale_model")).parent_keys
     # the loop closes: the ledger's snapshot feeds the trades facts, and the report reads them
     assert dg.AssetKey("trades_ledger") in graph.get(dg.AssetKey("fct_trades")).parent_keys
     assert dg.AssetKey("mart_inventory") in graph.get(dg.AssetKey("market_report")).parent_keys

@@ -1,5 +1,7 @@
 """Pricing: the resale model trained on sold comps, and its predictions for active listings."""
 
+from pathlib import Path
+
 import dagster as dg
 import polars as pl
 
@@ -10,56 +12,27 @@ from arb_pipeline.pricing.versions import load_current, load_sell_through, train
 from arb_pipeline.trades.comps import own_sales, with_own_sales
 from arb_pipeline.warehouse import query
 
-# Model columns beyond the canonical ones: the warehouse's product key and the few marketplace
-# attributes that describe the item itself. Attributes tied to the listing's own price (fees,
-# totals, current bids, pre-conversion prices) would leak the asking price and stay out.
-ATTRIBUTE_COLUMNS = """
-    l.product_id,
-    json_extract_string(l.attributes, '$.description') as description,
-    json_extract_string(l.attributes, '$.size') as size,
-    json_extract_string(l.attributes, '$.listing_type') as listing_type,
-    try_cast(json_extract_string(l.attributes, '$.year') as double) as year,
-    try_cast(json_extract_string(l.attributes, '$.odometer') as double) as odometer
-"""
-# Comps in every currency train one model in the reporting currency (each converted at its
-# listing date's rate); `marketplace` is where the comp sold, so the model prices per exit.
-COMPS_SQL = f"""
-select c.listing_key, c.title, cast(c.price_reporting as double) as price,
-       c.reporting_currency as currency, c.marketplace, c.condition,
-       c.category_raw as category, c.brand, c.sold_at as listed_at, {ATTRIBUTE_COLUMNS}
-from fct_sold_comps c
-left join fct_listings l using (listing_key)
-"""
-ACTIVE_SQL = f"""
-select l.source, l.listing_id, l.title, cast(l.price_reporting as double) as price,
-       l.reporting_currency as currency,
-       l.condition, l.category_raw as category, l.brand, {ATTRIBUTE_COLUMNS}
-from fct_listings l
-where l.status = 'active'
-order by l.listing_key
-"""
-ENDED_SQL = """
-select listing_key, title, cast(price_reporting as double) as price, reporting_currency as currency,
-       condition,
-       category_raw as category, brand, listed_at, status = 'sold' as sold
-from fct_listings
-where status in ('sold', 'ended') and price > 0 and price_reporting is not null
-"""
-# the marketplaces a user can resell on (seed marketplace_fees, is_exit_channel)
-EXITS_SQL = """
-select distinct marketplace from int_marketplace_fees_current where is_exit_channel
-order by marketplace
-"""
+# The dbt marts the models read (dbt_project/models/marts/mart_*.yml say what is in them)
+TRAINING_COMPS = "mart_training_comps"
+ENDED_LISTINGS = "mart_ended_listing_features"
+ACTIVE_LISTINGS = "mart_active_listing_features"
+EXIT_MARKETPLACES = "mart_exit_marketplaces"
 # retrained once a day (after 04:00 UTC, once its inputs are fresh) and by comps_growth_sensor
 RETRAIN_DAILY = dg.AutomationCondition.on_cron("0 4 * * *")
 COVERAGE_RANGE = (0.65, 0.95)
+
+
+def _read(warehouse: Path, model: str, order_by: str | None = None) -> pl.DataFrame:
+    """Every row of one of the dbt marts above, in `order_by` order when given."""
+    order = f" order by {order_by}" if order_by else ""
+    return query(warehouse, f"select * from {model}{order}")
 
 
 @dg.asset(
     group_name="pricing",
     automation_condition=RETRAIN_DAILY,
     kinds={"scikitlearn"},
-    deps=[dg.AssetKey("fct_sold_comps"), dg.AssetKey("fct_listings")],
+    deps=[dg.AssetKey(TRAINING_COMPS), dg.AssetKey(ENDED_LISTINGS)],
     check_specs=[
         dg.AssetCheckSpec(
             "holdout_coverage",
@@ -81,13 +54,13 @@ def resale_model(
     home = arb_home.home()
     # the user's own sales (fct_trades, as of the last build) count OWN_SALE_WEIGHT times; not a
     # declared dependency: fct_trades is downstream of this model through the trades snapshot
-    comps = with_own_sales(query(home.warehouse, COMPS_SQL), own_sales(home.warehouse))
+    comps = with_own_sales(_read(home.warehouse, TRAINING_COMPS), own_sales(home.warehouse))
     version, model, decision = train_version(home.models, comps)
     metrics = (model.card.get("metrics") or {}).get("model") or {}
     coverage = metrics.get("coverage_p10_p90")
     context.log.info(f"trained model {version} on {comps.height} comps: {metrics}")
     context.log.info(f"model {version}: {decision.reason}")
-    ended = query(home.warehouse, ENDED_SQL)
+    ended = _read(home.warehouse, ENDED_LISTINGS)
     sell_card: dict = {"skipped": "needs both sold and unsold ended listings"}
     if ended["sold"].n_unique() == 2:
         # sold comps the resale model trained on get their out-of-fold p50 (no label leak)
@@ -130,7 +103,7 @@ def resale_model(
     group_name="pricing",
     automation_condition=dg.AutomationCondition.eager(),
     kinds={"scikitlearn", "parquet"},
-    deps=[resale_model, dg.AssetKey("fct_listings")],
+    deps=[resale_model, dg.AssetKey(ACTIVE_LISTINGS), dg.AssetKey(EXIT_MARKETPLACES)],
     check_specs=[
         dg.AssetCheckSpec(
             "intervals_ordered",
@@ -146,8 +119,10 @@ def resale_predictions(
     key (source, listing_id, exit_marketplace)."""
     home = arb_home.home()
     version, model = load_current(home.models)
-    active = query(home.warehouse, ACTIVE_SQL)
-    exits = query(home.warehouse, EXITS_SQL)["marketplace"].to_list()
+    active = _read(home.warehouse, ACTIVE_LISTINGS, order_by="source, listing_id")
+    exits = _read(home.warehouse, EXIT_MARKETPLACES, order_by="marketplace")[
+        "marketplace"
+    ].to_list()
     sell_through = load_sell_through(home.models, version)
     if sell_through is not None:
         priced = active.hstack(model.predict(active).select("pred_p50"))

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from arb_pipeline.defs.pricing.assets import resale_model
+from arb_pipeline.defs.pricing.assets import TRAINING_COMPS, resale_model
 from arb_pipeline.defs.resources import ArbHomeResource
 from arb_pipeline.warehouse import query
 
@@ -13,7 +13,7 @@ GROWTH_TO_RETRAIN = 0.2  # 20% more comps than the current model saw
     target=[resale_model],
     minimum_interval_seconds=300,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Retrains resale_model when fct_sold_comps grew 20% past its training rows.",
+    description=f"Retrains resale_model when {TRAINING_COMPS} grew 20% past its training rows.",
 )
 def comps_growth_sensor(
     context: dg.SensorEvaluationContext, arb_home: ArbHomeResource
@@ -22,7 +22,7 @@ def comps_growth_sensor(
     home = arb_home.home()
     if not home.warehouse.exists():
         return dg.SensorResult(skip_reason="no warehouse yet")
-    comps = query(home.warehouse, "select count(*) as n from fct_sold_comps")["n"][0]
+    comps = query(home.warehouse, f"select count(*) as n from {TRAINING_COMPS}")["n"][0]
     event = context.instance.get_latest_materialization_event(dg.AssetKey("resale_model"))
     if event is None or event.asset_materialization is None:
         return dg.SensorResult(skip_reason="no model yet: the daily retrain will train one")

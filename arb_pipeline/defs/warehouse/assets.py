@@ -7,6 +7,7 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from pydantic import Field
 
 from arb_pipeline.defs.freshness import STALE_POLICY
@@ -100,38 +101,52 @@ def _build(
         # the profile and the lake sources read these paths (a shell's dbt: ARB_HOME)
         paths = {"arb_home": str(home.root), "warehouse_path": str(build_file)}
         dbt_vars = ["--vars", json.dumps({**paths, **window})]
-        yield from dbt.cli(["build", *refresh, *dbt_vars, *BUILD_OPTIONS], context=context).stream()
+        invocation = dbt.cli(["build", *refresh, *dbt_vars, *BUILD_OPTIONS], context=context)
+        try:
+            # each model's column names and types (the UI's column schema), read from the
+            # build file through dbt-duckdb in this process once the dbt process has exited
+            yield from invocation.stream().fetch_column_metadata(with_column_lineage=False)
+        finally:
+            _close_dbt_duckdb()
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
+def _close_dbt_duckdb() -> None:
+    """Close the database dbt-duckdb left open in this process: its environment outlives the
+    adapter, so the next build's column read would meet this (by then renamed) file again."""
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None:
+        environment.close()
+    DuckDBConnectionManager.close_all_connections()
+
+
+def _dbt_models(name: str, description: str, **selection: str) -> dg.AssetsDefinition:
+    """The dbt models `selection` picks (select= or exclude=) as one multi-asset."""
+
+    def build(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        arb_home: ArbHomeResource,
+        config: WarehouseBuildConfig,
+    ) -> Iterator[Any]:
+        yield from _build(context, dbt, arb_home, config)
+
+    build.__doc__ = description
+    return dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        name=name,
+        dagster_dbt_translator=WarehouseTranslator(),
+        **selection,
+    )(build)
+
+
+warehouse_models = _dbt_models(
+    "warehouse_models",
+    "Staging, canonical listings, products, price history and comps, from the raw lake.",
     exclude=OPPORTUNITIES,
-    name="warehouse_models",
-    dagster_dbt_translator=WarehouseTranslator(),
 )
-def warehouse_models(
-    context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
-    arb_home: ArbHomeResource,
-    config: WarehouseBuildConfig,
-) -> Iterator[Any]:
-    """Staging, canonical listings, products, price history and comps, from the raw lake."""
-    yield from _build(context, dbt, arb_home, config)
-
-
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
+opportunity_models = _dbt_models(
+    "opportunity_models",
+    "Opportunities: active listings priced against the resale model's predictions.",
     select=OPPORTUNITIES,
-    name="opportunity_models",
-    dagster_dbt_translator=WarehouseTranslator(),
 )
-def opportunity_models(
-    context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
-    arb_home: ArbHomeResource,
-    config: WarehouseBuildConfig,
-) -> Iterator[Any]:
-    """Opportunities: active listings priced against the resale model's predictions."""
-    yield from _build(context, dbt, arb_home, config)

@@ -91,7 +91,7 @@ def test_warehouse_models_read_the_snapshot(arb_home: Path, with_snapshot: bool)
     warehouse = arb_home / "trades.duckdb"
     dbt_build(
         home, warehouse, "--select", "marketplace_fees", "fx_rates",
-        "int_marketplace_fees_current", "fct_trades", "mart_prediction_outcomes",
+        "int_marketplace_fees_filtered_to_today", "fct_trades", "mart_prediction_outcomes",
         "mart_inventory", "--exclude-resource-type", "unit_test",
         # only the tests whose every parent is built here (not the seeds' tests on fct_listings)
         "--indirect-selection", "cautious",

@@ -23,7 +23,7 @@ fx_rates as (select * from {{ ref('int_fx_rates') }}),
 
 predictions as (select * from {{ source('lake', 'resale_predictions') }}),
 
-fees as (select * from {{ ref('int_marketplace_fees_current') }}),
+fees as (select * from {{ ref('int_marketplace_fees_filtered_to_today') }}),
 
 shipping as (select * from {{ ref('typical_shipping') }}),
 

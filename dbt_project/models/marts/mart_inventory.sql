@@ -6,7 +6,7 @@ with
 
 trades as (select * from {{ ref('fct_trades') }}),
 
-fees as (select * from {{ ref('int_marketplace_fees_current') }}),
+fees as (select * from {{ ref('int_marketplace_fees_filtered_to_today') }}),
 
 held as (
 
