@@ -189,12 +189,15 @@ def _close_the_loop(
         ledger = ["trades_ledger", "fct_trades", "mart_prediction_outcomes", "mart_inventory"]
         selection = ledger + selection
     with contextlib.redirect_stdout(io.StringIO()):  # dbt's own progress lines
-        run = defs.resolve_job_def("refresh_prices").execute_in_process(
-            run_config=QUIET,
+        # materialized from the assets: Dagster refuses a subset of a resolved job given
+        # another arb_home than its assets were bound with
+        run = dg.materialize(
+            list(defs.assets or []),
+            selection=[dg.AssetKey(name) for name in selection],
+            resources={**defs.resources, **resources},
             instance=instance,
-            asset_selection=[dg.AssetKey(name) for name in selection],
+            run_config=QUIET,
             raise_on_error=False,
-            resources=resources,
         )
     if not run.success:
         raise RuntimeError(f"rebuilding the report failed: {_failure(run)}")
