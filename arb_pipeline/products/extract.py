@@ -6,6 +6,7 @@ colours, condition words) or must never read past (variant words, storage, for-p
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -166,7 +167,9 @@ ISBN10_RE = re.compile(r"\bisbn(?:-?10)?:?\s*(\d{9}[\dx])\b")
 UNIT_RE = re.compile(r"(?<![\w.])(\d{1,4}(?:\.\d{1,2})?)\s?(tb|gb|g)(?![\w])")
 PAIR_RE = re.compile(r"(?<![\w.])(\d{1,3})\s?(?:gb)?\s?/\s?(\d{1,4})\s?(?:gb|tb)?(?![\w.])")
 SIZE_RE = re.compile(r"(?<![\w.])(\d{1,2}(?:[.,]\d)?)\s?(?:\"|''|”|“|inch\b|in\b|-inch\b|zoll\b)")
-YEAR_RE = re.compile(r"(?:\b|(?<=early)|(?<=mid)|(?<=late))((?:19[89]|20[0-3])\d)\b")
+YEAR_RE = re.compile(r"\b((?:19[89]|20[0-3])\d)\b")
+# "early2015": the qualifier glued to the year
+YEAR_GLUED_RE = re.compile(r"\b(early|mid|late)(?=(?:19[89]|20[0-3])\d\b)")
 YEAR_QUALIFIERS = frozenset(("early", "mid", "late"))
 GEN_RE = re.compile(
     r"\b(\d{1,2})(?:st|nd|rd|th)\s?gen(?:eration)?\b|\bgen(?:eration)?\s?(\d{1,2})\b"
@@ -320,6 +323,7 @@ def _gtin_ok(digits: str) -> bool:
     return (10 - total % 10) % 10 == check
 
 
+@functools.lru_cache(maxsize=4096)
 def _capacity(value: str, unit: str) -> tuple[float, str]:
     """(size in GB, canonical text) of '512', 'gb' / '1', 'tb'."""
     number = float(value.replace(",", "."))
@@ -377,6 +381,8 @@ NOT_MODEL_YEAR = frozenset(
 def _year(text: str) -> int | None:
     """The model year: one said with early/mid/late first, else the first one not about software."""
     first = None
+    if "early" in text or "mid" in text or "late" in text:
+        text = YEAR_GLUED_RE.sub(r"\1 ", text)
     for match in YEAR_RE.finditer(text):
         before = text[max(0, match.start() - 14) : match.start()].split()
         word = before[-1].strip("(-,/") if before else ""
@@ -445,6 +451,8 @@ for _words, _value in sorted(FAMILIES.items(), key=lambda item: -len(item[0])):
 
 def _family(tokens: list[str]) -> tuple[int, int, tuple[str, str, str]] | None:
     """(start, end, (brand, family, category)) of the first product family the title names."""
+    if _FAMILY_STARTS.keys().isdisjoint(tokens):
+        return None
     for i, token in enumerate(tokens):
         for words, value in _FAMILY_STARTS.get(token, ()):
             if tuple(tokens[i : i + len(words)]) == words:
