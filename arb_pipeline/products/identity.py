@@ -15,7 +15,7 @@ import json
 import multiprocessing
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -228,8 +228,9 @@ def _resolve(
         for _, first, signature in candidates:
             text = everything[first][FUZZY_TEXT]
             if first >= len(summaries):
-                reps.append((signature, first))
-                rep_texts.append(text)
+                if len(reps) < MAX_BLOCK_REPRESENTATIVES:
+                    reps.append((signature, first))
+                    rep_texts.append(text)
                 continue
             match = process.extractOne(
                 text, rep_texts, scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_CUTOFF
@@ -386,20 +387,28 @@ def _rows(frame: pl.DataFrame) -> list[Row]:
     )  # fmt: skip
 
 
-def identify_frame(frame: pl.DataFrame, known: pl.DataFrame | None = None) -> pl.DataFrame:
+def identify_frame(
+    frame: pl.DataFrame, known: Callable[[set[str]], pl.DataFrame | None] | None = None
+) -> pl.DataFrame:
     """The frame, in order, with `product_id`, `identified_by` and the attributes extracted.
 
     Reads `title` and, when present, `brand`, `category`, `condition`, `attributes` (JSON with
     gtin/upc/ean/isbn/mpn), or `identifier` and `mpn` columns as the warehouse passes them.
-    `known`: the same columns for inputs identified in earlier builds whose products new
-    titles may fuzzy-join (the warehouse passes one input per product found by its words).
+    `known(brands)`: the same columns for inputs identified in earlier builds, of the brands
+    of the titles left to fuzzy-match; new titles join their products first (the warehouse
+    passes one input per product named by its words).
     """
     rows = _rows(frame)
     index: dict[Row, int] = {}
     positions = [index.setdefault(row, len(index)) for row in rows]
     unique = list(index)
-    known_rows = list(dict.fromkeys(_rows(known))) if known is not None else []
     summaries = _summarize_all(unique)
+    known_rows: list[Row] = []
+    if known is not None:
+        brands = {s[BLOCK][0] for s in summaries if s[ID] is None and s[BLOCK] is not None}
+        known_frame = known(brands) if brands else None
+        if known_frame is not None:
+            known_rows = list(dict.fromkeys(_rows(known_frame)))
     ids, methods, _ = _resolve(summaries, _summarize_chunk(known_rows))
     columns = list(zip(*summaries, strict=True)) if summaries else [()] * (IDENT + 1)
     values = {

@@ -54,6 +54,28 @@ def _macbook_records(shared_fixtures: Path) -> list[dict]:
     ]
 
 
+# a listing's title reworded by another seller: no model or identifier, so only a fuzzy match
+# within the brand joins them; the second comes a day after the first
+JACKETS = (
+    "Patagonia Better Sweater Fleece Jacket Men Medium",
+    "Mens Patagonia Better Sweater Fleece Jackets size Medium",
+)
+
+
+def _jacket(number: int) -> dict:
+    return {
+        "listing_id": f"jacket{number}",
+        "url": f"https://www.ebay.com/itm/jacket{number}",
+        "title": JACKETS[number],
+        "brand": "Patagonia",
+        "price": 60.0 + number,
+        "currency": "USD",
+        "condition": "good",
+        "category_raw": "Coats, Jackets & Vests",
+        "status": "active",
+    }
+
+
 def _gpu_records(shared_fixtures: Path) -> list[dict]:
     from arb_pipeline.sources import ebay
 
@@ -75,16 +97,16 @@ def warehouse(shared_fixtures: Path, tmp_path_factory) -> tuple[Path, pl.DataFra
     the first day re-parsed with changed titles and rebuilt as a window."""
     home = ArbHome(tmp_path_factory.mktemp("arb_home")).ensure()
     macbooks, gpus = _macbook_records(shared_fixtures), _gpu_records(shared_fixtures)
-    _write(home, "ebay_api", DAY_ONE, macbooks[:800])
+    _write(home, "ebay_api", DAY_ONE, [*macbooks[:800], _jacket(0)])
     _write(home, "ebay", DAY_ONE, gpus[:30])
     path = home.root / "warehouse.duckdb"
     _dbt_build(home, path)
-    _write(home, "ebay_api", DAY_TWO, macbooks[600:])
+    _write(home, "ebay_api", DAY_TWO, [*macbooks[600:], _jacket(1)])
     _write(home, "ebay", DAY_TWO, gpus)
     _dbt_build(home, path)
     # day one re-parsed with new titles: a rebuild of that window identifies them
     reparsed = [{**r, "title": f"{r['title']} - FOR PARTS"} for r in macbooks[:100]]
-    _write(home, "ebay_api", DAY_ONE, reparsed + macbooks[100:800])
+    _write(home, "ebay_api", DAY_ONE, [*reparsed, *macbooks[100:800], _jacket(0)])
     _dbt_build(home, path, "--vars", f'{{rebuild_from: "{DAY_ONE}", rebuild_to: "{DAY_ONE}"}}')
     with duckdb.connect(str(path), read_only=True) as db:
         listings = db.sql(
@@ -107,6 +129,20 @@ def test_every_listing_gets_the_id_the_cli_code_gives(warehouse):
     assert listings["product_kind"].to_list() == expected["product_kind"].to_list()
     reparsed = listings.filter(pl.col("title").str.ends_with(" - FOR PARTS"))
     assert reparsed.height == 100 and "item" not in set(reparsed["product_kind"])
+
+
+def test_a_later_build_fuzzy_joins_a_product_an_earlier_build_found(warehouse):
+    _, listings = warehouse
+    jackets = listings.filter(pl.col("title").is_in(JACKETS)).sort("title", descending=True)
+    assert jackets["title"].to_list() == list(JACKETS)
+    assert jackets["identified_by"].to_list() == ["none", "fuzzy"]
+    assert jackets["product_id"][0] == jackets["product_id"][1]
+    # on its own, the second day's title is a product of its own: the earlier build's product
+    # is what it joined
+    alone = identify_frame(jackets.select("title", "brand", "category").tail(1))
+    assert (
+        alone["identified_by"][0] == "none" and alone["product_id"][0] != jackets["product_id"][0]
+    )
 
 
 def test_dim_products_groups_real_titles_and_counts_how(warehouse):
