@@ -346,3 +346,31 @@ def test_accessories_keep_their_kind_and_fit_and_gpu_numbers_must_exist():
     assert e[4].category != "gpu" and e[4].year == 2000
     assert (e[5].family, e[5].model, e[5].memory) == ("rx", "580", "8gb")
     assert (e[6].model, e[6].storage) == ("3", "64gb")
+
+
+def test_new_titles_fuzzy_join_the_products_of_earlier_builds():
+    earlier = ("Patagonia Better Sweater Fleece Jacket Men", "Patagonia", "Jackets")
+    new = ("Men's Patagonia Better Sweater Fleece Jackets", "Patagonia", "Jackets")
+    first = identify_many([(*earlier, None, None, None)])[0]
+    alone = identify_many([(*new, None, None, None)])[0]
+    joined = identify_many([(*new, None, None, None)], known=[(*earlier, None, None, None)])[0]
+    assert alone.method == "none" and alone.product_id != first.product_id
+    assert (joined.method, joined.product_id, joined.joined_to) == (
+        "fuzzy",
+        first.product_id,
+        earlier[0],
+    )
+    asked: list[set[str]] = []
+
+    def known(brands: set[str]) -> pl.DataFrame:
+        asked.append(brands)
+        return pl.DataFrame([earlier], schema=["title", "brand", "category"], orient="row")
+
+    frame = pl.DataFrame(
+        [new, ("Apple iPhone 12 128GB", None, None)],
+        schema=["title", "brand", "category"],
+        orient="row",
+    )
+    out = identify_frame(frame, known)
+    assert asked == [{"patagonia"}]  # only the brands of titles left to match
+    assert out["product_id"].to_list()[0] == first.product_id
