@@ -164,7 +164,8 @@ APPLE_PART_RE = re.compile(r"\b(m[a-z][a-z0-9]{2}\d)(?:(ll|[a-z]{1,2})/a|ll)\b")
 MPN_RE = re.compile(r"\b(?=[a-z0-9-]*\d)(?=[a-z0-9-]*[a-z])[a-z0-9]{2,}(?:-[a-z0-9]{1,}){2,}\b")
 GTIN_RE = re.compile(r"\b(\d{12,14})\b")
 ISBN10_RE = re.compile(r"\bisbn(?:-?10)?:?\s*(\d{9}[\dx])\b")
-UNIT_RE = re.compile(r"(?<![\w.])(\d{1,4}(?:\.\d{1,2})?)\s?(tb|gb|g)(?![\w])")
+# the word after the amount ("ram", "ssd", "gddr6x") is read by a lookahead, not consumed
+UNIT_RE = re.compile(r"(?<![\w.])(\d{1,4}(?:\.\d{1,2})?)\s?(tb|gb|g)(?![\w])(?=\s*(\S{0,14}))")
 PAIR_RE = re.compile(r"(?<![\w.])(\d{1,3})\s?(?:gb)?\s?/\s?(\d{1,4})\s?(?:gb|tb)?(?![\w.])")
 SIZE_RE = re.compile(r"(?<![\w.])(\d{1,2}(?:[.,]\d)?)\s?(?:\"|''|”|“|inch\b|in\b|-inch\b|zoll\b)")
 YEAR_RE = re.compile(r"\b((?:19[89]|20[0-3])\d)\b")
@@ -185,7 +186,7 @@ AMOUNT_TOKEN_RE = re.compile(
 )
 SIZE_WORDS = frozenset("size sz gr größe groesse".split())
 STOP = "qqstopqq"
-SIZE_GATE = ('"', "''", "”", "“", "in", "zoll")
+SIZE_GATE_RE = re.compile("\"|''|”|“|in|zoll")
 MACBOOK_SPELLING_RE = re.compile(r"\bmac\s?boo+k")
 TOKEN_RE = re.compile(r"[a-z0-9äöüß@]+(?:[.+][a-z0-9]+)*\+?")
 TOKEN_OR_SLASH_RE = re.compile(r"[a-z0-9äöüß@]+(?:[.+][a-z0-9]+)*\+?|/")
@@ -306,6 +307,7 @@ def _accessory_type(text: str, first: str | None) -> str | None:
     return first
 
 
+@functools.lru_cache(maxsize=1024)
 def category_kind(category: str | None) -> str | None:
     """laptop, desktop, gpu, phone or tablet for a family's or a marketplace's category."""
     if not category:
@@ -352,8 +354,7 @@ def _units(text: str, category: str | None) -> tuple[str | None, str | None]:
         if unit == "g" and category != "gpu":
             continue  # "5g", "10g" outside graphics cards is not a capacity
         gb, label = _capacity(match.group(1), "gb" if unit == "g" else unit)
-        after = text[match.end() : match.end() + 14].split()
-        hint = after[0].strip("-,/|()") if after else ""
+        hint = match.group(3).strip("-,/|()")
         if hint in MEMORY_HINTS or hint.startswith("gddr") or hint.startswith("ddr"):
             is_memory = True
         elif hint in STORAGE_HINTS:
@@ -668,7 +669,7 @@ def extract(
             out.reasons.append(f"fits several models: '{out.model}'")
             out.model, out.variants = None, ()
     out.memory, out.storage = _units(text, category_kind(out.category))
-    if any(mark in text for mark in SIZE_GATE) and (match := SIZE_RE.search(text)):
+    if SIZE_GATE_RE.search(text) and (match := SIZE_RE.search(text)):
         out.size_in = int(float(match.group(1).replace(",", ".")))
     elif out.family in SIZE_YEAR_FAMILIES:
         # "MacBook Pro A1286 15 Laptop", "Macbook Pro 13.3": a bare screen size
