@@ -120,9 +120,8 @@ def resale_predictions(
     home = arb_home.home()
     version, model = load_current(home.models)
     active = _read(home.warehouse, ACTIVE_LISTINGS, order_by="source, listing_id")
-    exits = _read(home.warehouse, EXIT_MARKETPLACES, order_by="marketplace")[
-        "marketplace"
-    ].to_list()
+    exit_marketplaces = _read(home.warehouse, EXIT_MARKETPLACES, order_by="marketplace")
+    exits = exit_marketplaces["marketplace"].to_list()
     sell_through = load_sell_through(home.models, version)
     if sell_through is not None:
         priced = active.hstack(model.predict(active).select("pred_p50"))
