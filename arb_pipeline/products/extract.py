@@ -186,7 +186,6 @@ AMOUNT_TOKEN_RE = re.compile(
 )
 SIZE_WORDS = frozenset("size sz gr größe groesse".split())
 STOP = "qqstopqq"
-SIZE_GATE_RE = re.compile("\"|''|”|“|in|zoll")
 MACBOOK_SPELLING_RE = re.compile(r"\bmac\s?boo+k")
 TOKEN_RE = re.compile(r"[a-z0-9äöüß@]+(?:[.+][a-z0-9]+)*\+?")
 TOKEN_OR_SLASH_RE = re.compile(r"[a-z0-9äöüß@]+(?:[.+][a-z0-9]+)*\+?|/")
@@ -669,7 +668,7 @@ def extract(
             out.reasons.append(f"fits several models: '{out.model}'")
             out.model, out.variants = None, ()
     out.memory, out.storage = _units(text, category_kind(out.category))
-    if SIZE_GATE_RE.search(text) and (match := SIZE_RE.search(text)):
+    if match := SIZE_RE.search(text):
         out.size_in = int(float(match.group(1).replace(",", ".")))
     elif out.family in SIZE_YEAR_FAMILIES:
         # "MacBook Pro A1286 15 Laptop", "Macbook Pro 13.3": a bare screen size
