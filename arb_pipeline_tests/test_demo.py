@@ -1,4 +1,5 @@
-"""End to end on the sandbox: the demo finds every planted deal, none of the traps, once."""
+"""End to end on the sandbox: the demo finds every planted deal, none of the traps, once; a
+second run after a crash mid-send sends only the email the crash lost."""
 
 import email
 import email.policy
@@ -7,13 +8,14 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from arb_pipeline.alerts.store import StateStore
+from arb_pipeline.alerts import store as store_module
+from arb_pipeline.alerts.store import CLAIM_LEASE, StateStore
 from arb_pipeline.demo import run_demo
 from arb_pipeline.paths import DBT_PROJECT_DIR, ArbHome
 from arb_pipeline.pricing.versions import load_current
@@ -39,8 +41,23 @@ def _partitions(home: ArbHome) -> dict[str, int]:
     }
 
 
+def _crash_mid_send(home: ArbHome, destination: str) -> None:
+    """As a run that died mid-send leaves it: the alert claimed, its email never written, and
+    the claim's lease run out."""
+    Path(destination).unlink()
+    alerts = store_module.alerts
+    with StateStore.for_home(home).engine.begin() as conn:
+        conn.execute(
+            alerts.update()
+            .where(alerts.c.destination == destination)
+            .values(destination=None, alerted_at=datetime.now(UTC) - CLAIM_LEASE * 2)
+        )
+
+
 @pytest.fixture(scope="module")
 def two_demo_runs(tmp_path_factory: pytest.TempPathFactory):
+    """Two demo runs of DAY in one ARB_HOME; between them the first run's best deal's email is
+    lost to a crash mid-send (one shared pair of runs: each demo run costs a minute or more)."""
     root = tmp_path_factory.mktemp("arb_home")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ARB_HOME", str(root))
@@ -50,6 +67,7 @@ def two_demo_runs(tmp_path_factory: pytest.TempPathFactory):
         first = run_demo(home, DAY)
         outbox_after_first = sorted(home.outbox.iterdir())
         partitions_after_first = _partitions(home)
+        _crash_mid_send(home, first.deals[0]["destination"])
         second = run_demo(home, DAY)
     return home, DAY, first, second, outbox_after_first, partitions_after_first
 
@@ -69,22 +87,27 @@ def test_demo_finds_every_planted_deal_and_no_trap(two_demo_runs) -> None:
 
 
 def test_each_deal_email_is_in_the_outbox_with_text_and_html(two_demo_runs) -> None:
-    home, _, first, _, outbox, _ = two_demo_runs
+    home, _, first, second, outbox, _ = two_demo_runs
     assert len(outbox) == len(first.deals)
-    for path in outbox:
+    assert {Path(deal["destination"]) for deal in first.deals} == set(outbox)
+    # after both runs: every deal's email, the one re-sent after the crash included
+    final = sorted(home.outbox.iterdir())
+    assert {Path(deal["destination"]) for deal in second.deals} == set(final)
+    for path in final:
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         assert message["Subject"].startswith("Deal: ")
         assert message.get_body(("plain",)) is not None
         assert "<html" in message.get_body(("html",)).get_content().lower()
-    assert {Path(deal["destination"]) for deal in first.deals} == set(outbox)
 
 
 def test_each_alert_records_one_pending_proposal_with_the_emailed_numbers(two_demo_runs) -> None:
-    home, _, first, _, _, _ = two_demo_runs
+    home, _, first, second, _, _ = two_demo_runs
     proposals = StateStore.for_home(home).list_proposals()
-    assert len(proposals) == len(first.deals)
+    assert len(proposals) == len(second.deals)
     assert {p["status"] for p in proposals} == {"pending"}
-    deals = {(d["source"], d["listing_id"]): d for d in first.deals}
+    # each deal as its email went out: the re-sent one with the second run's figures
+    emailed = [second.deals[0], *first.deals[1:]]
+    deals = {(d["source"], d["listing_id"]): d for d in emailed}
     for proposal in proposals:
         deal = deals[(proposal["source"], proposal["listing_id"])]
         price, profit, cur = float(deal["price"]), float(deal["profit"]), deal["currency"]
@@ -102,10 +125,18 @@ def test_each_alert_records_one_pending_proposal_with_the_emailed_numbers(two_de
         assert "Vetted by: rules" in text
 
 
-def test_second_run_sends_nothing_new_and_does_not_grow_the_lake(two_demo_runs) -> None:
+def test_second_run_sends_only_the_lost_email_and_does_not_grow_the_lake(two_demo_runs) -> None:
     home, _, first, second, outbox, partitions = two_demo_runs
-    assert second.alerts_sent == 0
-    assert sorted(home.outbox.iterdir()) == outbox
+    lost = Path(first.deals[0]["destination"])
+    resent = Path(second.deals[0]["destination"])
+    # the crash's lost email is sent again and counted; every other deal is not sent twice
+    assert second.alerts_sent == 1
+    assert second.undelivered == 0
+    assert resent != lost and resent.is_file()
+    assert sorted(home.outbox.iterdir()) == sorted({*outbox, resent} - {lost})
+    assert [d["destination"] for d in second.deals[1:]] == [
+        d["destination"] for d in first.deals[1:]
+    ]
     assert _partitions(home) == partitions
     # one file per (source, date) the demo ingested
     assert len(partitions) == len(SANDBOX_SOURCES) - len(first.skipped)
