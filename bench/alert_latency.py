@@ -184,7 +184,8 @@ def prepare_baseline(home: ArbHome, day: date) -> None:
     """The demo's flow in-process for `day`: lake, warehouse, model, opportunities, alerts."""
     from arb_pipeline.demo import run_demo
 
-    result = run_demo(home, day)
+    # into the daemon's instance: its automation then sees the warehouse built
+    result = run_demo(home, day, dagster_home=os.environ["DAGSTER_HOME"])
     for failure in result.ingest_failures:
         print(f"baseline: {failure}", flush=True)
     print(f"baseline {day}: {result.alerts_sent} deal(s) alerted (not timed)", flush=True)
