@@ -18,16 +18,13 @@ import argparse
 import json
 import os
 import resource
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from arb_pipeline.products import identify_frame  # noqa: E402
+from arb_pipeline.products import identify_frame
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 

@@ -346,8 +346,8 @@ def _units(text: str, category: str | None) -> tuple[str | None, str | None]:
             memory = _capacity(str(min(a, b)), "gb")
             storage = _capacity(str(max(a, b)), "gb")
             return memory[1], storage[1]
-    if "b" not in text and category != "gpu":
-        return None, None  # no "gb" or "tb" anywhere
+    if category != "gpu" and "gb" not in text and "tb" not in text:
+        return None, None  # no "gb" or "tb" anywhere ("5g" is a capacity on graphics cards only)
     for match in UNIT_RE.finditer(text):
         unit = match.group(2)
         if unit == "g" and category != "gpu":
@@ -380,6 +380,8 @@ NOT_MODEL_YEAR = frozenset(
 
 def _year(text: str) -> int | None:
     """The model year: one said with early/mid/late first, else the first one not about software."""
+    if "19" not in text and "20" not in text:
+        return None  # every model year starts 19 or 20
     first = None
     if "early" in text or "mid" in text or "late" in text:
         text = YEAR_GLUED_RE.sub(r"\1 ", text)
@@ -592,7 +594,7 @@ def extract(
     if identifier and identifier.strip():
         value = re.sub(r"[\s-]", "", identifier.strip()).upper()
         out.identifier, out.identifier_kind = value, "listing identifier"
-    elif GTIN_RE.search(text) and (
+    elif max(map(len, raw), default=0) >= 12 and (  # a barcode is one word of 12+ digits
         match := next((m for m in GTIN_RE.finditer(text) if _gtin_ok(m.group(1))), None)
     ):
         # a 12-14 digit number with a valid GS1 check digit
