@@ -18,8 +18,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import polars as pl
 from rapidfuzz import fuzz, process
 
 from arb_pipeline.products.extract import (
@@ -29,6 +29,9 @@ from arb_pipeline.products.extract import (
     category_kind,
     extract,
 )
+
+if TYPE_CHECKING:
+    import polars as pl
 
 METHODS = ("identifier", "attributes", "fuzzy", "none")
 # a fuzzy join needs titles this alike (rapidfuzz token_sort_ratio, 0-100)
@@ -339,24 +342,27 @@ def _identifiers(value: object) -> tuple[str | None, str | None]:
     return barcode, (str(mpn) if mpn not in (None, "") else None)
 
 
+# polars dtype names: the extraction workers import this module, and never need polars
 OUTPUT_COLUMNS = {
-    "product_id": pl.String,
-    "identified_by": pl.String,
-    "product_kind": pl.String,
-    "product_brand": pl.String,
-    "product_family": pl.String,
-    "product_model": pl.String,
-    "product_variants": pl.String,
-    "product_size_in": pl.Int32,
-    "product_year": pl.Int32,
-    "product_memory": pl.String,
-    "product_storage": pl.String,
-    "product_identifier": pl.String,
+    "product_id": "String",
+    "identified_by": "String",
+    "product_kind": "String",
+    "product_brand": "String",
+    "product_family": "String",
+    "product_model": "String",
+    "product_variants": "String",
+    "product_size_in": "Int32",
+    "product_year": "Int32",
+    "product_memory": "String",
+    "product_storage": "String",
+    "product_identifier": "String",
 }
 
 
 def _rows(frame: pl.DataFrame) -> list[Row]:
     """(title, brand, category, condition, identifier, mpn) of each row of a frame."""
+    import polars as pl
+
     if "title" not in frame.columns:
         raise ValueError(f"no title column (columns: {', '.join(frame.columns) or 'none'})")
 
@@ -398,6 +404,8 @@ def identify_frame(
     of the titles left to fuzzy-match; new titles join their products first (the warehouse
     passes one input per product named by its words).
     """
+    import polars as pl
+
     rows = _rows(frame)
     index: dict[Row, int] = {}
     positions = [index.setdefault(row, len(index)) for row in rows]
@@ -425,7 +433,7 @@ def identify_frame(
         "product_storage": columns[STORAGE],
         "product_identifier": columns[IDENT],
     }
-    out = pl.DataFrame(values, schema=OUTPUT_COLUMNS)
+    out = pl.DataFrame(values, schema={k: getattr(pl, v) for k, v in OUTPUT_COLUMNS.items()})
     if len(unique) < len(rows):
         out = out[pl.Series(positions, dtype=pl.UInt32)]
     return pl.concat(
