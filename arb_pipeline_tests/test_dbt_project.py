@@ -34,6 +34,22 @@ def dbt_build(home: ArbHome, warehouse: Path, *args: str) -> None:
     assert completed.returncode == 0, completed.stdout[-4000:]
 
 
+def write_predictions(listings: pl.DataFrame, path: Path) -> None:
+    """A resale prediction at eBay for each listing (source, listing_id, price): p50 1.5 and
+    p90 2 times its price, even odds of selling."""
+    price = pl.col("price").cast(pl.Float64)
+    listings.select(
+        "source",
+        "listing_id",
+        exit_marketplace=pl.lit("ebay"),
+        pred_p10=price,
+        pred_p50=price * 1.5,
+        pred_p90=price * 2,
+        currency=pl.lit("USD"),
+        sell_probability=pl.lit(0.5),
+    ).write_parquet(path)
+
+
 def rows(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as db:
         return db.execute(sql, parameters).fetchall()
@@ -100,16 +116,7 @@ def test_opportunities_are_the_active_listings_of_the_latest_scrape(built, tmp_p
         orient="row",
     )
     # a prediction for every listing (at one exit), so only status and liveness decide
-    active.select(
-        "source",
-        "listing_id",
-        exit_marketplace=pl.lit("ebay"),
-        pred_p10=pl.col("price").cast(pl.Float64),
-        pred_p50=pl.col("price").cast(pl.Float64) * 1.5,
-        pred_p90=pl.col("price").cast(pl.Float64) * 2,
-        currency=pl.lit("USD"),
-        sell_probability=pl.lit(0.5),
-    ).write_parquet(home.predictions)
+    write_predictions(active, home.predictions)
     dbt_build(home, warehouse, "--select", "fct_opportunity_exits", "fct_opportunities")
     expected = rows(
         warehouse,

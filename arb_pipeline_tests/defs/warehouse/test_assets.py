@@ -4,7 +4,6 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
-import polars as pl
 
 from arb_pipeline.defs.resources import ArbHomeResource
 from arb_pipeline.defs.warehouse.assets import opportunity_models, warehouse_models
@@ -12,6 +11,7 @@ from arb_pipeline.defs.warehouse.resources import dbt_resource
 from arb_pipeline.ingest import fetch_sandbox_partition, parse_archive
 from arb_pipeline.paths import ArbHome
 from arb_pipeline.warehouse import query
+from arb_pipeline_tests.test_dbt_project import write_predictions
 
 DAY = date(2026, 11, 18)
 SOURCE = "sandbox_ebay_api"
@@ -37,16 +37,7 @@ def test_each_build_in_one_process_shows_its_own_models_columns(tmp_path: Path) 
     resources = {"dbt": dbt_resource(), "arb_home": ArbHomeResource(path=str(tmp_path))}
     first = dg.materialize([warehouse_models], resources=resources)
     active = query(home.warehouse, "select source, listing_id, price from fct_listings")
-    active.select(
-        "source",
-        "listing_id",
-        exit_marketplace=pl.lit("ebay"),
-        pred_p10=pl.col("price").cast(pl.Float64),
-        pred_p50=pl.col("price").cast(pl.Float64) * 1.5,
-        pred_p90=pl.col("price").cast(pl.Float64) * 2,
-        currency=pl.lit("USD"),
-        sell_probability=pl.lit(0.5),
-    ).write_parquet(home.predictions)
+    write_predictions(active, home.predictions)
     second = dg.materialize([opportunity_models], resources=resources)
 
     columns = {**_columns(first), **_columns(second)}
