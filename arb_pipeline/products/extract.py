@@ -162,21 +162,28 @@ ACCESSORY_TYPE_RE = re.compile(
 APPLE_PART_RE = re.compile(r"\b(m[a-z][a-z0-9]{2}\d)(?:(ll|[a-z]{1,2})/a|ll)\b")  # lower case
 # Maker part numbers: hyphenated codes mixing letters and digits (10G-P5-3885-KL)
 MPN_RE = re.compile(r"\b(?=[a-z0-9-]*\d)(?=[a-z0-9-]*[a-z])[a-z0-9]{2,}(?:-[a-z0-9]{1,}){2,}\b")
+MPN_GATE_RE = re.compile(r"[a-z0-9]-[a-z0-9]+-[a-z0-9]")  # what every part number contains
 GTIN_RE = re.compile(r"\b(\d{12,14})\b")
 ISBN10_RE = re.compile(r"\bisbn(?:-?10)?:?\s*(\d{9}[\dx])\b")
-# the word after the amount ("ram", "ssd", "gddr6x") is read by a lookahead, not consumed
-UNIT_RE = re.compile(r"(?<![\w.])(\d{1,4}(?:\.\d{1,2})?)\s?(tb|gb|g)(?![\w])(?=\s*(\S{0,14}))")
+# the word after the amount ("ram", "ssd", "gddr6x") is read by a lookahead, not consumed.
+# Regexes that run on every title start with a character, not an assertion: the engine then
+# tries only the places holding that character. The assertion before the amount ("no word
+# character or dot before it") is checked after its first digit, by a lookbehind of two.
+UNIT_RE = re.compile(r"(\d(?<![\w.]\d)\d{0,3}(?:\.\d{1,2})?)\s?(tb|gb|g)(?![\w])(?=\s*(\S{0,14}))")
 PAIR_RE = re.compile(r"(?<![\w.])(\d{1,3})\s?(?:gb)?\s?/\s?(\d{1,4})\s?(?:gb|tb)?(?![\w.])")
 SIZE_RE = re.compile(r"(?<![\w.])(\d{1,2}(?:[.,]\d)?)\s?(?:\"|''|”|“|inch\b|in\b|-inch\b|zoll\b)")
-YEAR_RE = re.compile(r"\b((?:19[89]|20[0-3])\d)\b")
-# "early2015": the qualifier glued to the year
+# a year 1980-2039 as a word of its own (the word boundary checked after the first digit)
+YEAR_RE = re.compile(r"((?:1(?<=\b1)9[89]|2(?<=\b2)0[0-3])\d)\b")
+# "early2015": the qualifier glued to the year (the gate: what every such title contains)
 YEAR_GLUED_RE = re.compile(r"\b(early|mid|late)(?=(?:19[89]|20[0-3])\d\b)")
+YEAR_GLUED_GATE_RE = re.compile(r"(?:early|mid|late)(?:19|20)")
 YEAR_QUALIFIERS = frozenset(("early", "mid", "late"))
 GEN_RE = re.compile(
     r"\b(\d{1,2})(?:st|nd|rd|th)\s?gen(?:eration)?\b|\bgen(?:eration)?\s?(\d{1,2})\b"
 )
 # Apple silicon names the model of a Mac as much as its year does
 APPLE_CHIP_RE = re.compile(r"\b(m[1-5])(?:\s(pro|max|ultra))?\b")
+APPLE_CHIP_GATE_RE = re.compile(r"m[1-5]")
 # amounts ("30 ml", "12 GB", "256gb", "8/256"), ordinals and clothing sizes: the model never
 # reads past one, so the word list marks each with STOP
 UNIT_WORDS = frozenset("tb gb mb ml oz mah mp w hz mm cm ghz mhz kg lb lbs inch zoll".split())
@@ -339,10 +346,11 @@ def _units(text: str, category: str | None) -> tuple[str | None, str | None]:
     """(memory, storage) said in a title: by the word after each amount, else by category."""
     memory: tuple[float, str] | None = None
     storage: tuple[float, str] | None = None
-    for match in PAIR_RE.finditer(text) if "/" in text else ():
+    pairs = "/" in text and category in ("phone", "tablet")
+    for match in PAIR_RE.finditer(text) if pairs else ():
         # "8/256", "12/256GB", "128/8GB": the smaller is memory, the larger storage (phones)
         a, b = int(match.group(1)), int(match.group(2))
-        if a != b and min(a, b) <= 24 and max(a, b) >= 16 and category in ("phone", "tablet"):
+        if a != b and min(a, b) <= 24 and max(a, b) >= 16:
             memory = _capacity(str(min(a, b)), "gb")
             storage = _capacity(str(max(a, b)), "gb")
             return memory[1], storage[1]
@@ -383,7 +391,7 @@ def _year(text: str) -> int | None:
     if "19" not in text and "20" not in text:
         return None  # every model year starts 19 or 20
     first = None
-    if "early" in text or "mid" in text or "late" in text:
+    if ("early" in text or "mid" in text or "late" in text) and YEAR_GLUED_GATE_RE.search(text):
         text = YEAR_GLUED_RE.sub(r"\1 ", text)
     for match in YEAR_RE.finditer(text):
         before = text[max(0, match.start() - 14) : match.start()].split()
@@ -492,6 +500,7 @@ def _tokens(raw: list[str]) -> list[str]:
     """The title's words (and slashes), each amount, ordinal or size word replaced by STOP."""
     tokens: list[str] = []
     append = tokens.append
+    known_amount = _AMOUNTS.get  # True, False, or None when not yet worked out
     n = len(raw)
     i = 0
     while i < n:
@@ -507,7 +516,7 @@ def _tokens(raw: list[str]) -> list[str]:
             if i < n and raw[i] in UNIT_WORDS:
                 append(STOP)  # "256 gb"
                 i += 1
-            elif _AMOUNTS.get(token) or _amount(token):
+            elif (amount := known_amount(token)) or (amount is None and _amount(token)):
                 append(STOP)
             else:
                 append(token)
@@ -605,7 +614,7 @@ def extract(
         out.identifier, out.identifier_kind = f"APPLE:{match.group(1).upper()}", "Apple part"
     if mpn and mpn.strip():
         out.mpn = mpn.strip().upper()
-    elif text.count("-") >= 2 and (match := MPN_RE.search(text)):
+    elif text.count("-") >= 2 and MPN_GATE_RE.search(text) and (match := MPN_RE.search(text)):
         out.mpn = match.group(0).upper()
 
     tokens = _tokens(raw)
@@ -632,7 +641,11 @@ def extract(
         out.brand, out.family, out.category = family_brand, family, family_category
         if family not in SIZE_YEAR_FAMILIES:
             out.model, out.variants = _model_after(tokens, end)
-        elif family_brand == "apple" and (chip := APPLE_CHIP_RE.search(text)):
+        elif (
+            family_brand == "apple"
+            and APPLE_CHIP_GATE_RE.search(text)
+            and (chip := APPLE_CHIP_RE.search(text))
+        ):
             out.model = " ".join(part for part in chip.groups() if part)
     else:
         index = next((i for i, t in enumerate(tokens) if t in BRANDS), None)
@@ -654,8 +667,8 @@ def extract(
     if (
         out.kind == "item"
         and anchor
-        and any(t in MADE_FOR_WORDS for t in tokens[max(0, anchor - 2) : anchor])
-        and not any(t in DEVICE_NOUNS for t in tokens[:anchor])
+        and not MADE_FOR_WORDS.isdisjoint(tokens[max(0, anchor - 2) : anchor])
+        and DEVICE_NOUNS.isdisjoint(tokens[:anchor])
     ):
         # "LEGO Worlds for Nintendo Switch", "Case for MacBook": made for the device
         out.kind = "accessory"
