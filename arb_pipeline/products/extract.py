@@ -590,6 +590,27 @@ def extract(
     maker part number, which only names the product when the title names no model.
     `keep_words=False` leaves `words` empty (only titles with no key need them).
     """
+    out, tokens = read_title(title, brand, category, condition, identifier, mpn)
+    if keep_words:
+        out.words = kept_words(tokens)
+    return out
+
+
+def kept_words(tokens: list[str]) -> tuple[str, ...]:
+    """The words of read_title's tokens that say something about the product."""
+    return tuple(t for t in tokens if _kept(t))
+
+
+def read_title(
+    title: str,
+    brand: str | None = None,
+    category: str | None = None,
+    condition: str | None = None,
+    identifier: str | None = None,
+    mpn: str | None = None,
+) -> tuple[Extracted, list[str]]:
+    """extract's attributes with `words` left empty, and the title's tokens (kept_words gives
+    the words from them, without reading the title again)."""
     text = " ".join(title.lower().replace("’", "'").split())
     if "mac b" in text or "boook" in text:
         text = MACBOOK_SPELLING_RE.sub("macbook", text)
@@ -696,7 +717,4 @@ def extract(
     out.year = _year(text)
     if "gen" in text and (match := GEN_RE.search(text)):
         out.generation = int(match.group(1) or match.group(2))
-
-    if keep_words:
-        out.words = tuple(t for t in tokens if _kept(t))
-    return out
+    return out, tokens

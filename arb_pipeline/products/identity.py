@@ -29,6 +29,8 @@ from arb_pipeline.products.extract import (
     Extracted,
     category_kind,
     extract,
+    kept_words,
+    read_title,
 )
 
 if TYPE_CHECKING:
@@ -159,11 +161,12 @@ def _summary(e: Extracted, direct: tuple[str, str] | None = None) -> Summary:
 
 
 def _summary_of(row: Row) -> Summary:
-    """A row's summary; its words are read only when no identifier or key names it."""
-    e = extract(*row, keep_words=False)
+    """A row's summary; its words are kept only when no identifier or key names it."""
+    e, tokens = read_title(*row)
     if direct := _direct(e):
         return _summary(e, direct)
-    return _summary(extract(*row))
+    e.words = kept_words(tokens)
+    return _summary(e)
 
 
 @contextmanager
