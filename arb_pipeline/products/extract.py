@@ -516,6 +516,10 @@ def _tokens(raw: list[str]) -> list[str]:
             if i < n and raw[i] in UNIT_WORDS:
                 append(STOP)  # "256 gb"
                 i += 1
+            elif token.isdigit():
+                # a bare number is never an amount: not memoised (a stock or part number is
+                # one title's own, and would only fill the memo)
+                append(token)
             elif (amount := known_amount(token)) or (amount is None and _amount(token)):
                 append(STOP)
             else:
