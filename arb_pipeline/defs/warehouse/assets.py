@@ -7,6 +7,7 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from pydantic import Field
 
@@ -103,9 +104,14 @@ def _build(
         dbt_vars = ["--vars", json.dumps({**paths, **window})]
         invocation = dbt.cli(["build", *refresh, *dbt_vars, *BUILD_OPTIONS], context=context)
         try:
+            # The dbt process runs to its end first (DuckDB: the build file is read only once
+            # dbt has let go of it). Handing fetch_column_metadata the finished events, not the
+            # live stream, matters: on a live stream its thread pool busy-waits and burns a
+            # whole core for as long as dbt runs (42 s of CPU in one demo run).
+            events = DbtEventIterator(iter(list(invocation.stream())), invocation)
             # each model's column names and types (the UI's column schema), read from the
-            # build file through dbt-duckdb in this process once the dbt process has exited
-            yield from invocation.stream().fetch_column_metadata(with_column_lineage=False)
+            # build file through dbt-duckdb in this process
+            yield from events.fetch_column_metadata(with_column_lineage=False)
         finally:
             _close_dbt_duckdb()
 
