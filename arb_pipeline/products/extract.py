@@ -159,7 +159,9 @@ ACCESSORY_TYPE_RE = re.compile(
     "|".join(rf"(?P<t{i}>\b(?:{words})s?\b)" for i, (_, words) in enumerate(ACCESSORY_TYPES))
 )
 # Apple part numbers: MD101LL/A, MJLT2LL/A, MD633G/A, MC721LL (base = first five characters)
-APPLE_PART_RE = re.compile(r"\b(m[a-z][a-z0-9]{2}\d)(?:(ll|[a-z]{1,2})/a|ll)\b")  # lower case
+# (lower case; the word boundary before the "m" is checked after it, so the regex engine
+# tries only places holding an "m")
+APPLE_PART_RE = re.compile(r"(m(?<=\bm)[a-z][a-z0-9]{2}\d)(?:(ll|[a-z]{1,2})/a|ll)\b")
 # Maker part numbers: hyphenated codes mixing letters and digits (10G-P5-3885-KL)
 MPN_RE = re.compile(r"\b(?=[a-z0-9-]*\d)(?=[a-z0-9-]*[a-z])[a-z0-9]{2,}(?:-[a-z0-9]{1,}){2,}\b")
 MPN_GATE_RE = re.compile(r"[a-z0-9]-[a-z0-9]+-[a-z0-9]")  # what every part number contains
@@ -171,7 +173,9 @@ ISBN10_RE = re.compile(r"\bisbn(?:-?10)?:?\s*(\d{9}[\dx])\b")
 # character or dot before it") is checked after its first digit, by a lookbehind of two.
 UNIT_RE = re.compile(r"(\d(?<![\w.]\d)\d{0,3}(?:\.\d{1,2})?)\s?(tb|gb|g)(?![\w])(?=\s*(\S{0,14}))")
 PAIR_RE = re.compile(r"(?<![\w.])(\d{1,3})\s?(?:gb)?\s?/\s?(\d{1,4})\s?(?:gb|tb)?(?![\w.])")
-SIZE_RE = re.compile(r"(?<![\w.])(\d{1,2}(?:[.,]\d)?)\s?(?:\"|''|”|“|inch\b|in\b|-inch\b|zoll\b)")
+# a screen size: 13", 15.4 inch (no word character or dot before it, checked after its first
+# digit as in UNIT_RE)
+SIZE_RE = re.compile(r"(\d(?<![\w.]\d)\d?(?:[.,]\d)?)\s?(?:\"|''|”|“|inch\b|in\b|-inch\b|zoll\b)")
 # a year 1980-2039 as a word of its own (the word boundary checked after the first digit)
 YEAR_RE = re.compile(r"((?:1(?<=\b1)9[89]|2(?<=\b2)0[0-3])\d)\b")
 # "early2015": the qualifier glued to the year (the gate: what every such title contains)
