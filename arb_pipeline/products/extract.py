@@ -172,7 +172,7 @@ ISBN10_RE = re.compile(r"\bisbn(?:-?10)?:?\s*(\d{9}[\dx])\b")
 # tries only the places holding that character. The assertion before the amount ("no word
 # character or dot before it") is checked after its first digit, by a lookbehind of two.
 UNIT_RE = re.compile(r"(\d(?<![\w.]\d)\d{0,3}(?:\.\d{1,2})?)\s?(tb|gb|g)(?![\w])(?=\s*(\S{0,14}))")
-PAIR_RE = re.compile(r"(?<![\w.])(\d{1,3})\s?(?:gb)?\s?/\s?(\d{1,4})\s?(?:gb|tb)?(?![\w.])")
+PAIR_RE = re.compile(r"(\d(?<![\w.]\d)\d{0,2})\s?(?:gb)?\s?/\s?(\d{1,4})\s?(?:gb|tb)?(?![\w.])")
 # a screen size: 13", 15.4 inch (no word character or dot before it, checked after its first
 # digit as in UNIT_RE)
 SIZE_RE = re.compile(r"(\d(?<![\w.]\d)\d?(?:[.,]\d)?)\s?(?:\"|''|”|“|inch\b|in\b|-inch\b|zoll\b)")
