@@ -22,7 +22,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from arb_pipeline.pricing.artifacts import load_artifact, save_artifact
 from arb_pipeline.pricing.features import WORD_TOKENS
-from arb_pipeline.pricing.model import ResaleModel, time_order
+from arb_pipeline.pricing.model import ResaleModel, one_blas_thread, time_order
 
 CATEGORICAL = ("source", "condition", "category", "brand")
 NUMERIC = ("log_price", "log_price_vs_p50")
@@ -184,4 +184,5 @@ def _fit(data: pl.DataFrame, categorical: list[str]) -> CalibratedClassifierCV:
         ]
     )
     calibrated = CalibratedClassifierCV(pipeline, method="sigmoid", cv=3)
-    return calibrated.fit(_features(data, categorical), data["sold"].to_numpy())
+    with one_blas_thread():
+        return calibrated.fit(_features(data, categorical), data["sold"].to_numpy())
