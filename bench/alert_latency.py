@@ -5,6 +5,8 @@ declarative automation, run queue) on a fresh temporary ARB_HOME and DAGSTER_HOM
 
 1. Baseline, not timed: the demo's flow in-process for an earlier day (every sandbox source
    ingested, warehouse built, model trained, opportunities priced, that day's deals alerted).
+   `--baseline-sources` ingests only some sources (the test's quick run: the two whose sold
+   comps train the model), so the warehouse the rounds rebuild is smaller than the demo's.
 2. The daemon starts; the bench waits until its sensors have ticked and no run is in flight.
 3. Each round lands a fresh (date, source) partition the way a scrape does: it queues an
    `ingest_sandbox` run for that partition (what `scrape_every_15_minutes` requests), which
@@ -13,7 +15,8 @@ declarative automation, run queue) on a fresh temporary ARB_HOME and DAGSTER_HOM
    Nothing else is triggered by the bench: the automation sensor rebuilds the warehouse and
    re-prices, `deal_alert_sensor` launches the alert run, which writes the emails.
 4. For each underpriced listing the sandbox planted in that partition, latency = mtime of its
-   .eml (found through the alert store) minus t0.
+   .eml (found through the alert store) minus t0. Between rounds the bench waits for the
+   daemon to settle again; after the last one only for the round's alert run to end.
 
 Rounds alternate eBay (Browse API) and Craigslist partitions, three planted deals each, and run
 one at a time on an idle system, after a random pause that spreads t0 over the sensors' tick
@@ -47,6 +50,7 @@ import dagster as dg  # noqa: E402
 from arb_pipeline.alerts.store import StateStore  # noqa: E402
 from arb_pipeline.paths import PROJECT_ROOT, ArbHome  # noqa: E402
 from arb_pipeline.sandbox.catalogue import generate_market  # noqa: E402
+from arb_pipeline.sources.registry import SANDBOX_SOURCES  # noqa: E402
 
 BIN = Path(sys.executable).parent
 SEED = 7  # SandboxResource's default seed: what the daemon's runs crawl
@@ -180,12 +184,19 @@ def _raise_exit(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def prepare_baseline(home: ArbHome, day: date) -> None:
-    """The demo's flow in-process for `day`: lake, warehouse, model, opportunities, alerts."""
-    from arb_pipeline.demo import run_demo
+def prepare_baseline(home: ArbHome, day: date, sources: list[str] | None = None) -> None:
+    """The demo's flow in-process for `day`: lake, warehouse, model, opportunities, alerts;
+    only `sources` ingested when given."""
+    import arb_pipeline.demo as demo
 
+    if sources is not None:
+        unknown = sorted(set(sources) - set(SANDBOX_SOURCES))
+        if unknown:
+            raise SystemExit(f"unknown sandbox source(s): {', '.join(unknown)}")
+        # the demo ingests every source of its SANDBOX_SOURCES: it gets the chosen ones only
+        demo.SANDBOX_SOURCES = {name: SANDBOX_SOURCES[name] for name in sources}
     # into the daemon's instance: its automation then sees the warehouse built
-    result = run_demo(home, day, dagster_home=os.environ["DAGSTER_HOME"])
+    result = demo.run_demo(home, day, dagster_home=os.environ["DAGSTER_HOME"])
     for failure in result.ingest_failures:
         print(f"baseline: {failure}", flush=True)
     print(f"baseline {day}: {result.alerts_sent} deal(s) alerted (not timed)", flush=True)
@@ -220,6 +231,20 @@ def wait_until_idle(instance: dg.DagsterInstance, timeout: float) -> None:
                 return
         time.sleep(1)
     raise TimeoutError(f"the daemon did not settle within {timeout:.0f} s")
+
+
+def wait_for_alert_runs(instance: dg.DagsterInstance, rnd: Round, timeout: float) -> None:
+    """Until the alert runs created since the round's launch have ended."""
+    deadline = time.monotonic() + timeout
+    filters = dg.RunsFilter(
+        job_name="search_alerts_job",
+        statuses=ACTIVE,
+        created_after=datetime.fromtimestamp(rnd.launched, UTC),
+    )
+    while instance.get_runs(filters=filters, limit=1):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the alert run of {rnd.partition} did not end in {timeout:.0f} s")
+        time.sleep(0.5)
 
 
 def launch_ingest(processes: Processes, env: dict[str, str], log: Path, rnd: Round) -> None:
@@ -331,7 +356,6 @@ def run_round(
             )
         else:
             print(f"MISSED round={rnd.number} source={rnd.source} listing={lid}", flush=True)
-    print_timeline(instance, rnd)
 
 
 def write_instance(folder: Path) -> None:
@@ -356,7 +380,7 @@ def bench(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
     baseline, rounds = plan_rounds(args.alerts, datetime.now(UTC).date())
 
     started = time.monotonic()
-    prepare_baseline(home, baseline)
+    prepare_baseline(home, baseline, args.baseline_sources)
     print(f"baseline prepared in {time.monotonic() - started:.0f} s", flush=True)
 
     instance = dg.DagsterInstance.get()
@@ -371,7 +395,11 @@ def bench(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
     for rnd in rounds:
         time.sleep(jitter.uniform(0, args.max_pause))
         run_round(instance, store, processes, env, workdir / "launch.log", rnd, args.timeout)
-        wait_until_idle(instance, args.timeout)
+        if rnd is rounds[-1]:  # nothing follows: the rest of the automation is not measured
+            wait_for_alert_runs(instance, rnd, args.timeout)
+        else:
+            wait_until_idle(instance, args.timeout)
+        print_timeline(instance, rnd)
 
     latencies = [value for rnd in rounds for value in rnd.latencies.values()]
     missed = sum(len(rnd.planted) - len(rnd.latencies) for rnd in rounds)
@@ -398,6 +426,11 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=30,
         help="up to this many random seconds of idle time before each round",
+    )
+    parser.add_argument(
+        "--baseline-sources",
+        type=lambda text: text.split(","),
+        help="comma-separated sandbox sources the baseline ingests (default: all, as the demo)",
     )
     parser.add_argument(
         "--workdir",
