@@ -20,8 +20,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import openai as openai_sdk
-
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -223,6 +221,10 @@ class OpenAIVetter:
     ) -> None:
         self.model, self.cache_path, self.daily_call_cap = model, Path(cache_path), daily_call_cap
         self._api_key = api_key
+        # imported here, as in _ask: loading the Dagster definitions (every run worker and code
+        # server) then does not pay the SDK's ~2 s import, only a vetter with a key does
+        import openai as openai_sdk
+
         # no SDK retries: each request counts against the daily cap exactly once
         self._client = openai_sdk.OpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
@@ -297,6 +299,8 @@ class OpenAIVetter:
 
     def _ask(self, opportunity: dict[str, Any]) -> Verdict:
         """One chat completion with a strict JSON-schema response, parsed into a Verdict."""
+        import openai as openai_sdk  # loaded by __init__ already; see there
+
         listing = {field: opportunity.get(field) for field in LISTING_FIELDS}
         try:
             completion = self._client.chat.completions.create(

@@ -21,7 +21,6 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
-from extruct import extract
 
 from arb_pipeline.sources.common import (
     ParseError,
@@ -256,6 +255,10 @@ def _page_url(tree: lxml.html.HtmlElement, url: str) -> str:
 
 def _extracted(tree: lxml.html.HtmlElement, base: str, problems: list[str]) -> dict[str, list]:
     """Each syntax extracted on its own, so a broken JSON-LD block does not lose the microdata."""
+    # imported here: the registry loads every parser when the Dagster definitions load, and
+    # extruct (with rdflib) costs ~1 s of CPU that only parsing a page needs
+    from extruct import extract
+
     found: dict[str, list] = {}
     for syntax in _SYNTAXES:
         try:

@@ -7,8 +7,6 @@ import polars as pl
 
 from arb_pipeline.defs.resources import ArbHomeResource
 from arb_pipeline.lake import write_parquet
-from arb_pipeline.pricing.sell_through import fit_sell_through, out_of_fold_p50
-from arb_pipeline.pricing.versions import load_current, load_sell_through, train_version
 from arb_pipeline.trades.comps import own_sales, with_own_sales
 from arb_pipeline.warehouse import query
 
@@ -51,6 +49,11 @@ def resale_model(
 ) -> dg.MaterializeResult:
     """Resale value model (p10/p50/p90) trained on sold comps, plus a sell-through model on
     ended listings; one version per run, made current only if not worse than the current one."""
+    # the models are imported in the assets that use them: loading the definitions (every run
+    # worker, code server and daemon) then does not import scikit-learn (~4 s of CPU)
+    from arb_pipeline.pricing.sell_through import fit_sell_through, out_of_fold_p50
+    from arb_pipeline.pricing.versions import train_version
+
     home = arb_home.home()
     # the user's own sales (fct_trades, as of the last build) count OWN_SALE_WEIGHT times; not a
     # declared dependency: fct_trades is downstream of this model through the trades snapshot
@@ -117,6 +120,8 @@ def resale_predictions(
 ) -> dg.MaterializeResult:
     """Predicted resale p10/p50/p90 (model currency) per active listing and exit marketplace;
     key (source, listing_id, exit_marketplace)."""
+    from arb_pipeline.pricing.versions import load_current, load_sell_through  # as resale_model
+
     home = arb_home.home()
     version, model = load_current(home.models)
     active = _read(home.warehouse, ACTIVE_LISTINGS, order_by="source, listing_id")

@@ -7,7 +7,6 @@ import dagster as dg
 
 from arb_pipeline.alerts.store import StateStore
 from arb_pipeline.defs.resources import ArbHomeResource
-from arb_pipeline.pricing.versions import current_version, load_current
 from arb_pipeline.trades.ledger import TradeLedger
 from arb_pipeline.trades.snapshot import (
     COVERAGE_RANGE,
@@ -47,6 +46,9 @@ def trades_ledger(
     context: dg.AssetExecutionContext, arb_home: ArbHomeResource
 ) -> dg.MaterializeResult:
     """Lake snapshot of the trades ledger, open trades re-priced; one row per trade_id."""
+    # imported here: loading the definitions then does not import scikit-learn (the model's)
+    from arb_pipeline.pricing.versions import current_version, load_current
+
     home = arb_home.home()
     ledger = TradeLedger(StateStore.for_home(home))
     model, version = None, current_version(home.models)
