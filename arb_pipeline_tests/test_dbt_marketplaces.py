@@ -9,7 +9,7 @@ from arb_pipeline.sandbox.server import SandboxMarketplace
 from arb_pipeline.searches import Search
 from arb_pipeline.sources.crawl import CrawlSettings
 from arb_pipeline.sources.marketplaces import MarketplaceAccess
-from arb_pipeline_tests.test_dbt_project import dbt_build, rows
+from arb_pipeline_tests.dbt_builds import dbt_build, rows
 
 DAY = date(2026, 11, 20)
 

@@ -18,7 +18,7 @@ from arb_pipeline.trades.cli import fee_schedule
 from arb_pipeline.trades.ledger import Sale, TradeLedger
 from arb_pipeline.trades.snapshot import snapshot_path
 from arb_pipeline_tests.alerts.test_email import make_opportunity
-from arb_pipeline_tests.test_dbt_project import dbt_build, rows
+from arb_pipeline_tests.dbt_builds import dbt_build, rows
 
 TODAY = datetime.now(UTC).date()
 PREDICTION = {
