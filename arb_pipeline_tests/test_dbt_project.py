@@ -1,37 +1,19 @@
 """The dbt warehouse over several days of sandbox scrapes: history, price cuts, incremental."""
 
-import os
 import shutil
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
 from arb_pipeline.ingest import fetch_sandbox_partition, parse_archive
-from arb_pipeline.paths import DBT_PROJECT_DIR, ArbHome
+from arb_pipeline.paths import ArbHome
+from arb_pipeline_tests.dbt_builds import NO_DATA_TESTS, dbt_build, rows
 
 FIRST_DAY = date(2026, 11, 18)
 DAYS = [FIRST_DAY + timedelta(days=n) for n in range(3)]
 SOURCES = ("sandbox_ebay_api", "sandbox_craigslist", "sandbox_ebay_finding")
-
-
-def dbt_build(home: ArbHome, warehouse: Path, *args: str) -> None:
-    """Build the warehouse; the opportunities too only when asked (they need predictions)."""
-    dbt = Path(sys.executable).with_name("dbt")
-    env = {**os.environ, "ARB_HOME": str(home.root), "ARB_WAREHOUSE_PATH": str(warehouse)}
-    if "--select" not in args:
-        args = ("--exclude", "tag:opportunities", *args)
-    completed = subprocess.run(
-        [str(dbt), "build", "--project-dir",
-         str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(home.root / "dbt_target"), "--log-path", str(home.root), *args],
-        env=env, capture_output=True, text=True,
-    )  # fmt: skip
-    assert completed.returncode == 0, completed.stdout[-4000:]
 
 
 def write_predictions(listings: pl.DataFrame, path: Path) -> None:
@@ -50,22 +32,19 @@ def write_predictions(listings: pl.DataFrame, path: Path) -> None:
     ).write_parquet(path)
 
 
-def rows(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as db:
-        return db.execute(sql, parameters).fetchall()
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> tuple[ArbHome, Path, Path]:
+    """An incremental build after each day's scrape, then a full refresh: only the incremental
+    builds run the data tests (the full refresh must equal the last one)."""
     home = ArbHome(tmp_path_factory.mktemp("arb_home")).ensure()
-    incremental = home.root / "incremental.duckdb"
+    incremental = home.root / "incremental" / "warehouse.duckdb"
     for day in DAYS:  # one scrape a day, an incremental build after each
         for source in SOURCES:
             fetch_sandbox_partition(home, source, day)
             parse_archive(home, source, day)
         dbt_build(home, incremental)
-    full = home.root / "full.duckdb"
-    dbt_build(home, full, "--full-refresh")
+    full = home.root / "full" / "warehouse.duckdb"
+    dbt_build(home, full, "--full-refresh", *NO_DATA_TESTS)
     return home, incremental, full
 
 

@@ -1,4 +1,4 @@
-"""Backfills as an operator runs them: re-parse 3 archived days after a parser fix with
+"""Backfills as an operator runs them: re-parse 2 archived days after a parser fix with
 `dagster job backfill`, then rebuild the warehouse for those dates with `dagster asset
 materialize` and a date-range config."""
 
@@ -25,12 +25,12 @@ from arb_pipeline.defs.warehouse.resources import dbt_resource
 from arb_pipeline.ingest import fetch_sandbox_partition, parse_archive
 from arb_pipeline.lake import PARTITION_FILE, partition_dir
 from arb_pipeline.paths import ArbHome
-from arb_pipeline_tests.test_dbt_rebuild import dbt_build, differences
+from arb_pipeline_tests.dbt_builds import NO_DATA_TESTS, dbt_build, differences
 
 SOURCE = "sandbox_ebay_api"
 # a few days are enough: one backfill run per day, a window rebuild, a day outside the window
-DAYS = [date(2026, 11, 10) + timedelta(days=n) for n in range(4)]
-BACKFILLED = DAYS[1:]  # 3 days; the first one keeps its old parse
+DAYS = [date(2026, 11, 10) + timedelta(days=n) for n in range(3)]
+BACKFILLED = DAYS[1:]  # 2 days; the first one keeps its old parse
 WAREHOUSE = "group:warehouse and not tag:opportunities"
 FACTS = (
     "int_listing_snapshots",
@@ -105,7 +105,8 @@ def wait_for_runs(instance: dg.DagsterInstance, backfill_id: str) -> list[dg.Dag
 
 @pytest.fixture(scope="module")
 def operated(tmp_path_factory) -> SimpleNamespace:
-    """4 archived days parsed by the old parser and built; then the operator's two backfills."""
+    """3 archived days parsed by the old parser and built; then the operator's two backfills
+    (the data tests run in the rebuild, as asset checks; the builds around it skip them)."""
     root = tmp_path_factory.mktemp("backfills")
     home = ArbHome(root / "arb_home").ensure()
     dagster_home = root / "dagster_home"
@@ -118,7 +119,7 @@ def operated(tmp_path_factory) -> SimpleNamespace:
         patch.setattr(ingest, "parser_for", lambda name: parser_before_the_fix(parser_for(name)))
         for day in DAYS:
             parse_archive(home, SOURCE, day)
-    dbt_build(home, home.warehouse)
+    dbt_build(home, home.warehouse, *NO_DATA_TESTS)
     before = SimpleNamespace(
         archive=fingerprint(home.archive),
         lake={day: lake_file(home, day).read_bytes() for day in DAYS},
@@ -141,8 +142,8 @@ def operated(tmp_path_factory) -> SimpleNamespace:
     rebuild = dagster(home, dagster_home, "asset", "materialize", "-m", "arb_pipeline.definitions",
                       "--select", WAREHOUSE, "--config-json", json.dumps(config))  # fmt: skip
     assert rebuild.returncode == 0, rebuild.stderr[-4000:]
-    full = root / "full.duckdb"
-    dbt_build(home, full, "--full-refresh")
+    full = root / "full" / home.warehouse.name  # the same file name: dbt re-uses its parse
+    dbt_build(home, full, "--full-refresh", *NO_DATA_TESTS)
     yield SimpleNamespace(
         home=home,
         instance=instance,

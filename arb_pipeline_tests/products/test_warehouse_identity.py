@@ -4,9 +4,6 @@ product id that `arb-pipeline products identify` gives the same rows."""
 from __future__ import annotations
 
 import gzip
-import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -15,22 +12,11 @@ import polars as pl
 import pytest
 
 from arb_pipeline.lake import records_to_frame, write_partition
-from arb_pipeline.paths import DBT_PROJECT_DIR, ArbHome
+from arb_pipeline.paths import ArbHome
 from arb_pipeline.products import identify_frame
+from arb_pipeline_tests.dbt_builds import NO_DATA_TESTS, dbt_build
 
 DAY_ONE, DAY_TWO = date(2026, 11, 18), date(2026, 11, 19)
-
-
-def _dbt_build(home: ArbHome, warehouse: Path, *args: str) -> None:
-    dbt = Path(sys.executable).with_name("dbt")
-    env = {**os.environ, "ARB_HOME": str(home.root), "ARB_WAREHOUSE_PATH": str(warehouse)}
-    completed = subprocess.run(
-        [str(dbt), "build", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(home.root / "dbt_target"),
-         "--log-path", str(home.root), "--exclude", "tag:opportunities", *args],
-        env=env, capture_output=True, text=True,
-    )  # fmt: skip
-    assert completed.returncode == 0, completed.stdout[-4000:]
 
 
 def _macbook_records(shared_fixtures: Path) -> list[dict]:
@@ -94,20 +80,21 @@ def _write(home: ArbHome, source: str, day: date, records: list[dict]) -> None:
 @pytest.fixture(scope="module")
 def warehouse(shared_fixtures: Path, tmp_path_factory) -> tuple[Path, pl.DataFrame]:
     """Two days of real listings built incrementally (the second day adds new titles), then
-    the first day re-parsed with changed titles and rebuilt as a window."""
+    the first day re-parsed with changed titles and rebuilt as a window (that last build runs
+    the data tests)."""
     home = ArbHome(tmp_path_factory.mktemp("arb_home")).ensure()
     macbooks, gpus = _macbook_records(shared_fixtures), _gpu_records(shared_fixtures)
     _write(home, "ebay_api", DAY_ONE, [*macbooks[:800], _jacket(0)])
     _write(home, "ebay", DAY_ONE, gpus[:30])
     path = home.root / "warehouse.duckdb"
-    _dbt_build(home, path)
+    dbt_build(home, path, *NO_DATA_TESTS)
     _write(home, "ebay_api", DAY_TWO, [*macbooks[600:], _jacket(1)])
     _write(home, "ebay", DAY_TWO, gpus)
-    _dbt_build(home, path)
+    dbt_build(home, path, *NO_DATA_TESTS)
     # day one re-parsed with new titles: a rebuild of that window identifies them
     reparsed = [{**r, "title": f"{r['title']} - FOR PARTS"} for r in macbooks[:100]]
     _write(home, "ebay_api", DAY_ONE, [*reparsed, *macbooks[100:800], _jacket(0)])
-    _dbt_build(home, path, "--vars", f'{{rebuild_from: "{DAY_ONE}", rebuild_to: "{DAY_ONE}"}}')
+    dbt_build(home, path, "--vars", f'{{rebuild_from: "{DAY_ONE}", rebuild_to: "{DAY_ONE}"}}')
     with duckdb.connect(str(path), read_only=True) as db:
         listings = db.sql(
             "select listing_key, title, brand, category_raw as category, condition, attributes,"
