@@ -10,7 +10,6 @@ import pytest
 
 from arb_pipeline.pricing.model import (
     ResaleModel,
-    evaluate,
     fit_file,
     fit_model,
     format_report,
@@ -70,10 +69,12 @@ def test_newer_prices_fall_in_interval_and_beat_median(
     assert model_rmsle < median_rmsle
 
 
-def test_evaluate_splits_by_time_and_reports_baselines(sold: pl.DataFrame) -> None:
-    report = evaluate(sold)
+def test_evaluate_splits_by_time_and_reports_baselines(
+    model: ResaleModel, split: tuple[pl.DataFrame, pl.DataFrame]
+) -> None:
+    report = model.card["metrics"]  # fit_model's evaluate() of its training rows, as defaulted
     assert report["split"] == "time"
-    assert report["test_rows"] == pytest.approx(0.2 * sold.height, abs=1)
+    assert report["test_rows"] == pytest.approx(0.2 * split[0].height, abs=1)
     assert 0.7 <= report["model"]["coverage_p10_p90"] <= 0.9
     assert report["model"]["rmsle"] < report["baseline_global_median"]["rmsle"]
     assert set(report["baseline_tfidf_ridge"]) == {"rmsle", "mae", "median_ape", "coverage_p10_p90"}
@@ -198,8 +199,15 @@ def _two_exits() -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
-def test_each_exit_is_priced_and_an_exit_with_few_comps_gets_a_wider_interval() -> None:
-    model = fit_model(_two_exits())
+@pytest.fixture(scope="module")
+def two_exit_model() -> ResaleModel:
+    return fit_model(_two_exits())
+
+
+def test_each_exit_is_priced_and_an_exit_with_few_comps_gets_a_wider_interval(
+    two_exit_model: ResaleModel,
+) -> None:
+    model = two_exit_model
     listing = pl.DataFrame({"title": ["iphone 13 128gb"], "marketplace": ["craigslist"]})
     exits = model.predict_exits(listing, ["ebay", "mercari", "vinted"])
     assert exits["exit_marketplace"].to_list() == ["ebay", "mercari", "vinted"]
@@ -214,8 +222,9 @@ def test_each_exit_is_priced_and_an_exit_with_few_comps_gets_a_wider_interval() 
     assert groups["exit_comps"] == {"ebay": 600, "mercari": 30}
 
 
-def test_coverage_is_reported_per_tercile_and_exit() -> None:
-    report = evaluate(_two_exits(), time_column=None)
+def test_coverage_is_reported_per_tercile_and_exit(two_exit_model: ResaleModel) -> None:
+    report = two_exit_model.card["metrics"]  # evaluate() with no listed_at: a random split
+    assert report["split"] == "random"
     assert set(report["coverage_by_exit"]) == {"ebay", "mercari"}
     assert len(report["coverage_by_tercile"]["predicted"]) == 3
     assert 0.7 <= report["model"]["coverage_p10_p90"] <= 0.9
