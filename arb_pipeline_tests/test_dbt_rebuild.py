@@ -118,6 +118,6 @@ def test_a_window_that_ends_before_it_starts_is_refused(warehouses, tmp_path) ->
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouses["full"], copy)
     failed = dbt(home, copy, "--vars", '{rebuild_from: "2026-11-12", rebuild_to: "2026-11-11"}')
-    assert failed.returncode != 0
-    assert "rebuild_from 2026-11-12 is after rebuild_to 2026-11-11" in failed.stdout
+    assert not failed.success
+    assert "rebuild_from 2026-11-12 is after rebuild_to 2026-11-11" in failed.output
     assert differences(copy, warehouses["full"], "fct_listings") == 0
