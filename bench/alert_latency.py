@@ -28,6 +28,7 @@ was not alerted within --timeout.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import random
@@ -55,7 +56,6 @@ BIN = Path(sys.executable).parent
 SEED = 7  # SandboxResource's default seed: what the daemon's runs crawl
 SEARCH = "sandbox-deals"  # arb_pipeline/sandbox/searches.yaml
 ROUND_SOURCES = (("sandbox_ebay_api", "ebay"), ("sandbox_craigslist", "craigslist"))
-LOCATION = "arb_pipeline"  # workspace.yaml's code location
 WATCHED_SENSORS = ("automation", "deal_alert_sensor")
 ACTIVE = [
     dg.DagsterRunStatus.QUEUED,
@@ -247,19 +247,8 @@ def wait_for_alert_runs(instance: dg.DagsterInstance, rnd: Round, timeout: float
         time.sleep(0.5)
 
 
-def launch_ingest(instance: dg.DagsterInstance, rnd: Round) -> None:
-    """Queue an ingest_sandbox run for the round's partition, as the scrape schedule does.
-
-    Queued from this process, which has the definitions loaded (as `dagster job launch -w
-    workspace.yaml` would, minus its Python process and code server: ~12 s of CPU), under the
-    daemon's code location name, so the daemon's run queue launches it from its code server.
-    """
-    from dagster._cli.job import _create_run
-    from dagster._core.remote_origin import InProcessCodeLocationOrigin
-    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
-    from dagster._core.workspace.context import WorkspaceProcessContext
-    from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
-
+def launch_ingest(processes: Processes, env: dict[str, str], log: Path, rnd: Round) -> None:
+    """Queue an ingest_sandbox run for the round's partition, as the scrape schedule does."""
     rnd.run_id = str(uuid.uuid4())
     rnd.launched = time.time()
     tags = {
@@ -268,22 +257,12 @@ def launch_ingest(instance: dg.DagsterInstance, rnd: Round) -> None:
         "dagster/partition/source": rnd.source,
         "bench/round": str(rnd.number),
     }
-    origin = InProcessCodeLocationOrigin(
-        LoadableTargetOrigin(
-            executable_path=sys.executable,
-            module_name="arb_pipeline.definitions",
-            working_directory=str(PROJECT_ROOT),
-        ),
-        location_name=LOCATION,
+    args = [str(BIN / "dagster"), "job", "launch", "-w", "workspace.yaml", "-j", "ingest_sandbox"]
+    launcher = processes.start(
+        [*args, "--run-id", rnd.run_id, "--tags", json.dumps(tags)], env, log
     )
-    target = InProcessWorkspaceLoadTarget([origin])
-    with WorkspaceProcessContext(instance, target) as context:
-        workspace = context.create_request_context()
-        location = workspace.get_code_location(LOCATION)
-        (repository,) = location.get_repositories().values()
-        job = repository.get_full_job("ingest_sandbox")
-        run = _create_run(instance, location, repository, job, {}, tags, None, rnd.run_id)
-        instance.submit_run(run.run_id, workspace)
+    if launcher.wait(timeout=300) != 0:
+        raise RuntimeError(f"`dagster job launch` failed for {rnd.partition}; see {log}")
 
 
 def landed_at(instance: dg.DagsterInstance, rnd: Round) -> float | None:
@@ -346,9 +325,17 @@ def print_timeline(instance: dg.DagsterInstance, rnd: Round) -> None:
         )
 
 
-def run_round(instance: dg.DagsterInstance, store: StateStore, rnd: Round, timeout: float) -> None:
+def run_round(
+    instance: dg.DagsterInstance,
+    store: StateStore,
+    processes: Processes,
+    env: dict[str, str],
+    log: Path,
+    rnd: Round,
+    timeout: float,
+) -> None:
     """Land the round's partition and wait for its planted deals' emails (or the timeout)."""
-    launch_ingest(instance, rnd)
+    launch_ingest(processes, env, log, rnd)
     deadline = time.monotonic() + timeout
     while rnd.t0 is None:
         if time.monotonic() > deadline:
@@ -407,7 +394,7 @@ def bench(args: argparse.Namespace, workdir: Path, processes: Processes) -> int:
     jitter = random.Random()
     for rnd in rounds:
         time.sleep(jitter.uniform(0, args.max_pause))
-        run_round(instance, store, rnd, args.timeout)
+        run_round(instance, store, processes, env, workdir / "launch.log", rnd, args.timeout)
         if rnd is rounds[-1]:  # nothing follows: the rest of the automation is not measured
             wait_for_alert_runs(instance, rnd, args.timeout)
         else:
