@@ -31,6 +31,19 @@ def query(warehouse: Path, sql: str, parameters: list | None = None) -> pl.DataF
         return pl.from_arrow(connection.sql(sql, params=parameters).to_arrow_table())
 
 
+def close_dbt_duckdb() -> None:
+    """Close the database a dbt build left open in this process (dbt's column metadata read, or
+    dbt run in process): dbt-duckdb's environment outlives the adapter, so the next build or
+    read in this process would meet the old (by then renamed) file. Only through the private
+    `_ENV`: no public call closes it (check on dbt-duckdb upgrades)."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager  # loads dbt: only here
+
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None:
+        environment.close()
+    DuckDBConnectionManager.close_all_connections()
+
+
 @contextmanager
 def publishing(warehouse: Path) -> Iterator[Path]:
     """Yield a private copy of the warehouse to build into; publish it if the block succeeds."""

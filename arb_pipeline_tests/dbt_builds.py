@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner
 
 from arb_pipeline.paths import DBT_PROJECT_DIR, ArbHome
+from arb_pipeline.warehouse import close_dbt_duckdb
 
 # Where a build's data tests are not what the test checks (they run in the other builds)
 NO_DATA_TESTS = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
@@ -49,7 +49,7 @@ def dbt(home: ArbHome, warehouse: Path, *args: str) -> Build:
         try:
             result = dbtRunner().invoke(command)
         finally:
-            _close_dbt_duckdb()
+            close_dbt_duckdb()
     if result.exception is not None:
         print(f"dbt failed: {result.exception!r}", file=output)
     return Build(result.success, output.getvalue())
@@ -68,15 +68,6 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-def _close_dbt_duckdb() -> None:
-    """Close the database dbt-duckdb keeps open in the process after a build (the test reads
-    that file next, read-only)."""
-    environment = DuckDBConnectionManager._ENV
-    if environment is not None:
-        environment.close()
-    DuckDBConnectionManager.close_all_connections()
 
 
 def dbt_build(home: ArbHome, warehouse: Path, *args: str) -> None:

@@ -8,13 +8,12 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
-from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from pydantic import Field
 
 from arb_pipeline.defs.freshness import STALE_POLICY
 from arb_pipeline.defs.resources import ArbHomeResource
 from arb_pipeline.defs.warehouse.resources import dbt_project
-from arb_pipeline.warehouse import BUILD_OPTIONS, publishing
+from arb_pipeline.warehouse import BUILD_OPTIONS, close_dbt_duckdb, publishing
 
 OPPORTUNITIES = "tag:opportunities"
 WATCHED_FOR_FRESHNESS = {dg.AssetKey("fct_opportunities")}
@@ -113,16 +112,7 @@ def _build(
             # build file through dbt-duckdb in this process
             yield from events.fetch_column_metadata(with_column_lineage=False)
         finally:
-            _close_dbt_duckdb()
-
-
-def _close_dbt_duckdb() -> None:
-    """Close the database dbt-duckdb left open in this process: its environment outlives the
-    adapter, so the next build's column read would meet this (by then renamed) file again."""
-    environment = DuckDBConnectionManager._ENV
-    if environment is not None:
-        environment.close()
-    DuckDBConnectionManager.close_all_connections()
+            close_dbt_duckdb()
 
 
 def _dbt_models(name: str, description: str, **selection: str) -> dg.AssetsDefinition:
