@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -56,10 +57,15 @@ def run_demo(
     day: date | None = None,
     trades: bool = False,
     dagster_home: str | None = None,
+    sources: Sequence[str] | None = None,
 ) -> DemoResult:
-    """Ingest every sandbox source for `day` into `home`, refresh prices, and send new deal
-    alerts; with `trades`, then buy and sell the proposals as a reseller would. The runs use
-    the instance in `dagster_home` when given, else one under `home`."""
+    """Ingest every sandbox source (or only `sources`) for `day` into `home`, refresh
+    prices, and send new deal alerts; with `trades`, then buy and sell the proposals as a
+    reseller would. The runs use the instance in `dagster_home` when given, else one under
+    `home`."""
+    unknown = sorted(set(sources or ()) - set(SANDBOX_SOURCES))
+    if unknown:
+        raise ValueError(f"unknown sandbox source(s): {', '.join(unknown)}")
     # imported late: loading the definitions parses the dbt project
     from arb_pipeline.definitions import defs
     from arb_pipeline.defs.alerts.assets import enabled_searches
@@ -75,6 +81,8 @@ def run_demo(
     instance = demo_instance(home, dagster_home)
     ingest = defs.resolve_job_def("ingest_sandbox")
     for source, spec in SANDBOX_SOURCES.items():
+        if sources is not None and source not in sources:
+            continue
         if spec.render_js and not os.access(chromium, os.X_OK):
             result.skipped.append(
                 f"{source}: no Chromium at {chromium} "

@@ -195,3 +195,10 @@ def test_dbt_unit_tests_pass_on_the_built_warehouse(two_demo_runs, tmp_path: Pat
     names = {r["unique_id"].split(".")[-1] for r in results if r["status"] == "pass"}
     assert len(names) == len(results) >= 4
     assert "opportunity_profit_matches_a_hand_computed_example" in names
+
+
+def test_an_unknown_sandbox_source_is_refused_before_any_run(tmp_path: Path) -> None:
+    home = ArbHome(tmp_path / "arb_home").ensure()
+    with pytest.raises(ValueError, match="unknown sandbox source.*: sandbox_nowhere"):
+        run_demo(home, DAY, sources=["sandbox_ebay_api", "sandbox_nowhere"])
+    assert not any(home.raw_listings.rglob("*.parquet"))

@@ -50,7 +50,6 @@ import dagster as dg  # noqa: E402
 from arb_pipeline.alerts.store import StateStore  # noqa: E402
 from arb_pipeline.paths import PROJECT_ROOT, ArbHome  # noqa: E402
 from arb_pipeline.sandbox.catalogue import generate_market  # noqa: E402
-from arb_pipeline.sources.registry import SANDBOX_SOURCES  # noqa: E402
 
 BIN = Path(sys.executable).parent
 SEED = 7  # SandboxResource's default seed: what the daemon's runs crawl
@@ -187,16 +186,10 @@ def _raise_exit(signum: int, _frame: object) -> None:
 def prepare_baseline(home: ArbHome, day: date, sources: list[str] | None = None) -> None:
     """The demo's flow in-process for `day`: lake, warehouse, model, opportunities, alerts;
     only `sources` ingested when given."""
-    import arb_pipeline.demo as demo
+    from arb_pipeline.demo import run_demo
 
-    if sources is not None:
-        unknown = sorted(set(sources) - set(SANDBOX_SOURCES))
-        if unknown:
-            raise SystemExit(f"unknown sandbox source(s): {', '.join(unknown)}")
-        # the demo ingests every source of its SANDBOX_SOURCES: it gets the chosen ones only
-        demo.SANDBOX_SOURCES = {name: SANDBOX_SOURCES[name] for name in sources}
     # into the daemon's instance: its automation then sees the warehouse built
-    result = demo.run_demo(home, day, dagster_home=os.environ["DAGSTER_HOME"])
+    result = run_demo(home, day, dagster_home=os.environ["DAGSTER_HOME"], sources=sources)
     for failure in result.ingest_failures:
         print(f"baseline: {failure}", flush=True)
     print(f"baseline {day}: {result.alerts_sent} deal(s) alerted (not timed)", flush=True)

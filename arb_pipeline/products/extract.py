@@ -590,17 +590,14 @@ def extract(
     condition: str | None = None,
     identifier: str | None = None,
     mpn: str | None = None,
-    keep_words: bool = True,
 ) -> Extracted:
     """Read a title and the listing's own fields into attributes.
 
     `identifier` is a barcode or ISBN the listing carries (GTIN, UPC, EAN, ISBN); `mpn` its
     maker part number, which only names the product when the title names no model.
-    `keep_words=False` leaves `words` empty (only titles with no key need them).
     """
     out, tokens = read_title(title, brand, category, condition, identifier, mpn)
-    if keep_words:
-        out.words = kept_words(tokens)
+    out.words = kept_words(tokens)
     return out
 
 
