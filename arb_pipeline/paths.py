@@ -34,6 +34,9 @@ class ArbHome:
     outbox = _under("outbox")
     models = _under("models")
     archive = _under("archive")
+    # the Dagster builds' dbt artifacts and logs; its partial_parse.msgpack spares the next
+    # build a full parse
+    dbt_target = _under("dbt_target")
 
     def ensure(self) -> ArbHome:
         """Create the folders (idempotent) and return self."""

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource, ReportingSettings
 
 Resource = TypeVar("Resource", bound=dg.ConfigurableResource)
+# what a field bound to a variable holds until a run reads it: dg.EnvVar, or dg.EnvVar.int's
+# type (an int subclass Dagster does not export)
+ENV_VAR_TYPES = (dg.EnvVar, type(dg.EnvVar.int("ARB_UNUSED")))
 
 # resource key -> field -> the variable it is read from (a dict field: entry -> variable)
 VARIABLES: dict[str, dict[str, str | dict[str, str]]] = {
@@ -101,8 +104,18 @@ def from_environment(key: str, resource_type: type[Resource], **values: Any) -> 
 
 def resolved(resource: Resource) -> Resource:
     """The resource with its variables read now, as a run's assets get it (for code that uses
-    a resource outside a run: the CLI, definitions loading)."""
+    a resource outside a run: the CLI, definitions loading, a sensor)."""
+    if not any(_holds_env_var(value) for value in resource.model_dump().values()):
+        # nothing to read: resolving would only build a throwaway Dagster instance (50-500 ms)
+        return resource
     return resource.process_config_and_initialize()
+
+
+def _holds_env_var(value: Any) -> bool:
+    """Whether a field's value is, or maps entries to, a `dg.EnvVar` (or its int flavour)."""
+    if isinstance(value, dict):
+        return any(_holds_env_var(entry) for entry in value.values())
+    return isinstance(value, ENV_VAR_TYPES)
 
 
 def dagster_home() -> str | None:

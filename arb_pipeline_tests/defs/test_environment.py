@@ -10,7 +10,14 @@ from dagster._core.remote_representation.external_data import (
     ResourceConfigEnvVarSnap,
 )
 
-from arb_pipeline.defs.environment import VARIABLES, command_settings, from_environment
+from arb_pipeline.defs.alerts.resources import VettingResource
+from arb_pipeline.defs.environment import (
+    VARIABLES,
+    command_settings,
+    from_environment,
+    resolved,
+)
+from arb_pipeline.defs.ingest.resources import MarketplacesResource
 from arb_pipeline.defs.resources import AlertSettings, ArbHomeResource
 from arb_pipeline.paths import PROJECT_ROOT
 
@@ -101,3 +108,17 @@ def test_the_definitions_resource_locates_arb_home_outside_a_run(
     monkeypatch.setenv("ARB_HOME", str(tmp_path))
     bound = from_environment("arb_home", ArbHomeResource)
     assert bound.located().root == tmp_path  # as saved_searches.py reads it at load time
+
+
+def test_resolved_reads_every_bound_variable_and_passes_a_plain_resource_through(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ARB_OPENAI_DAILY_CAP", "7")
+    monkeypatch.setenv("ARB_MERCARI_URL", "http://127.0.0.1:9/mercari")
+    vetting = resolved(from_environment("vetting", VettingResource))
+    assert vetting.daily_call_cap == 7 and type(vetting.daily_call_cap) is int
+    marketplaces = resolved(from_environment("marketplaces", MarketplacesResource))
+    assert marketplaces.base_urls["mercari"] == "http://127.0.0.1:9/mercari"
+    assert type(marketplaces.base_urls["mercari"]) is str
+    plain = ArbHomeResource(path=str(tmp_path))  # nothing to read: the same object back
+    assert resolved(plain) is plain

@@ -101,7 +101,15 @@ def _build(
         # the profile and the lake sources read these paths (a shell's dbt: ARB_HOME)
         paths = {"arb_home": str(home.root), "warehouse_path": str(build_file)}
         dbt_vars = ["--vars", json.dumps({**paths, **window})]
-        invocation = dbt.cli(["build", *refresh, *dbt_vars, *BUILD_OPTIONS], context=context)
+        # One target folder per home, not dagster-dbt's new folder per build (in the package,
+        # never cleaned up): dbt re-parses the whole project unless it finds the parse of a
+        # build with the same vars and profile, i.e. of this home (~3 s of CPU per build).
+        # The lock publishing() holds keeps two builds out of it.
+        invocation = dbt.cli(
+            ["build", *refresh, *dbt_vars, *BUILD_OPTIONS],
+            context=context,
+            target_path=home.dbt_target,
+        )
         try:
             # The dbt process runs to its end first (DuckDB: the build file is read only once
             # dbt has let go of it). Handing fetch_column_metadata the finished events, not the

@@ -1,10 +1,13 @@
 """Warehouse resources: the dbt project and the dbt CLI that builds it."""
 
 import sys
+from functools import cached_property
+from importlib.metadata import version
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DagsterDbtProjectPreparer, DbtCliResource, DbtProject
+from packaging.version import Version
 
 from arb_pipeline.paths import DBT_PROJECT_DIR
 
@@ -14,9 +17,21 @@ DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
+class VenvDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt CLI resource, told the version of this virtualenv's dbt."""
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        # dagster-dbt asks `dbt --version` in a subprocess once per resource, i.e. once per
+        # run (3 s of CPU: it imports all of dbt); the executable is this virtualenv's, so
+        # its version is the installed dbt-core's. Overrides a private member: test_resources
+        # checks that it is still the one dagster-dbt reads.
+        return Version(version("dbt-core"))
+
+
 def dbt_resource() -> DbtCliResource:
     """The dbt CLI of this virtualenv, pointed at the project and its committed profiles."""
-    return DbtCliResource(
+    return VenvDbtCliResource(
         project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
     )
 
