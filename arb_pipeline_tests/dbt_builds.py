@@ -38,7 +38,7 @@ def dbt(home: ArbHome, warehouse: Path, *args: str) -> Build:
         args = ("--exclude", "tag:opportunities", *args)
     command = ["build", "--project-dir", str(DBT_PROJECT_DIR),
                "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path",
-               str(home.root / "dbt_target"), "--log-path", str(home.root), *args]  # fmt: skip
+               str(home.dbt_target), "--log-path", str(home.root), *args]  # fmt: skip
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     output = io.StringIO()
     with (
