@@ -19,6 +19,7 @@ MAX_ROWS = 30_000  # trees learn from a seeded sample of at most this many rows
 MAX_CATEGORIES = 250  # HistGradientBoosting takes at most 255 category codes a column
 MIN_CATEGORY_ROWS = 5
 SEED = 0
+PARALLEL_PREDICT_ROWS = 50_000  # fewer rows to score: one OpenMP thread (see predict)
 
 
 def _booster(categorical: list[bool]) -> HistGradientBoostingRegressor:
@@ -82,7 +83,9 @@ class TreeStage:
         if len(target) > MAX_ROWS:
             rows = np.sort(np.random.default_rng(SEED).choice(len(target), MAX_ROWS, replace=False))
             inputs, target = inputs[rows], target[rows]
-        with threadpool_limits(threads(), user_api="openmp"):
+        # one thread: at most MAX_ROWS rows and a dozen columns, each split is too small to share
+        # (2 threads took 2-13x the CPU of one, no sooner on a 2-core host; same trees)
+        with threadpool_limits(1, user_api="openmp"):
             return _booster(self.categorical_mask()).fit(inputs, target)
 
     def predict(self, ridge_log_price: np.ndarray, features: pl.DataFrame) -> np.ndarray:
@@ -91,8 +94,10 @@ class TreeStage:
 
 
 def predict(trees: HistGradientBoostingRegressor, inputs: np.ndarray) -> np.ndarray:
-    """Fitted trees' log-price for rows of matrix(), on as many threads as the host can give."""
-    with threadpool_limits(threads(), user_api="openmp"):
+    """Fitted trees' log-price for rows of matrix(): on as many threads as the host can give
+    for PARALLEL_PREDICT_ROWS rows or more, else on one (the same values either way)."""
+    many = len(inputs) >= PARALLEL_PREDICT_ROWS
+    with threadpool_limits(threads() if many else 1, user_api="openmp"):
         return trees.predict(inputs)
 
 
