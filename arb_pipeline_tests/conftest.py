@@ -14,6 +14,13 @@ from arb_pipeline.sources.crawl import CHROMIUM
 from arb_pipeline_tests.requirements import in_ci, skip_or_fail
 
 SHARED_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+# One thread each for OpenMP (scikit-learn's trees), OpenBLAS and polars, unless set: each
+# pytest-xdist worker, and each process it starts (dbt, Dagster runs), would size these pools
+# to the whole machine, and with 3 workers on 2 cores their threads spin against each other
+# (suite 5:30 -> 5:14, 527 -> 505 CPU-s on an idle machine; more on a busy one). Set here, in
+# the controller, before the workers start and inherit the environment.
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "POLARS_MAX_THREADS"):
+    os.environ.setdefault(_name, "1")
 _skipped: list[str] = []
 # The slowest files, slowest first (measured with --durations): with -n, pytest-xdist hands out
 # whole files in collection order, so these start first and the short files fill in beside them
