@@ -40,16 +40,18 @@ def test_dbt_tests_are_asset_checks() -> None:
     assert expected | {"intervals_ordered"} <= checks
 
 
-# `dagster definitions validate` run in a fresh interpreter (the `dagster` script's own entry
-# point), which loads the definitions in process: Dagster itself is imported first (its vendored
-# croniter runs `file` once to learn the word size), then every process started while the
-# command loads the project's definitions is recorded through the interpreter's audit hooks;
-# then the model and SDK libraries that loading must leave to the assets using them are looked
-# for. One interpreter for both checks: each new one pays the ~4 s load of the definitions.
+# `dagster definitions validate` run in a fresh interpreter (the entry point the `dagster`
+# script declares), which loads the definitions in process: Dagster itself is imported first
+# (its vendored croniter runs `file` once to learn the word size), then every process started
+# while the command loads the project's definitions is recorded through the interpreter's
+# audit hooks; then the model and SDK libraries that loading must leave to the assets using
+# them are looked for. One interpreter for both checks: each new one pays the ~4 s load of the
+# definitions.
 VALIDATE_AND_WATCH_THE_LOAD = """
 import sys
+from importlib.metadata import entry_points
 import dagster, dagster_dbt
-from dagster._cli import main
+(main,) = [script.load() for script in entry_points(group="console_scripts", name="dagster")]
 started = []
 events = {"subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "os.exec", "os.fork"}
 sys.addaudithook(lambda event, args: event in events and started.append(f"{event} {args!r:.300}"))
