@@ -4,6 +4,8 @@ local stub HTTP server; under CI=true a session with a skipped test fails."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +23,21 @@ SHARED_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtu
 # the controller, before the workers start and inherit the environment.
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "POLARS_MAX_THREADS"):
     os.environ.setdefault(_name, "1")
+
+
+def _temporary_files_in_memory(folder: Path = Path("/dev/shm"), room: int = 2 * 2**30) -> None:
+    """Keep the session's temporary files (tmp_path, and the Dagster instances, DuckDB files
+    and dbt targets under them) in `folder`, a RAM file system, when TMPDIR is unset and it has
+    `room` free: Dagster's SQLite event log commits, and syncs to disk, every event of a run
+    (some 1,200 per demo run), and on disk that made the suite 5:22 instead of 4:43."""
+    if "TMPDIR" in os.environ or not os.access(folder, os.W_OK):
+        return
+    if shutil.disk_usage(folder).free >= room:
+        os.environ["TMPDIR"] = str(folder)  # the workers and every process they start
+        tempfile.tempdir = None  # this process reads TMPDIR again
+
+
+_temporary_files_in_memory()
 _skipped: list[str] = []
 # The slowest files, slowest first (measured with --durations): with -n, pytest-xdist hands out
 # whole files in collection order, so these start first and the short files fill in beside them
