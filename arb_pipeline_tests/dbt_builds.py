@@ -8,12 +8,11 @@ home's dbt target folder. New `--vars` still cost a full parse."""
 
 import contextlib
 import io
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pytest
 from dbt.cli.main import dbtRunner
 
 from arb_pipeline.paths import DBT_PROJECT_DIR, ArbHome
@@ -38,14 +37,13 @@ def dbt(home: ArbHome, warehouse: Path, *args: str) -> Build:
         args = ("--exclude", "tag:opportunities", *args)
     command = ["build", "--project-dir", str(DBT_PROJECT_DIR),
                "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path",
-               str(home.dbt_target), "--log-path", str(home.root), *args]  # fmt: skip
+               str(home.dbt_target), "--log-path", str(home.dbt_target), *args]  # fmt: skip
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     output = io.StringIO()
-    with (
-        _environment(ARB_HOME=str(home.root), ARB_WAREHOUSE_PATH=warehouse.name),
-        contextlib.chdir(warehouse.parent),
-        contextlib.redirect_stdout(output),
-    ):
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(output):
+        patch.setenv("ARB_HOME", str(home.root))
+        patch.setenv("ARB_WAREHOUSE_PATH", warehouse.name)
+        patch.chdir(warehouse.parent)
         try:
             result = dbtRunner().invoke(command)
         finally:
@@ -53,21 +51,6 @@ def dbt(home: ArbHome, warehouse: Path, *args: str) -> Build:
     if result.exception is not None:
         print(f"dbt failed: {result.exception!r}", file=output)
     return Build(result.success, output.getvalue())
-
-
-@contextlib.contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    """These environment variables set for the block, restored after it."""
-    before = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def dbt_build(home: ArbHome, warehouse: Path, *args: str) -> None:
